@@ -1,0 +1,74 @@
+// Decoder for the chunked transfer coding, RFC 9112 §7.1.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "htpx/bytes.hpp"
+#include "htpx/error.hpp"
+#include "htpx/h1/field_parser.hpp"
+#include "htpx/h1/parser_limits.hpp"
+#include "htpx/headers.hpp"
+
+namespace htpx::h1 {
+
+/// What one chunked_decoder::decode() call produced.
+enum class chunk_status : std::uint8_t {
+  need_more,  ///< Everything given was consumed (or must be given again, see `consumed`).
+  data,       ///< `data` holds chunk payload bytes, a view into the caller's input.
+  trailers,   ///< `trailers` holds the complete trailer section (may be empty).
+  end,        ///< The last chunk and trailer section are complete; the body is over.
+  failed,     ///< Invalid framing or a limit exceeded: `failure` says which.
+};
+
+/// The result of one decode() call. `consumed` bytes of input are used up; the rest must be
+/// given again at the start of the next call (they are an incomplete trailer section).
+struct chunk_step {
+  std::size_t consumed = 0;
+  chunk_status status = chunk_status::need_more;
+  bytes_view data;
+  headers_view trailers;
+  error failure{};
+};
+
+/// Decodes a chunked body incrementally, delivering payload without copying.
+/// Strict: 1*HEXDIG sizes (at most 16 digits, no overflow), CRLF line ends (a bare LF is an
+/// error, RFC 9112 §7.1 and errata 7633), CRLF after chunk data, extensions parsed and
+/// bounded per chunk and per body, trailers parsed like headers and bounded.
+class chunked_decoder {
+ public:
+  /// Prepares for a new body under `limits` (kept by reference: it must outlive the decoder).
+  explicit chunked_decoder(const parser_limits& limits) noexcept : limits_(&limits) { reset(); }
+
+  /// Starts a new body.
+  void reset() noexcept;
+
+  /// Decodes from `input[0, size)`. Returns data (a view into `input`), trailers, end,
+  /// need_more or failed (RemoteProtocolError). After a failure every call returns it again
+  /// until reset(). Trailer bytes are rewritten in place where obs-fold is replaced.
+  [[nodiscard]] chunk_step decode(char* input, std::size_t size) noexcept;
+
+  /// Returns true once the whole body, trailers included, has been decoded.
+  [[nodiscard]] bool done() const noexcept { return state_ == state::done; }
+  /// Returns true after a failure, until reset().
+  [[nodiscard]] bool failed() const noexcept { return state_ == state::failed; }
+
+ private:
+  enum class state : std::uint8_t {
+    size, size_bws, ext, ext_quoted, ext_quoted_escape, size_lf, data, data_cr, data_lf, trailers, done, failed
+  };
+  chunk_step fail(std::size_t consumed, const char* detail) noexcept;
+  chunk_step parse_size_line(const char* input, std::size_t size) noexcept;
+
+  const parser_limits* limits_;
+  std::uint64_t remaining_ = 0;   // payload bytes left in the current chunk (or its size so far)
+  std::uint32_t ext_total_ = 0;   // extension bytes in this body
+  std::uint32_t data_total_ = 0;  // payload bytes in this body (saturating), for the ratio rule
+  std::uint16_t ext_bytes_ = 0;   // extension bytes on the current line
+  std::uint8_t digits_ = 0;
+  state state_ = state::size;
+  field_parser trailer_parser_{};
+  const char* failure_ = nullptr;
+};
+
+}  // namespace htpx::h1

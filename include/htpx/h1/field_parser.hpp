@@ -1,0 +1,68 @@
+// Resumable parser for an HTTP/1.1 field section (the header or trailer block), RFC 9112 §5.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "htpx/error.hpp"
+
+namespace htpx::h1 {
+
+/// What field_parser::next() found.
+enum class field_status : std::uint8_t {
+  need_more,     ///< The block is incomplete: call again with the same bytes plus more.
+  field,         ///< One complete field line: `name` and `value` are set.
+  end_of_block,  ///< The empty line ending the section was consumed; block_size() is final.
+  failed,        ///< Invalid syntax or a limit exceeded: `failure` says which.
+};
+
+/// The result of one field_parser::next() call. Views point into the caller's block.
+struct field_step {
+  field_status status = field_status::need_more;
+  bool folded = false;  ///< The value contained obs-fold (now replaced by SP).
+  std::string_view name;
+  std::string_view value;  ///< OWS trimmed on both ends.
+  error failure{};
+};
+
+/// Parses `field-line CRLF` lines until an empty line, resumably and without copying.
+/// Strict (RFC 9112 §2.2, §5; RFC 9110 §5.5): field names are tokens with no whitespace before
+/// the colon; values hold no NUL, bare CR, LF or other CTL except HTAB; lines end in CRLF.
+/// obs-fold is replaced by SP in place (RFC 9112 §5.2), so the block bytes must be writable.
+class field_parser {
+ public:
+  /// Prepares for a new section that may use at most `max_bytes` bytes and `max_fields` lines.
+  void reset(std::uint32_t max_bytes, std::uint16_t max_fields) noexcept;
+
+  /// Continues parsing `block[0, size)`, which starts at the first byte of the section and
+  /// must hold every byte given to earlier calls since reset(), unchanged, plus any new ones.
+  /// Returns one field, the end of the block, need_more or a failure (RemoteProtocolError).
+  /// After a failure every call returns the same failure until reset().
+  [[nodiscard]] field_step next(char* block, std::size_t size) noexcept;
+
+  /// Returns the bytes of the section so far; after end_of_block, its whole size with the
+  /// final empty line.
+  [[nodiscard]] std::uint32_t block_size() const noexcept { return pos_; }
+  /// Returns the bytes of the field lines only (without the final empty line).
+  [[nodiscard]] std::uint32_t fields_size() const noexcept { return line_start_; }
+  /// Returns the number of complete fields so far.
+  [[nodiscard]] std::uint16_t field_count() const noexcept { return count_; }
+
+ private:
+  enum class state : std::uint8_t { line_start, name, value, value_lf, after_line, failed };
+  field_step fail(const char* detail) noexcept;
+
+  std::uint32_t pos_ = 0;          // next byte to examine
+  std::uint32_t line_start_ = 0;   // first byte of the current field line
+  std::uint32_t value_start_ = 0;  // first byte of the value (after OWS)
+  std::uint32_t max_bytes_ = 0;
+  std::uint16_t name_size_ = 0;
+  std::uint16_t count_ = 0;
+  std::uint16_t max_fields_ = 0;
+  state state_ = state::line_start;
+  bool folded_ = false;
+  const char* failure_ = nullptr;
+};
+
+}  // namespace htpx::h1

@@ -1,0 +1,116 @@
+// Resumable, zero-copy HTTP/1.1 response parser: status line, fields, framing, body.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "htpx/bytes.hpp"
+#include "htpx/error.hpp"
+#include "htpx/h1/chunked_decoder.hpp"
+#include "htpx/h1/field_parser.hpp"
+#include "htpx/h1/parser_limits.hpp"
+#include "htpx/headers.hpp"
+
+namespace htpx::h1 {
+
+/// How the body of a response is delimited (RFC 9112 §6.3).
+enum class body_kind : std::uint8_t {
+  none,            ///< No body: HEAD, 1xx, 204, 304, or Content-Length: 0.
+  content_length,  ///< Exactly `content_length` bytes.
+  chunked,         ///< Transfer-Encoding: chunked.
+  until_close,     ///< Everything until the server closes (never reusable).
+};
+
+/// A parsed status line and header section. Views point into the receive buffer.
+struct response_head {
+  std::uint16_t status_code = 0;
+  std::uint8_t version_minor = 1;  ///< HTTP/1.0 gives 0; HTTP/1.1 (or a later 1.x) gives 1.
+  bool keep_alive = false;         ///< The server allows another request on this connection.
+  body_kind body = body_kind::none;
+  std::uint64_t content_length = 0;  ///< Meaningful when body == content_length.
+  std::string_view reason;
+  headers_view headers;
+};
+
+/// What the parser (or the connection above it) reports.
+enum class event_type : std::uint8_t {
+  need_more,      ///< Nothing to report until more bytes (or EOF) arrive.
+  informational,  ///< A 1xx interim response was skipped; `head` describes it.
+  head,           ///< The final response head: `head` is set.
+  body,           ///< Body bytes: `body` is a view into the receive buffer.
+  trailers,       ///< The trailer section of a chunked body: `trailers` is set.
+  end,            ///< The response is complete.
+  failed,         ///< The response is invalid: `failure` says why; the connection is unusable.
+};
+
+/// One parser event. Views are valid until the bytes they point into are overwritten.
+struct event {
+  event_type type = event_type::need_more;
+  response_head head;
+  bytes_view body;
+  headers_view trailers;
+  error failure{};
+};
+
+/// The result of a parse() call: `consumed` bytes are used up; the rest of the input must be
+/// passed again at the start of the next call, followed by newly received bytes.
+struct parse_step {
+  std::size_t consumed = 0;
+  event ev;
+};
+
+/// Parses one response at a time (RFC 9112 §4-§7), incrementally: bytes already examined are
+/// never examined again, however the input is split. The head is reported only when complete,
+/// so it stays contiguous in the caller's buffer; body bytes are reported as they arrive.
+class response_parser {
+ public:
+  /// A parser under `limits` (kept by reference: it must outlive the parser).
+  explicit response_parser(const parser_limits& limits) noexcept;
+
+  /// Prepares for the response to a new request. `head_request`: the request was HEAD, so the
+  /// response has no body whatever its fields say (RFC 9112 §6.3 rule 1).
+  void reset(bool head_request = false) noexcept;
+
+  /// Parses `input[0, size)`. Returns at most one event. Head and trailer views point into
+  /// `input`; `input` is modified in place only to replace obs-fold with SP.
+  [[nodiscard]] parse_step parse(char* input, std::size_t size) noexcept;
+
+  /// Reports that the server closed the connection. Returns `end` for a close-delimited body
+  /// or a complete response, otherwise `failed` (RemoteProtocolError: incomplete message,
+  /// RFC 9112 §8). A close before any byte says so in its detail.
+  [[nodiscard]] event finish() noexcept;
+
+  /// Returns true once the final response, body included, is complete.
+  [[nodiscard]] bool done() const noexcept { return state_ == state::done; }
+  /// Returns true after a failure, until reset().
+  [[nodiscard]] bool failed() const noexcept { return state_ == state::failed; }
+  /// Returns true when no byte of the response has been parsed yet.
+  [[nodiscard]] bool at_start() const noexcept { return state_ == state::status_line && head_used_ == 0 && scan_ == 0; }
+
+ private:
+  enum class state : std::uint8_t { status_line, fields, body_length, body_chunked, body_until_close, done, failed };
+  parse_step fail(std::size_t consumed, const char* detail) noexcept;
+  parse_step parse_status_line(char* input, std::size_t size) noexcept;
+  parse_step parse_fields(char* input, std::size_t size) noexcept;
+  parse_step finish_head(char* input) noexcept;
+  const char* note_field(std::string_view name, std::string_view value, bool folded) noexcept;
+  parse_step parse_body(char* input, std::size_t size) noexcept;
+
+  const parser_limits* limits_;
+  chunked_decoder chunked_;
+  field_parser fields_{};
+  std::uint64_t remaining_ = 0;     // body bytes left (content_length) or the declared length
+  std::uint32_t head_used_ = 0;     // head bytes of earlier 1xx responses (they share the limit)
+  std::uint32_t scan_ = 0;          // status line: bytes examined so far
+  std::uint16_t status_line_size_ = 0;
+  std::uint16_t status_code_ = 0;
+  std::uint8_t version_minor_ = 1;
+  std::uint8_t informational_ = 0;
+  std::uint8_t framing_ = 0;        // bit set of what the fields said (see response_parser.cpp)
+  bool head_request_ = false;
+  state state_ = state::status_line;
+  const char* failure_ = nullptr;
+};
+
+}  // namespace htpx::h1

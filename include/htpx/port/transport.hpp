@@ -1,0 +1,82 @@
+// The port contract: what a transport (TCP, TLS, lwIP, a test double) must provide.
+// port/README.md states every rule as a MUST; the conformance test checks them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "htpx/bytes.hpp"
+
+namespace htpx::port {
+
+/// The outcome of one transport call. Progress is not an error: would_block is a status.
+enum class io_status : std::uint8_t {
+  ok,           ///< `bytes` moved (connect: the connection is up).
+  would_block,  ///< Nothing can move now; wait for readiness and call again.
+  closed,       ///< The peer closed in order (EOF on recv); nothing more will arrive.
+  error,        ///< The connection failed; `sys_error` holds the port's error number.
+};
+
+/// The result of a transport call.
+struct io_result {
+  io_status status = io_status::ok;
+  std::size_t bytes = 0;        ///< Bytes moved; > 0 whenever status is ok on send or recv.
+  std::int32_t sys_error = 0;   ///< errno or the port's own code when status is error.
+};
+
+/// One non-blocking connection. Every call returns at once.
+class transport {
+ public:
+  /// Starts or continues connecting to `host`:`port`. Returns would_block while in progress
+  /// (call again with the same arguments), ok once connected, error when it cannot connect.
+  virtual io_result connect(std::string_view host, std::uint16_t port) noexcept = 0;
+  /// Sends a prefix of `data`. ok with bytes > 0 (possibly fewer than asked), would_block,
+  /// closed or error.
+  virtual io_result send(bytes_view data) noexcept = 0;
+  /// Receives into a prefix of `buffer` (size > 0). ok with 0 < bytes <= buffer.size,
+  /// would_block, closed (orderly EOF) or error (reset and every other failure).
+  virtual io_result recv(mutable_bytes buffer) noexcept = 0;
+  /// Closes the connection and releases its resources; the transport may then connect again.
+  virtual void close() noexcept = 0;
+  /// Returns the OS handle readiness is waited on (a file descriptor on POSIX), or -1.
+  [[nodiscard]] virtual std::intptr_t native_handle() const noexcept = 0;
+  /// Returns true when received bytes are already buffered inside the transport (decrypted TLS
+  /// records), so the caller must call recv() before sleeping (readiness would not show them).
+  [[nodiscard]] virtual bool has_buffered_input() const noexcept { return false; }
+
+ protected:
+  transport() = default;
+  transport(const transport&) = default;
+  transport& operator=(const transport&) = default;
+  ~transport() = default;  // protected, non-virtual: no operator delete is ever needed
+};
+
+/// What a caller wants to wait for on one transport.
+enum class interest : std::uint8_t { none = 0, read = 1, write = 2, read_write = 3 };
+
+/// One transport and what to wait for on it.
+struct wait_entry {
+  const transport* conn = nullptr;
+  interest what = interest::none;
+};
+
+/// The clock and the sleep a port supplies for blocking calls (the non-blocking API takes the
+/// time as an argument instead).
+class platform {
+ public:
+  /// Returns a monotonic millisecond clock. It wraps after 2^32 ms: compare with wrap-safe
+  /// arithmetic (`int32_t(a - b) < 0`), never with `<`.
+  [[nodiscard]] virtual std::uint32_t now_ms() noexcept = 0;
+  /// Sleeps until one entry is ready for what it asks, or `timeout_ms` pass. Returns at once
+  /// when an entry has buffered input. Spurious wake-ups are allowed.
+  virtual void wait(const wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept = 0;
+
+ protected:
+  platform() = default;
+  platform(const platform&) = default;
+  platform& operator=(const platform&) = default;
+  ~platform() = default;
+};
+
+}  // namespace htpx::port

@@ -1,0 +1,23 @@
+# The one list of htpx sources. A firmware build that does not use CMake includes this file
+# and compiles $(HTPX_CORE_SOURCES) with -I$(HTPX_INCLUDE_DIRS) and $(HTPX_REQUIRED_CXXFLAGS);
+# CMakeLists.txt reads the same lists, so the two builds cannot drift.
+#   include path/to/htpx/sources.mk
+#   SRCS += $(addprefix $(HTPX_ROOT),$(HTPX_CORE_SOURCES))
+#   CPPFLAGS += $(addprefix -I$(HTPX_ROOT),$(HTPX_INCLUDE_DIRS))
+
+HTPX_ROOT := $(dir $(lastword $(MAKEFILE_LIST)))
+
+HTPX_INCLUDE_DIRS := include
+
+HTPX_REQUIRED_CXXFLAGS := -std=c++17 -fno-exceptions -fno-rtti
+
+# htpx_core: the sans-IO protocol code. Links nothing, touches no socket, clock or heap.
+HTPX_CORE_SOURCES := \
+  src/error.cpp \
+  src/headers.cpp \
+  src/h1/field_parser.cpp \
+  src/h1/chunked_decoder.cpp \
+  src/h1/response_parser.cpp \
+  src/h1/request_writer.cpp \
+  src/h1/connection_state.cpp \
+  src/h1/connection.cpp
