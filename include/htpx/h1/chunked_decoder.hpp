@@ -16,7 +16,7 @@ namespace htpx::h1 {
 enum class chunk_status : std::uint8_t {
   need_more,  ///< Everything given was consumed (or must be given again, see `consumed`).
   data,       ///< `data` holds chunk payload bytes, a view into the caller's input.
-  trailers,   ///< `trailers` holds the complete trailer section (may be empty).
+  trailers,   ///< `trailers` holds the complete trailer section (only when it has fields).
   end,        ///< The last chunk and trailer section are complete; the body is over.
   failed,     ///< Invalid framing or a limit exceeded: `failure` says which.
 };

@@ -114,7 +114,8 @@ class connection {
   conn_state state_ = conn_state::idle;
   body_framing framing_ = body_framing::none;
   std::uint8_t chunk_header_ = 0;     // size line width reserved by the last body_buffer()
-  bool body_finished_ = false;
+  bool body_finished_ = false;         // every body byte (and the last chunk) is queued
+  bool keep_alive_ = false;           // the final head allows reuse
   bool eof_ = false;
   bool response_started_ = false;
 };

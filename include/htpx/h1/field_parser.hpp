@@ -50,7 +50,7 @@ class field_parser {
   [[nodiscard]] std::uint16_t field_count() const noexcept { return count_; }
 
  private:
-  enum class state : std::uint8_t { line_start, name, value, value_lf, after_line, failed };
+  enum class state : std::uint8_t { line_start, name, value, after_line, complete, failed };
   field_step fail(const char* detail) noexcept;
 
   std::uint32_t pos_ = 0;          // next byte to examine

@@ -1,0 +1,264 @@
+#include "htpx/h1/connection.hpp"
+
+#include <cstring>
+
+namespace htpx::h1 {
+
+namespace {
+
+// A chunked body always keeps room for its ending: the last chunk and empty trailers, plus
+// the CRLF after the chunk being filled.
+constexpr std::size_t last_chunk_room = last_chunk.size();
+constexpr std::size_t chunk_end_room = 2;
+
+std::uint32_t clamp32(std::size_t n) noexcept { return n > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(n); }
+
+bool only_blank_lines(const char* p, std::size_t n) noexcept {
+  for (std::size_t i = 0; i != n; ++i) {
+    if (p[i] != '\r' && p[i] != '\n') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+connection::connection(mutable_bytes rx, mutable_bytes tx, const parser_limits& limits) noexcept
+    : rx_(rx.data),
+      tx_(tx.data),
+      limits_(&limits),
+      parser_(limits),
+      rx_capacity_(clamp32(rx.size)),
+      tx_capacity_(clamp32(tx.size)) {}
+
+void connection::reset() noexcept {
+  *this = connection({rx_, rx_capacity_}, {tx_, tx_capacity_}, *limits_);
+}
+
+void connection::apply(conn_input input) noexcept {
+  if (!transition_defined(state_, input) && !failure_) {
+    failure_ = {errc::local_protocol_error, "operation not allowed in this connection state"};
+  }
+  state_ = next_state(state_, input);
+}
+
+event connection::fail(errc code, const char* detail) noexcept {
+  if (!failure_) failure_ = {code, detail};
+  apply(conn_input::protocol_failure);
+  event ev;
+  ev.type = event_type::failed;
+  ev.failure = failure_;
+  return ev;
+}
+
+// ---- the request -------------------------------------------------------------------------
+
+error connection::send_request(const request_head& head) noexcept {
+  if (state_ != conn_state::idle) return {errc::local_protocol_error, "a request is already in flight"};
+  if (rx_start_ != rx_end_ || eof_) return {errc::local_protocol_error, "connection must be recycled first"};
+  tx_sent_ = tx_end_ = 0;
+  // A chunked request keeps room for its last chunk from the start.
+  const std::size_t reserve = head.framing == body_framing::chunked ? last_chunk_room : 0;
+  const std::size_t room = tx_capacity_ > reserve ? tx_capacity_ - reserve : 0;
+  const result<std::size_t> written = write_request_head({tx_, room}, head);
+  if (!written) return written.err();
+  tx_end_ = clamp32(written.value());
+  head_unsent_ = tx_end_;
+  framing_ = head.framing;
+  body_remaining_ = head.framing == body_framing::content_length ? head.content_length : 0;
+  body_finished_ = head.framing == body_framing::none || (head.framing == body_framing::content_length && body_remaining_ == 0);
+  response_started_ = false;
+  parser_.reset(head.method == "HEAD");
+  apply(conn_input::start_request);
+  return {};
+}
+
+void connection::compact_tx() noexcept {
+  if (tx_sent_ == tx_end_) {
+    tx_sent_ = tx_end_ = 0;
+  } else if (tx_sent_ != 0 && tx_capacity_ - tx_end_ < tx_capacity_ / 2) {
+    std::memmove(tx_, tx_ + tx_sent_, tx_end_ - tx_sent_);
+    tx_end_ -= tx_sent_;
+    tx_sent_ = 0;
+  }
+}
+
+mutable_bytes connection::body_buffer() noexcept {
+  const bool sending = state_ == conn_state::sending_head || state_ == conn_state::sending_body;
+  if (!sending || body_finished_) return {};
+  compact_tx();
+  const std::size_t free = tx_capacity_ - tx_end_;
+  if (framing_ == body_framing::content_length) {
+    const std::size_t n = body_remaining_ < free ? static_cast<std::size_t>(body_remaining_) : free;
+    return {tx_ + tx_end_, n};
+  }
+  // Room for "<hex>\r\n" + payload + "\r\n", keeping the last chunk's room free.
+  if (free <= last_chunk_room + chunk_end_room + 3) return {};
+  const std::size_t available = free - last_chunk_room - chunk_end_room;
+  chunk_header_ = static_cast<std::uint8_t>(chunk_header_size(available));
+  return {tx_ + tx_end_ + chunk_header_, available - chunk_header_};
+}
+
+error connection::commit_body(std::size_t n) noexcept {
+  const bool sending = state_ == conn_state::sending_head || state_ == conn_state::sending_body;
+  if (!sending || body_finished_) return {errc::local_protocol_error, "no request body is being sent"};
+  if (n == 0) return {};  // a zero-size chunk would end the body
+  const std::size_t free = tx_capacity_ - tx_end_;
+  if (framing_ == body_framing::content_length) {
+    if (n > body_remaining_) return {errc::local_protocol_error, "more body bytes than the declared Content-Length"};
+    if (n > free) return {errc::local_protocol_error, "body larger than body_buffer()"};
+    tx_end_ += static_cast<std::uint32_t>(n);
+    body_remaining_ -= n;
+    body_finished_ = body_remaining_ == 0;
+    return {};
+  }
+  if (chunk_header_ == 0 || n + chunk_header_ + chunk_end_room + last_chunk_room > free) {
+    return {errc::local_protocol_error, "body larger than body_buffer()"};
+  }
+  write_chunk_header(tx_ + tx_end_, chunk_header_, n);
+  tx_end_ += static_cast<std::uint32_t>(chunk_header_ + n);
+  tx_[tx_end_++] = '\r';
+  tx_[tx_end_++] = '\n';
+  chunk_header_ = 0;
+  return {};
+}
+
+result<std::size_t> connection::write_body(bytes_view data) noexcept {
+  const mutable_bytes space = body_buffer();
+  const std::size_t n = data.size < space.size ? data.size : space.size;
+  if (n != 0) std::memcpy(space.data, data.data, n);
+  if (const error failure = commit_body(n)) return failure;
+  return n;
+}
+
+error connection::finish_body() noexcept {
+  if (body_finished_) return {};
+  const bool sending = state_ == conn_state::sending_head || state_ == conn_state::sending_body;
+  if (!sending) return {errc::local_protocol_error, "no request body is being sent"};
+  if (framing_ == body_framing::content_length) {
+    return {errc::local_protocol_error, "fewer body bytes than the declared Content-Length"};
+  }
+  compact_tx();
+  std::memcpy(tx_ + tx_end_, last_chunk.data(), last_chunk.size());  // room was kept for it
+  tx_end_ += static_cast<std::uint32_t>(last_chunk.size());
+  body_finished_ = true;
+  return {};
+}
+
+void connection::consume_output(std::size_t n) noexcept {
+  const std::uint32_t pending = tx_end_ - tx_sent_;
+  const std::uint32_t taken = n < pending ? static_cast<std::uint32_t>(n) : pending;
+  tx_sent_ += taken;
+  if (head_unsent_ != 0) {
+    head_unsent_ -= taken < head_unsent_ ? taken : head_unsent_;
+    if (head_unsent_ == 0 && state_ == conn_state::sending_head) {
+      apply(framing_ == body_framing::none ? conn_input::request_complete : conn_input::head_sent);
+    }
+  }
+  if (state_ == conn_state::sending_body && request_flushed()) apply(conn_input::request_complete);
+  if (tx_sent_ == tx_end_) tx_sent_ = tx_end_ = 0;
+}
+
+// ---- the response ------------------------------------------------------------------------
+
+mutable_bytes connection::receive_buffer() noexcept {
+  if (state_ == conn_state::closed || state_ == conn_state::failed || eof_) return {};
+  if (rx_start_ == rx_end_) {
+    rx_start_ = rx_end_ = 0;
+  } else if (rx_start_ != 0 && rx_capacity_ - rx_end_ < rx_capacity_ / 2) {
+    // Keep an incomplete head (or chunk line) contiguous and make room behind it.
+    std::memmove(rx_, rx_ + rx_start_, rx_end_ - rx_start_);
+    rx_end_ -= rx_start_;
+    rx_start_ = 0;
+  }
+  return {rx_ + rx_end_, rx_capacity_ - rx_end_};
+}
+
+void connection::commit_received(std::size_t n) noexcept {
+  const std::uint32_t room = rx_capacity_ - rx_end_;
+  rx_end_ += n < room ? static_cast<std::uint32_t>(n) : room;
+  const bool in_flight = state_ == conn_state::sending_head || state_ == conn_state::sending_body ||
+                         state_ == conn_state::awaiting_head || state_ == conn_state::receiving_body;
+  if (n != 0 && in_flight) response_started_ = true;
+}
+
+void connection::receive_eof() noexcept { eof_ = true; }
+
+event connection::next_event() noexcept {
+  switch (state_) {
+    case conn_state::failed: {
+      event ev;
+      ev.type = event_type::failed;
+      ev.failure = failure_;
+      return ev;
+    }
+    case conn_state::closed: return {};
+    case conn_state::idle:
+    case conn_state::done:
+    case conn_state::must_close: {
+      // RFC 9112 §9.2: bytes with no request outstanding are not a response; only blank
+      // lines are harmless. A 408 or junk on an idle connection poisons it (catalogue S-12).
+      if (!only_blank_lines(rx_ + rx_start_, rx_end_ - rx_start_)) {
+        return fail(errc::remote_protocol_error, "data received with no request in flight");
+      }
+      rx_start_ = rx_end_;
+      if (eof_) apply(conn_input::transport_closed);
+      return {};
+    }
+    case conn_state::sending_head:
+    case conn_state::sending_body:
+    case conn_state::awaiting_head:
+    case conn_state::receiving_body: break;
+  }
+  for (;;) {
+    const parse_step step = parser_.parse(rx_ + rx_start_, rx_end_ - rx_start_);
+    rx_start_ += static_cast<std::uint32_t>(step.consumed);
+    if (step.ev.type != event_type::need_more) return on_parse_event(step.ev);
+    if (step.consumed != 0) continue;
+    if (eof_) return on_parse_event(parser_.finish());
+    if (rx_start_ == 0 && rx_end_ == rx_capacity_) {
+      return fail(errc::remote_protocol_error, "response head larger than the receive buffer");
+    }
+    return step.ev;
+  }
+}
+
+event connection::on_parse_event(event ev) noexcept {
+  switch (ev.type) {
+    case event_type::head:
+      keep_alive_ = ev.head.keep_alive;
+      if (state_ != conn_state::awaiting_head) {
+        // An early final response (RFC 9112 §9.5): stop sending; the rest of the request is
+        // dropped, so the connection cannot be reused.
+        tx_sent_ = tx_end_ = head_unsent_ = 0;
+      }
+      apply(conn_input::final_head);
+      break;
+    case event_type::end: {
+      const bool reusable = keep_alive_ && request_flushed() && rx_start_ == rx_end_ && !eof_;
+      apply(reusable ? conn_input::response_end_keep : conn_input::response_end_close);
+      break;
+    }
+    case event_type::failed: return fail(ev.failure.code, ev.failure.detail);
+    case event_type::need_more:
+    case event_type::informational:
+    case event_type::body:
+    case event_type::trailers: break;
+  }
+  return ev;
+}
+
+// ---- reuse -------------------------------------------------------------------------------
+
+error connection::recycle() noexcept {
+  if (state_ != conn_state::done) return {errc::local_protocol_error, "connection is not reusable"};
+  if (eof_ || !only_blank_lines(rx_ + rx_start_, rx_end_ - rx_start_)) {
+    return fail(errc::remote_protocol_error, "server sent data or closed an idle connection").failure;
+  }
+  rx_start_ = rx_end_ = 0;
+  apply(conn_input::recycle);
+  return {};
+}
+
+void connection::close() noexcept { apply(conn_input::transport_closed); }
+
+}  // namespace htpx::h1

@@ -1,0 +1,39 @@
+#include "htpx/h1/connection_state.hpp"
+
+namespace htpx::h1 {
+
+namespace {
+
+// `x` marks an input that is not allowed in that state (h11's "LocalProtocolError" cells).
+constexpr conn_state x = static_cast<conn_state>(0xff);
+
+using s = conn_state;
+
+// Rows: current state (conn_state order). Columns: input (conn_input order):
+//   start_request  head_sent  request_complete  final_head  end_keep  end_close  recycle  protocol_failure  transport_closed
+// A final head may arrive while the request is still going out (an early response, RFC 9112
+// §9.5); the connection then stops sending and is not reused.
+constexpr conn_state table[conn_state_count][conn_input_count] = {
+    /* idle           */ {s::sending_head, x, x, x, x, x, x, s::failed, s::closed},
+    /* sending_head   */ {x, s::sending_body, s::awaiting_head, s::receiving_body, x, x, x, s::failed, s::closed},
+    /* sending_body   */ {x, x, s::awaiting_head, s::receiving_body, x, x, x, s::failed, s::closed},
+    /* awaiting_head  */ {x, x, x, s::receiving_body, x, x, x, s::failed, s::closed},
+    /* receiving_body */ {x, x, x, x, s::done, s::must_close, x, s::failed, s::closed},
+    /* done           */ {x, x, x, x, x, x, s::idle, s::failed, s::closed},
+    /* must_close     */ {x, x, x, x, x, x, x, s::failed, s::closed},
+    /* closed         */ {x, x, x, x, x, x, x, x, s::closed},
+    /* failed         */ {x, x, x, x, x, x, x, s::failed, s::closed},
+};
+
+}  // namespace
+
+bool transition_defined(conn_state from, conn_input input) noexcept {
+  return table[static_cast<int>(from)][static_cast<int>(input)] != x;
+}
+
+conn_state next_state(conn_state from, conn_input input) noexcept {
+  const conn_state to = table[static_cast<int>(from)][static_cast<int>(input)];
+  return to == x ? conn_state::failed : to;
+}
+
+}  // namespace htpx::h1

@@ -1,0 +1,347 @@
+#include "htpx/h1/response_parser.hpp"
+
+#include <cstring>
+
+#include "char_class.hpp"
+
+namespace htpx::h1 {
+
+using detail::is_ctl;
+using detail::is_ows;
+
+namespace {
+
+// What the header fields said about framing and persistence (response_parser::framing_).
+enum framing_bit : std::uint8_t {
+  has_length = 1 << 0,       // a valid Content-Length was seen (value in remaining_)
+  te_chunked = 1 << 1,       // Transfer-Encoding lists chunked
+  te_other = 1 << 2,         // Transfer-Encoding lists a coding we cannot decode, or chunked not last
+  conn_close = 1 << 3,       // Connection: close
+  conn_keep_alive = 1 << 4,  // Connection: keep-alive
+};
+
+// "HTTP/1.1 200" is the shortest status line without CRLF.
+constexpr std::size_t min_status_line = 12;
+
+// Compares a field name with a lowercase literal of the same length. Field names are tokens,
+// and no token byte other than an uppercase letter changes under `| 0x20` into one of the
+// literal's bytes (letters and '-').
+bool name_is(std::string_view name, std::string_view lower) noexcept {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t i = 0; i != name.size(); ++i) {
+    if ((static_cast<unsigned char>(name[i]) | 0x20u) != static_cast<unsigned char>(lower[i])) return false;
+  }
+  return true;
+}
+
+// Calls `element(e)` for each OWS-trimmed, non-empty element of a comma-separated list
+// (RFC 9110 §5.6.1: empty elements are ignored). Stops at the first non-null result.
+template <class F>
+const char* for_each_element(std::string_view list, F element) noexcept {
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::size_t b = start;
+    std::size_t e = comma;
+    while (b != e && is_ows(list[b])) ++b;
+    while (e != b && is_ows(list[e - 1])) --e;
+    if (b != e) {
+      if (const char* failure = element(list.substr(b, e - b))) return failure;
+    }
+    start = comma + 1;
+  }
+  return nullptr;
+}
+
+// Content-Length = 1*DIGIT (RFC 9110 §8.6), checked for overflow before it can happen.
+bool parse_decimal(std::string_view digits, std::uint64_t& out) noexcept {
+  if (digits.empty()) return false;
+  std::uint64_t value = 0;
+  for (const char c : digits) {
+    const unsigned d = static_cast<unsigned char>(c) - static_cast<unsigned>('0');
+    if (d > 9) return false;
+    if (value > (~std::uint64_t{0} - d) / 10) return false;
+    value = value * 10 + d;
+  }
+  out = value;
+  return true;
+}
+
+}  // namespace
+
+response_parser::response_parser(const parser_limits& limits) noexcept : limits_(&limits), chunked_(limits) {}
+
+void response_parser::reset(bool head_request) noexcept {
+  const parser_limits& limits = *limits_;
+  *this = response_parser{limits};
+  head_request_ = head_request;
+}
+
+parse_step response_parser::fail(std::size_t consumed, const char* detail) noexcept {
+  state_ = state::failed;
+  failure_ = detail;
+  parse_step step;
+  step.consumed = consumed;
+  step.ev.type = event_type::failed;
+  step.ev.failure = {errc::remote_protocol_error, detail};
+  return step;
+}
+
+parse_step response_parser::parse(char* input, std::size_t size) noexcept {
+  switch (state_) {
+    case state::status_line: return parse_status_line(input, size);
+    case state::fields: return parse_fields(input, size);
+    case state::body_length:
+    case state::body_chunked:
+    case state::body_until_close: return parse_body(input, size);
+    case state::done: return {};
+    case state::failed: return fail(0, failure_);
+  }
+  return {};
+}
+
+// status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF   (RFC 9112 §4)
+parse_step response_parser::parse_status_line(char* input, std::size_t size) noexcept {
+  const std::uint32_t budget = limits_->max_head_bytes > head_used_ ? limits_->max_head_bytes - head_used_ : 0;
+  std::size_t skipped = 0;
+  // Blank lines before a status line are tolerated (RFC 9112 §9.2 allows CRLF between
+  // messages); they count against the head limit.
+  while (scan_ == 0 && size - skipped >= 2 && input[skipped] == '\r' && input[skipped + 1] == '\n') {
+    skipped += 2;
+    if (head_used_ + skipped > limits_->max_head_bytes) return fail(skipped, "response head larger than the limit");
+  }
+  if (skipped != 0) {
+    head_used_ += static_cast<std::uint32_t>(skipped);
+    parse_step step;
+    step.consumed = skipped;
+    return step;
+  }
+  // Refuse HTTP/0.9 and non-HTTP services as soon as their first bytes arrive (catalogue H1-17).
+  static constexpr char prefix[] = "HTTP/";
+  for (std::size_t i = scan_; i < 5 && i < size; ++i) {
+    if (input[i] != prefix[i]) {
+      if (i == 0 && input[0] == '\r' && size == 1) return {};
+      return fail(0, "not an HTTP/1.x response (no HTTP/ status line)");
+    }
+  }
+  const std::size_t limit = size < budget ? size : budget;
+  const auto* lf = static_cast<const char*>(scan_ < limit ? std::memchr(input + scan_, '\n', limit - scan_) : nullptr);
+  if (lf == nullptr) {
+    scan_ = static_cast<std::uint32_t>(limit);
+    if (size >= budget) return fail(0, "response head larger than the limit");
+    return {};
+  }
+  const std::size_t line_size = static_cast<std::size_t>(lf - input) + 1;
+  if (line_size < 2 || lf[-1] != '\r') return fail(0, "status line not ended by CRLF");
+  const std::size_t text = line_size - 2;  // without CRLF
+  if (text < min_status_line || input[6] != '.' || input[8] != ' ') return fail(0, "malformed status line");
+  const unsigned major = static_cast<unsigned char>(input[5]) - static_cast<unsigned>('0');
+  const unsigned minor = static_cast<unsigned char>(input[7]) - static_cast<unsigned>('0');
+  if (major > 9 || minor > 9) return fail(0, "malformed HTTP version");
+  if (major != 1) return fail(0, "unsupported HTTP version (only HTTP/1.x)");
+  unsigned code = 0;
+  for (std::size_t i = 9; i != 12; ++i) {
+    const unsigned d = static_cast<unsigned char>(input[i]) - static_cast<unsigned>('0');
+    if (d > 9) return fail(0, "status code is not three digits");
+    code = code * 10 + d;
+  }
+  if (text > 12 && input[12] != ' ') return fail(0, "status code is not three digits");
+  // RFC 9110 §15: status codes are 100..599.
+  if (code < 100 || code > 599) return fail(0, "status code out of range 100-599");
+  for (std::size_t i = 13; i < text; ++i) {
+    if (input[i] != '\t' && is_ctl(input[i])) return fail(0, "control character in the reason phrase");
+  }
+  status_code_ = static_cast<std::uint16_t>(code);
+  version_minor_ = minor == 0 ? 0 : 1;  // RFC 9110 §2.5: a later 1.x minor is handled as 1.1
+  status_line_size_ = static_cast<std::uint16_t>(line_size);
+  fields_.reset(budget - static_cast<std::uint32_t>(line_size), limits_->max_headers);
+  state_ = state::fields;
+  return parse_fields(input, size);
+}
+
+parse_step response_parser::parse_fields(char* input, std::size_t size) noexcept {
+  char* const block = input + status_line_size_;
+  const std::size_t available = size - status_line_size_;
+  for (;;) {
+    const field_step field = fields_.next(block, available);
+    switch (field.status) {
+      case field_status::field:
+        if (const char* failure = note_field(field.name, field.value, field.folded)) return fail(0, failure);
+        continue;
+      case field_status::need_more: return {};
+      case field_status::failed: return fail(0, field.failure.detail);
+      case field_status::end_of_block: return finish_head(input);
+    }
+  }
+}
+
+// Records what the framing and persistence fields say (RFC 9112 §6, §9.3).
+const char* response_parser::note_field(std::string_view name, std::string_view value, bool folded) noexcept {
+  if (name_is(name, "content-length")) {
+    // RFC 9112 §5.2 lets obs-fold hide framing from other parsers (Node CVE-2024-27982).
+    if (folded) return "obs-fold in Content-Length";
+    const char* failure = for_each_element(value, [&](std::string_view element) -> const char* {
+      std::uint64_t length = 0;
+      if (!parse_decimal(element, length)) return "invalid Content-Length";
+      // RFC 9110 §8.6: identical duplicates may be collapsed; differing ones are an error.
+      if ((framing_ & has_length) != 0 && length != remaining_) return "differing Content-Length values";
+      framing_ |= has_length;
+      remaining_ = length;
+      return nullptr;
+    });
+    if (failure != nullptr) return failure;
+    if ((framing_ & has_length) == 0) return "invalid Content-Length";
+    return nullptr;
+  }
+  if (name_is(name, "transfer-encoding")) {
+    if (folded) return "obs-fold in Transfer-Encoding";
+    return for_each_element(value, [&](std::string_view coding) -> const char* {
+      if (name_is(coding, "chunked")) {
+        // RFC 9112 §7: chunked must not be applied more than once.
+        if ((framing_ & te_chunked) != 0) return "chunked applied more than once";
+        framing_ |= te_chunked;
+      } else {
+        framing_ |= te_other;
+      }
+      return nullptr;
+    });
+  }
+  if (name_is(name, "connection")) {
+    return for_each_element(value, [&](std::string_view option) -> const char* {
+      if (name_is(option, "close")) framing_ |= conn_close;
+      if (name_is(option, "keep-alive")) framing_ |= conn_keep_alive;
+      return nullptr;
+    });
+  }
+  return nullptr;
+}
+
+// Decides the body length (RFC 9112 §6.3) and persistence (§9.3) once the head is complete.
+parse_step response_parser::finish_head(char* input) noexcept {
+  const std::size_t head_size = status_line_size_ + fields_.block_size();
+  parse_step step;
+  step.consumed = head_size;
+  response_head& head = step.ev.head;
+  head.status_code = status_code_;
+  head.version_minor = version_minor_;
+  const std::size_t status_text = status_line_size_ - 2u;  // "HTTP/1.1 200 reason" without CRLF
+  if (status_text > 13) head.reason = {input + 13, status_text - 13};
+  head.headers = headers_view({input + status_line_size_, fields_.fields_size()}, fields_.field_count());
+
+  const bool te = (framing_ & (te_chunked | te_other)) != 0;
+  const bool length = (framing_ & has_length) != 0;
+  // RFC 9112 §6.3 rule 3: both is a smuggling signal; never reuse such a connection.
+  if (te && length) return fail(0, "both Transfer-Encoding and Content-Length");
+
+  if (status_code_ < 200) {
+    // Rule 1: a 1xx has no body. 101 is valid only after our Upgrade, which we never send.
+    if (status_code_ == 101) return fail(0, "101 Switching Protocols without an Upgrade request");
+    if (++informational_ > limits_->max_informational) return fail(0, "too many 1xx responses");
+    head_used_ += static_cast<std::uint32_t>(head_size);
+    scan_ = 0;
+    framing_ = 0;
+    remaining_ = 0;
+    state_ = state::status_line;
+    step.ev.type = event_type::informational;
+    return step;
+  }
+
+  step.ev.type = event_type::head;
+  const bool no_body = head_request_ || status_code_ == 204 || status_code_ == 304;
+  if (no_body) {
+    head.body = body_kind::none;
+    remaining_ = 0;
+    state_ = state::body_length;
+  } else if (te) {
+    // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
+    if (version_minor_ == 0) return fail(0, "Transfer-Encoding in an HTTP/1.0 response");
+    // Rule 4 would make "gzip, chunked"-less codings close-delimited, but a coding we cannot
+    // decode cannot be delivered as the body (catalogue H1-02): refuse it.
+    if ((framing_ & te_other) != 0) return fail(0, "unsupported Transfer-Encoding (only chunked)");
+    head.body = body_kind::chunked;
+    chunked_.reset();
+    state_ = state::body_chunked;
+  } else if (length) {
+    head.body = remaining_ == 0 ? body_kind::none : body_kind::content_length;
+    head.content_length = remaining_;
+    state_ = state::body_length;
+  } else {
+    // Rule 7: no framing, so the body runs until the server closes.
+    head.body = body_kind::until_close;
+    state_ = state::body_until_close;
+  }
+  const bool close = (framing_ & conn_close) != 0;
+  const bool persistent = version_minor_ == 0 ? (framing_ & conn_keep_alive) != 0 && !close : !close;
+  head.keep_alive = persistent && head.body != body_kind::until_close;
+  return step;
+}
+
+parse_step response_parser::parse_body(char* input, std::size_t size) noexcept {
+  parse_step step;
+  if (state_ == state::body_length) {
+    if (remaining_ == 0) {
+      state_ = state::done;
+      step.ev.type = event_type::end;
+      return step;
+    }
+    const std::size_t n = remaining_ < size ? static_cast<std::size_t>(remaining_) : size;
+    if (n == 0) return step;
+    remaining_ -= n;
+    step.consumed = n;
+    step.ev.type = event_type::body;
+    step.ev.body = {input, n};
+    return step;
+  }
+  if (state_ == state::body_until_close) {
+    if (size == 0) return step;
+    step.consumed = size;
+    step.ev.type = event_type::body;
+    step.ev.body = {input, size};
+    return step;
+  }
+  const chunk_step chunk = chunked_.decode(input, size);
+  step.consumed = chunk.consumed;
+  switch (chunk.status) {
+    case chunk_status::need_more: break;
+    case chunk_status::data:
+      step.ev.type = event_type::body;
+      step.ev.body = chunk.data;
+      break;
+    case chunk_status::trailers:
+      step.ev.type = event_type::trailers;
+      step.ev.trailers = chunk.trailers;
+      break;
+    case chunk_status::end:
+      state_ = state::done;
+      step.ev.type = event_type::end;
+      break;
+    case chunk_status::failed: return fail(chunk.consumed, chunk.failure.detail);
+  }
+  return step;
+}
+
+event response_parser::finish() noexcept {
+  event ev;
+  ev.type = event_type::end;
+  const char* failure = nullptr;
+  switch (state_) {
+    case state::status_line:
+      failure = at_start() && informational_ == 0 ? "server closed the connection without sending a response"
+                                                  : "server closed the connection in the response head";
+      break;
+    case state::fields: failure = "server closed the connection in the response head"; break;
+    case state::body_length:
+      if (remaining_ != 0) failure = "server closed the connection before the end of the Content-Length body";
+      break;
+    case state::body_chunked: failure = "server closed the connection before the last chunk"; break;
+    case state::body_until_close:
+    case state::done: break;
+    case state::failed: failure = failure_; break;
+  }
+  if (failure != nullptr) return fail(0, failure).ev;
+  state_ = state::done;
+  return ev;
+}
+
+}  // namespace htpx::h1

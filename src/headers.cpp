@@ -1,0 +1,57 @@
+#include "htpx/headers.hpp"
+
+#include <cstring>
+
+namespace htpx {
+
+namespace {
+
+char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
+bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i != a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// The block was validated by the parser: every line holds a colon and ends in CRLF, and the
+// first CR after the colon ends the line (obs-fold CRLFs were replaced by SP).
+void headers_view::iterator::load() noexcept {
+  if (at_ == end_) return;
+  const auto size = static_cast<std::size_t>(end_ - at_);
+  const auto* colon = static_cast<const char*>(std::memchr(at_, ':', size));
+  const auto* cr = static_cast<const char*>(std::memchr(colon, '\r', static_cast<std::size_t>(end_ - colon)));
+  const char* value = colon + 1;
+  const char* value_end = cr;
+  while (value != value_end && is_ows(*value)) ++value;
+  while (value_end != value && is_ows(value_end[-1])) --value_end;
+  current_ = {{at_, static_cast<std::size_t>(colon - at_)}, {value, static_cast<std::size_t>(value_end - value)}};
+  next_ = cr + 2;
+}
+
+headers_view::iterator& headers_view::iterator::operator++() noexcept {
+  at_ = next_;
+  load();
+  return *this;
+}
+
+std::string_view headers_view::get(std::string_view name, std::string_view fallback) const noexcept {
+  for (const header& field : *this) {
+    if (iequals(field.name, name)) return field.value;
+  }
+  return fallback;
+}
+
+bool headers_view::contains(std::string_view name) const noexcept {
+  for (const header& field : *this) {
+    if (iequals(field.name, name)) return true;
+  }
+  return false;
+}
+
+}  // namespace htpx
