@@ -31,7 +31,26 @@ chunk_step chunked_decoder::fail(std::size_t consumed, const char* detail) noexc
   chunk_step step;
   step.consumed = consumed;
   step.status = chunk_status::failed;
-  step.failure = {errc::remote_protocol_error, detail};
+  return step;
+}
+
+// After the CRLF of a chunk-size line: checks the extension budget and moves to the payload,
+// or to the trailer section after the last chunk (RFC 9112 §7.1.2).
+chunk_step chunked_decoder::end_size_line(std::size_t consumed) noexcept {
+  ext_total_ += ext_bytes_;
+  if (ext_total_ > ext_slack_factor * limits_->max_chunk_ext_bytes && ext_total_ > data_total_) {
+    return fail(consumed, "chunk extensions outweigh the payload");
+  }
+  ext_bytes_ = 0;
+  digits_ = 0;
+  if (remaining_ == 0) {
+    trailer_parser_.reset(limits_->max_trailer_bytes, limits_->max_headers);
+    state_ = state::trailers;
+  } else {
+    state_ = state::data;
+  }
+  chunk_step step;
+  step.consumed = consumed;
   return step;
 }
 
@@ -40,6 +59,17 @@ chunk_step chunked_decoder::fail(std::size_t consumed, const char* detail) noexc
 // state has moved past the line.
 chunk_step chunked_decoder::parse_size_line(const char* input, std::size_t size) noexcept {
   std::size_t i = 0;
+  if (state_ == state::size) {
+    // The common line, "<hex>CRLF", without the general loop's per-byte dispatch.
+    for (; i != size; ++i) {
+      const std::uint8_t digit = hex_value(input[i]);
+      if (digit == 0xff) break;
+      if (digits_ == max_size_digits) return fail(i, "chunk size longer than 16 hex digits");
+      remaining_ = (remaining_ << 4) | digit;
+      ++digits_;
+    }
+    if (digits_ != 0 && size - i >= 2 && input[i] == '\r' && input[i + 1] == '\n') return end_size_line(i + 2);
+  }
   for (; i != size; ++i) {
     const char c = input[i];
     switch (state_) {
@@ -93,25 +123,9 @@ chunk_step chunked_decoder::parse_size_line(const char* input, std::size_t size)
           state_ = state::ext;
         }
         continue;
-      case state::size_lf: {
+      case state::size_lf:
         if (c != '\n') return fail(i, "chunk size line not ended by CRLF");
-        ext_total_ += ext_bytes_;
-        if (ext_total_ > ext_slack_factor * limits_->max_chunk_ext_bytes && ext_total_ > data_total_) {
-          return fail(i, "chunk extensions outweigh the payload");
-        }
-        ext_bytes_ = 0;
-        digits_ = 0;
-        if (remaining_ == 0) {
-          // RFC 9112 §7.1.2: the last chunk is followed by the trailer section.
-          trailer_parser_.reset(limits_->max_trailer_bytes, limits_->max_headers);
-          state_ = state::trailers;
-        } else {
-          state_ = state::data;
-        }
-        chunk_step step;
-        step.consumed = i + 1;
-        return step;
-      }
+        return end_size_line(i + 1);
       default:
         return fail(i, "chunked decoder in an impossible state");
     }
@@ -133,11 +147,7 @@ chunk_step chunked_decoder::decode(char* input, std::size_t size) noexcept {
       case state::size_lf: {
         const chunk_step step = parse_size_line(input + used, size - used);
         used += step.consumed;
-        if (step.status == chunk_status::failed) {
-          chunk_step failed = step;
-          failed.consumed = used;
-          return failed;
-        }
+        if (step.status == chunk_status::failed) return fail(used, failure_);
         if (used == size) {
           chunk_step need;
           need.consumed = used;
@@ -178,16 +188,14 @@ chunk_step chunked_decoder::decode(char* input, std::size_t size) noexcept {
       }
       case state::trailers: {
         char* const block = input + used;
-        for (;;) {
-          const field_step field = trailer_parser_.next(block, size - used);
-          if (field.status == field_status::field) continue;
-          if (field.status == field_status::failed) return fail(used, field.failure.detail);
-          if (field.status == field_status::need_more) {
-            chunk_step need;
-            need.consumed = used;
-            return need;
-          }
-          break;
+        // RFC 9110 §6.5.1: trailers are delivered as they are; framing fields among them are
+        // not acted on here (the response's framing was fixed by its head).
+        const field_status trailers = trailer_parser_.parse(block, size - used, nullptr, nullptr);
+        if (trailers == field_status::failed) return fail(used, trailer_parser_.failure().detail);
+        if (trailers == field_status::need_more) {
+          chunk_step need;
+          need.consumed = used;
+          return need;
         }
         state_ = state::done;
         chunk_step step;
@@ -197,7 +205,7 @@ chunk_step chunked_decoder::decode(char* input, std::size_t size) noexcept {
           return step;
         }
         step.status = chunk_status::trailers;
-        step.trailers = headers_view({block, trailer_parser_.fields_size()}, trailer_parser_.field_count());
+        step.data = {block, trailer_parser_.fields_size()};
         return step;
       }
       case state::done: {

@@ -6,7 +6,7 @@ namespace htpx::h1 {
 
 using detail::find_ctl;
 using detail::is_ows;
-using detail::is_tchar;
+using detail::skip_tchars;
 
 void field_parser::reset(std::uint32_t max_bytes, std::uint16_t max_fields) noexcept {
   *this = field_parser{};
@@ -14,59 +14,86 @@ void field_parser::reset(std::uint32_t max_bytes, std::uint16_t max_fields) noex
   max_fields_ = max_fields;
 }
 
-field_step field_parser::fail(const char* detail) noexcept {
+field_status field_parser::fail(const char* detail) noexcept {
   state_ = state::failed;
   failure_ = detail;
-  field_step step;
-  step.status = field_status::failed;
-  step.failure = {errc::remote_protocol_error, detail};
-  return step;
+  return field_status::failed;
 }
 
 // One loop over the states; each case either advances `p` or returns. `pos_` records where to
-// resume, so no byte is examined twice however the section is split across calls.
-field_step field_parser::next(char* block, std::size_t size) noexcept {
+// resume, so no byte is examined twice however the section is split across calls. The loop
+// works on local copies of the members (writes through `char*` could alias them, which would
+// make the compiler store every member at every step) and saves them on the way out.
+field_status field_parser::parse(char* block, std::size_t size, field_handler on_field, void* context) noexcept {
+  if (state_ == state::complete) return field_status::end_of_block;
+  if (state_ == state::failed) return field_status::failed;
   const std::size_t limit = size < max_bytes_ ? size : max_bytes_;
   char* p = block + pos_;
   char* const end = block + limit;
+  state st = state_;
+  char* line = block + line_start_;
+  char* value_start = block + value_start_;
+  std::size_t name_size = name_size_;
+  std::uint16_t count = count_;
+  bool folded = folded_;
+  const char* failure = nullptr;
 
   for (;;) {
-    switch (state_) {
+    switch (st) {
       case state::line_start: {
         if (p == end) goto need_more;
         const char c = *p;
         if (c == '\r') {
           if (end - p < 2) goto need_more;
-          if (p[1] != '\n') return fail("bare CR in the header section");
+          if (p[1] != '\n') {
+            failure = "bare CR in the header section";
+            goto failed;
+          }
           p += 2;
           pos_ = static_cast<std::uint32_t>(p - block);
+          line_start_ = static_cast<std::uint32_t>(line - block);
+          count_ = count;
           state_ = state::complete;
-          field_step step;
-          step.status = field_status::end_of_block;
-          return step;
+          return field_status::end_of_block;
         }
-        if (c == '\n') return fail("bare LF in the header section (CRLF required)");
+        if (c == '\n') {
+          failure = "bare LF in the header section (CRLF required)";
+          goto failed;
+        }
         // RFC 9112 §2.2: a whitespace-preceded line before the first field is not a fold.
-        if (is_ows(c)) return fail("whitespace at the start of a field line");
-        if (count_ == max_fields_) return fail("too many header fields");
-        state_ = state::name;
+        if (is_ows(c)) {
+          failure = "whitespace at the start of a field line";
+          goto failed;
+        }
+        if (count == max_fields_) {
+          failure = "too many header fields";
+          goto failed;
+        }
+        folded = false;
+        st = state::name;
         [[fallthrough]];
       }
       case state::name: {
-        while (p != end && is_tchar(*p)) ++p;
+        p = skip_tchars(p, end);
         if (p == end) goto need_more;
         if (*p != ':') {
           // RFC 9112 §5.1: no whitespace between the field name and the colon.
-          if (is_ows(*p)) return fail("whitespace between a field name and its colon");
-          return fail("invalid character in a field name");
+          failure = is_ows(*p) ? "whitespace between a field name and its colon" : "invalid character in a field name";
+          goto failed;
         }
-        const std::ptrdiff_t name_size = p - (block + line_start_);
-        if (name_size == 0) return fail("empty field name");
-        if (name_size > 0xffff) return fail("field name longer than 65535 bytes");
-        name_size_ = static_cast<std::uint16_t>(name_size);
+        if (p == line) {
+          failure = "empty field name";
+          goto failed;
+        }
+        if (p - line > 0xffff) {
+          failure = "field name longer than 65535 bytes";
+          goto failed;
+        }
+        name_size = static_cast<std::size_t>(p - line);
         ++p;
-        value_start_ = static_cast<std::uint32_t>(p - block);
-        state_ = state::value;
+        if (p != end && *p == ' ') ++p;  // the usual single SP of OWS, skipped here for speed
+        value_start = p;
+        st = state::value;
         [[fallthrough]];
       }
       case state::value: {
@@ -76,18 +103,19 @@ field_step field_parser::next(char* block, std::size_t size) noexcept {
           if (*p != '\t') break;
           ++p;
         }
-        if (*p == '\r') {
-          if (end - p < 2) goto need_more;
-          if (p[1] != '\n') return fail("bare CR in a field value");
-          p += 2;
-          state_ = state::after_line;
-        } else if (*p == '\n') {
-          return fail("bare LF in a field value (CRLF required)");
-        } else if (*p == '\0') {
-          return fail("NUL in a field value");
-        } else {
-          return fail("control character in a field value");
+        if (*p != '\r') {
+          failure = *p == '\n'   ? "bare LF in a field value (CRLF required)"
+                    : *p == '\0' ? "NUL in a field value"
+                                 : "control character in a field value";
+          goto failed;
         }
+        if (end - p < 2) goto need_more;
+        if (p[1] != '\n') {
+          failure = "bare CR in a field value";
+          goto failed;
+        }
+        p += 2;
+        st = state::after_line;
         [[fallthrough]];
       }
       case state::after_line: {
@@ -97,45 +125,44 @@ field_step field_parser::next(char* block, std::size_t size) noexcept {
           // RFC 9112 §5.2: replace each obs-fold with SP before interpreting the value.
           p[-2] = ' ';
           p[-1] = ' ';
-          folded_ = true;
-          state_ = state::value;
+          folded = true;
+          st = state::value;
           continue;
         }
-        field_step step;
-        step.status = field_status::field;
-        step.folded = folded_;
-        const char* const line = block + line_start_;
-        step.name = {line, name_size_};
-        const char* value = block + value_start_;
+        const char* value = value_start;
         const char* value_end = p - 2;
         while (value != value_end && is_ows(*value)) ++value;
         while (value_end != value && is_ows(value_end[-1])) --value_end;
-        step.value = {value, static_cast<std::size_t>(value_end - value)};
-        ++count_;
-        folded_ = false;
-        line_start_ = static_cast<std::uint32_t>(p - block);
-        pos_ = line_start_;
-        state_ = state::line_start;
-        return step;
+        ++count;
+        if (on_field != nullptr) {
+          const std::string_view name{line, name_size};
+          const std::string_view trimmed{value, static_cast<std::size_t>(value_end - value)};
+          failure = on_field(context, name, trimmed, folded);
+          if (failure != nullptr) goto failed;
+        }
+        line = p;
+        st = state::line_start;
+        continue;
       }
-      case state::complete: {
-        field_step step;
-        step.status = field_status::end_of_block;
-        return step;
-      }
-      case state::failed: {
-        field_step step;
-        step.status = field_status::failed;
-        step.failure = {errc::remote_protocol_error, failure_};
-        return step;
-      }
+      case state::complete:
+      case state::failed: break;  // handled before the loop
     }
   }
 
 need_more:
   pos_ = static_cast<std::uint32_t>(p - block);
-  if (size >= max_bytes_) return fail("header section larger than the limit");
-  return field_step{};
+  line_start_ = static_cast<std::uint32_t>(line - block);
+  value_start_ = static_cast<std::uint32_t>(value_start - block);
+  name_size_ = static_cast<std::uint16_t>(name_size);
+  count_ = count;
+  folded_ = folded;
+  state_ = st;
+  if (size < max_bytes_) return field_status::need_more;
+  failure = "header section larger than the limit";
+
+failed:
+  count_ = count;
+  return fail(failure);
 }
 
 }  // namespace htpx::h1

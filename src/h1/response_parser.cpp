@@ -1,6 +1,7 @@
 #include "htpx/h1/response_parser.hpp"
 
 #include <cstring>
+#include <type_traits>
 
 #include "char_class.hpp"
 
@@ -23,21 +24,46 @@ enum framing_bit : std::uint8_t {
 // "HTTP/1.1 200" is the shortest status line without CRLF.
 constexpr std::size_t min_status_line = 12;
 
-// Compares a field name with a lowercase literal of the same length. Field names are tokens,
-// and no token byte other than an uppercase letter changes under `| 0x20` into one of the
-// literal's bytes (letters and '-').
-bool name_is(std::string_view name, std::string_view lower) noexcept {
-  if (name.size() != lower.size()) return false;
-  for (std::size_t i = 0; i != name.size(); ++i) {
-    if ((static_cast<unsigned char>(name[i]) | 0x20u) != static_cast<unsigned char>(lower[i])) return false;
-  }
-  return true;
+// Loads 8 (or 4) bytes with ASCII letters folded to lowercase by `| 0x20`. Applied to a token
+// or a field value (no CTLs), no byte other than an uppercase letter turns into one of the
+// literals' bytes (lowercase letters and '-').
+template <class Word>
+Word load_folded(const char* p) noexcept {
+  Word w;
+  std::memcpy(&w, p, sizeof w);
+  return w | static_cast<Word>(~Word{0} / 255 * 0x20);
+}
+
+// Compares `name` with a lowercase literal, a word at a time (two overlapping words cover any
+// length from 4 to 16; the literal's words fold to constants).
+template <std::size_t N>
+bool name_is(std::string_view name, const char (&lower)[N]) noexcept {
+  constexpr std::size_t n = N - 1;
+  static_assert(n >= 4 && n <= 16, "literal length");
+  if (name.size() != n) return false;
+  using word = std::conditional_t<(n >= 8), std::uint64_t, std::uint32_t>;
+  constexpr std::size_t last = n - sizeof(word);
+  return load_folded<word>(name.data()) == load_folded<word>(lower) &&
+         load_folded<word>(name.data() + last) == load_folded<word>(lower + last);
+}
+
+// The same for a literal that may be longer than 16 bytes (three overlapping words).
+template <std::size_t N>
+bool long_name_is(std::string_view name, const char (&lower)[N]) noexcept {
+  constexpr std::size_t n = N - 1;
+  static_assert(n > 16 && n <= 24, "literal length");
+  if (name.size() != n) return false;
+  return load_folded<std::uint64_t>(name.data()) == load_folded<std::uint64_t>(lower) &&
+         load_folded<std::uint64_t>(name.data() + 8) == load_folded<std::uint64_t>(lower + 8) &&
+         load_folded<std::uint64_t>(name.data() + n - 8) == load_folded<std::uint64_t>(lower + n - 8);
 }
 
 // Calls `element(e)` for each OWS-trimmed, non-empty element of a comma-separated list
 // (RFC 9110 §5.6.1: empty elements are ignored). Stops at the first non-null result.
 template <class F>
 const char* for_each_element(std::string_view list, F element) noexcept {
+  // The usual case: one element, already OWS-trimmed by the field parser.
+  if (!list.empty() && std::memchr(list.data(), ',', list.size()) == nullptr) return element(list);
   std::size_t start = 0;
   while (start <= list.size()) {
     std::size_t comma = list.find(',', start);
@@ -163,58 +189,70 @@ parse_step response_parser::parse_status_line(char* input, std::size_t size) noe
 parse_step response_parser::parse_fields(char* input, std::size_t size) noexcept {
   char* const block = input + status_line_size_;
   const std::size_t available = size - status_line_size_;
-  for (;;) {
-    const field_step field = fields_.next(block, available);
-    switch (field.status) {
-      case field_status::field:
-        if (const char* failure = note_field(field.name, field.value, field.folded)) return fail(0, failure);
-        continue;
-      case field_status::need_more: return {};
-      case field_status::failed: return fail(0, field.failure.detail);
-      case field_status::end_of_block: return finish_head(input);
-    }
+  switch (fields_.parse(block, available, &response_parser::on_field, this)) {
+    case field_status::need_more: return {};
+    case field_status::failed: return fail(0, fields_.failure().detail);
+    case field_status::end_of_block: break;
+  }
+  return finish_head(input);
+}
+
+const char* response_parser::on_field(void* self, std::string_view name, std::string_view value,
+                                      bool folded) noexcept {
+  return static_cast<response_parser*>(self)->note_field(name, value, folded);
+}
+
+// Records what the framing and persistence fields say (RFC 9112 §6, §9.3). Most fields are
+// none of these, so the name's length is tested before its bytes.
+const char* response_parser::note_field(std::string_view name, std::string_view value, bool folded) noexcept {
+  switch (name.size()) {
+    case 14:
+      if (name_is(name, "content-length")) return note_content_length(value, folded);
+      return nullptr;
+    case 17:
+      if (long_name_is(name, "transfer-encoding")) return note_transfer_encoding(value, folded);
+      return nullptr;
+    case 10:
+      if (name_is(name, "connection")) {
+        return for_each_element(value, [&](std::string_view option) -> const char* {
+          if (name_is(option, "close")) framing_ |= conn_close;
+          if (name_is(option, "keep-alive")) framing_ |= conn_keep_alive;
+          return nullptr;
+        });
+      }
+      return nullptr;
+    default: return nullptr;
   }
 }
 
-// Records what the framing and persistence fields say (RFC 9112 §6, §9.3).
-const char* response_parser::note_field(std::string_view name, std::string_view value, bool folded) noexcept {
-  if (name_is(name, "content-length")) {
-    // RFC 9112 §5.2 lets obs-fold hide framing from other parsers (Node CVE-2024-27982).
-    if (folded) return "obs-fold in Content-Length";
-    const char* failure = for_each_element(value, [&](std::string_view element) -> const char* {
-      std::uint64_t length = 0;
-      if (!parse_decimal(element, length)) return "invalid Content-Length";
-      // RFC 9110 §8.6: identical duplicates may be collapsed; differing ones are an error.
-      if ((framing_ & has_length) != 0 && length != remaining_) return "differing Content-Length values";
-      framing_ |= has_length;
-      remaining_ = length;
-      return nullptr;
-    });
-    if (failure != nullptr) return failure;
-    if ((framing_ & has_length) == 0) return "invalid Content-Length";
+const char* response_parser::note_content_length(std::string_view value, bool folded) noexcept {
+  // RFC 9112 §5.2 lets obs-fold hide framing from other parsers (Node CVE-2024-27982).
+  if (folded) return "obs-fold in Content-Length";
+  const char* failure = for_each_element(value, [&](std::string_view element) -> const char* {
+    std::uint64_t length = 0;
+    if (!parse_decimal(element, length)) return "invalid Content-Length";
+    // RFC 9110 §8.6: identical duplicates may be collapsed; differing ones are an error.
+    if ((framing_ & has_length) != 0 && length != remaining_) return "differing Content-Length values";
+    framing_ |= has_length;
+    remaining_ = length;
     return nullptr;
-  }
-  if (name_is(name, "transfer-encoding")) {
-    if (folded) return "obs-fold in Transfer-Encoding";
-    return for_each_element(value, [&](std::string_view coding) -> const char* {
-      if (name_is(coding, "chunked")) {
-        // RFC 9112 §7: chunked must not be applied more than once.
-        if ((framing_ & te_chunked) != 0) return "chunked applied more than once";
-        framing_ |= te_chunked;
-      } else {
-        framing_ |= te_other;
-      }
-      return nullptr;
-    });
-  }
-  if (name_is(name, "connection")) {
-    return for_each_element(value, [&](std::string_view option) -> const char* {
-      if (name_is(option, "close")) framing_ |= conn_close;
-      if (name_is(option, "keep-alive")) framing_ |= conn_keep_alive;
-      return nullptr;
-    });
-  }
-  return nullptr;
+  });
+  if (failure == nullptr && (framing_ & has_length) == 0) return "invalid Content-Length";
+  return failure;
+}
+
+const char* response_parser::note_transfer_encoding(std::string_view value, bool folded) noexcept {
+  if (folded) return "obs-fold in Transfer-Encoding";
+  return for_each_element(value, [&](std::string_view coding) -> const char* {
+    if (name_is(coding, "chunked")) {
+      // RFC 9112 §7: chunked must not be applied more than once.
+      if ((framing_ & te_chunked) != 0) return "chunked applied more than once";
+      framing_ |= te_chunked;
+    } else {
+      framing_ |= te_other;
+    }
+    return nullptr;
+  });
 }
 
 // Decides the body length (RFC 9112 §6.3) and persistence (§9.3) once the head is complete.
@@ -310,13 +348,13 @@ parse_step response_parser::parse_body(char* input, std::size_t size) noexcept {
       break;
     case chunk_status::trailers:
       step.ev.type = event_type::trailers;
-      step.ev.trailers = chunk.trailers;
+      step.ev.trailers = chunked_.trailers(chunk.data);
       break;
     case chunk_status::end:
       state_ = state::done;
       step.ev.type = event_type::end;
       break;
-    case chunk_status::failed: return fail(chunk.consumed, chunk.failure.detail);
+    case chunk_status::failed: return fail(chunk.consumed, chunked_.failure().detail);
   }
   return step;
 }

@@ -16,9 +16,9 @@ namespace htpx::h1 {
 enum class chunk_status : std::uint8_t {
   need_more,  ///< Everything given was consumed (or must be given again, see `consumed`).
   data,       ///< `data` holds chunk payload bytes, a view into the caller's input.
-  trailers,   ///< `trailers` holds the complete trailer section (only when it has fields).
+  trailers,   ///< `data` views the trailer field lines (a section with at least one field).
   end,        ///< The last chunk and trailer section are complete; the body is over.
-  failed,     ///< Invalid framing or a limit exceeded: `failure` says which.
+  failed,     ///< Invalid framing or a limit exceeded: failure() says which.
 };
 
 /// The result of one decode() call. `consumed` bytes of input are used up; the rest must be
@@ -27,8 +27,6 @@ struct chunk_step {
   std::size_t consumed = 0;
   chunk_status status = chunk_status::need_more;
   bytes_view data;
-  headers_view trailers;
-  error failure{};
 };
 
 /// Decodes a chunked body incrementally, delivering payload without copying.
@@ -38,7 +36,7 @@ struct chunk_step {
 class chunked_decoder {
  public:
   /// Prepares for a new body under `limits` (kept by reference: it must outlive the decoder).
-  explicit chunked_decoder(const parser_limits& limits) noexcept : limits_(&limits) { reset(); }
+  explicit chunked_decoder(const parser_limits& limits) noexcept : limits_(&limits) {}
 
   /// Starts a new body.
   void reset() noexcept;
@@ -47,6 +45,13 @@ class chunked_decoder {
   /// need_more or failed (RemoteProtocolError). After a failure every call returns it again
   /// until reset(). Trailer bytes are rewritten in place where obs-fold is replaced.
   [[nodiscard]] chunk_step decode(char* input, std::size_t size) noexcept;
+
+  /// Returns the trailers reported by the last `trailers` step (`data` of that step).
+  [[nodiscard]] headers_view trailers(bytes_view data) const noexcept {
+    return headers_view(data.str(), trailer_parser_.field_count());
+  }
+  /// Returns the error after `failed` (RemoteProtocolError with a static detail).
+  [[nodiscard]] error failure() const noexcept { return {errc::remote_protocol_error, failure_}; }
 
   /// Returns true once the whole body, trailers included, has been decoded.
   [[nodiscard]] bool done() const noexcept { return state_ == state::done; }
@@ -59,6 +64,7 @@ class chunked_decoder {
   };
   chunk_step fail(std::size_t consumed, const char* detail) noexcept;
   chunk_step parse_size_line(const char* input, std::size_t size) noexcept;
+  chunk_step end_size_line(std::size_t consumed) noexcept;
 
   const parser_limits* limits_;
   std::uint64_t remaining_ = 0;   // payload bytes left in the current chunk (or its size so far)

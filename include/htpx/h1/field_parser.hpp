@@ -9,22 +9,18 @@
 
 namespace htpx::h1 {
 
-/// What field_parser::next() found.
+/// What field_parser::parse() found.
 enum class field_status : std::uint8_t {
   need_more,     ///< The block is incomplete: call again with the same bytes plus more.
-  field,         ///< One complete field line: `name` and `value` are set.
   end_of_block,  ///< The empty line ending the section was consumed; block_size() is final.
-  failed,        ///< Invalid syntax or a limit exceeded: `failure` says which.
+  failed,        ///< Invalid syntax, a limit exceeded or a handler's refusal: see failure().
 };
 
-/// The result of one field_parser::next() call. Views point into the caller's block.
-struct field_step {
-  field_status status = field_status::need_more;
-  bool folded = false;  ///< The value contained obs-fold (now replaced by SP).
-  std::string_view name;
-  std::string_view value;  ///< OWS trimmed on both ends.
-  error failure{};
-};
+/// Called once per complete field, in order. `name` and `value` (OWS trimmed) view the block;
+/// `folded` says the value held obs-fold (now SP). Returns nullptr to go on, or a static detail
+/// string that fails the section (RemoteProtocolError).
+using field_handler = const char* (*)(void* context, std::string_view name, std::string_view value,
+                                      bool folded) noexcept;
 
 /// Parses `field-line CRLF` lines until an empty line, resumably and without copying.
 /// Strict (RFC 9112 §2.2, §5; RFC 9110 §5.5): field names are tokens with no whitespace before
@@ -37,9 +33,13 @@ class field_parser {
 
   /// Continues parsing `block[0, size)`, which starts at the first byte of the section and
   /// must hold every byte given to earlier calls since reset(), unchanged, plus any new ones.
-  /// Returns one field, the end of the block, need_more or a failure (RemoteProtocolError).
-  /// After a failure every call returns the same failure until reset().
-  [[nodiscard]] field_step next(char* block, std::size_t size) noexcept;
+  /// Calls `on_field(context, ...)` for each field completed by these bytes (one call per
+  /// field, never per byte) and returns `end_of_block`, `need_more` or `failed`. After a
+  /// failure every call fails again until reset(). `on_field` may be null.
+  [[nodiscard]] field_status parse(char* block, std::size_t size, field_handler on_field, void* context) noexcept;
+
+  /// Returns the error after `failed` (RemoteProtocolError with a static detail).
+  [[nodiscard]] error failure() const noexcept { return {errc::remote_protocol_error, failure_}; }
 
   /// Returns the bytes of the section so far; after end_of_block, its whole size with the
   /// final empty line.
@@ -51,11 +51,11 @@ class field_parser {
 
  private:
   enum class state : std::uint8_t { line_start, name, value, after_line, complete, failed };
-  field_step fail(const char* detail) noexcept;
+  field_status fail(const char* detail) noexcept;
 
   std::uint32_t pos_ = 0;          // next byte to examine
   std::uint32_t line_start_ = 0;   // first byte of the current field line
-  std::uint32_t value_start_ = 0;  // first byte of the value (after OWS)
+  std::uint32_t value_start_ = 0;  // first byte after the colon
   std::uint32_t max_bytes_ = 0;
   std::uint16_t name_size_ = 0;
   std::uint16_t count_ = 0;

@@ -94,7 +94,10 @@ class response_parser {
   parse_step parse_status_line(char* input, std::size_t size) noexcept;
   parse_step parse_fields(char* input, std::size_t size) noexcept;
   parse_step finish_head(char* input) noexcept;
+  static const char* on_field(void* self, std::string_view name, std::string_view value, bool folded) noexcept;
   const char* note_field(std::string_view name, std::string_view value, bool folded) noexcept;
+  const char* note_content_length(std::string_view value, bool folded) noexcept;
+  const char* note_transfer_encoding(std::string_view value, bool folded) noexcept;
   parse_step parse_body(char* input, std::size_t size) noexcept;
 
   const parser_limits* limits_;
