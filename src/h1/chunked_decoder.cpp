@@ -15,7 +15,7 @@ namespace {
 constexpr std::uint8_t max_size_digits = 16;
 
 // Extensions may not outweigh the payload (Go CVE-2023-39326: kilobytes of extension per data
-// byte). Small bodies get this much slack before the ratio applies.
+// byte): extension bytes minus payload bytes may not exceed this many per-chunk limits.
 constexpr std::uint32_t ext_slack_factor = 16;
 
 }  // namespace
@@ -37,14 +37,14 @@ chunk_step chunked_decoder::fail(std::size_t consumed, const char* detail) noexc
 // After the CRLF of a chunk-size line: checks the extension budget and moves to the payload,
 // or to the trailer section after the last chunk (RFC 9112 §7.1.2).
 chunk_step chunked_decoder::end_size_line(std::size_t consumed) noexcept {
-  ext_total_ += ext_bytes_;
-  if (ext_total_ > ext_slack_factor * limits_->max_chunk_ext_bytes && ext_total_ > data_total_) {
+  ext_excess_ += ext_bytes_;
+  if (ext_excess_ > ext_slack_factor * limits_->max_chunk_ext_bytes) {
     return fail(consumed, "chunk extensions outweigh the payload");
   }
   ext_bytes_ = 0;
   digits_ = 0;
   if (remaining_ == 0) {
-    trailer_parser_.reset(limits_->max_trailer_bytes, limits_->max_headers);
+    trailer_parser_.reset();
     state_ = state::trailers;
   } else {
     state_ = state::data;
@@ -164,8 +164,7 @@ chunk_step chunked_decoder::decode(char* input, std::size_t size) noexcept {
         }
         const std::size_t n = remaining_ < available ? static_cast<std::size_t>(remaining_) : available;
         remaining_ -= n;
-        const std::uint64_t total = std::uint64_t{data_total_} + n;  // saturates: only a ratio
-        data_total_ = total > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(total);
+        ext_excess_ = n < ext_excess_ ? ext_excess_ - static_cast<std::uint32_t>(n) : 0;
         if (remaining_ == 0) state_ = state::data_cr;
         chunk_step step;
         step.consumed = used + n;
@@ -190,7 +189,8 @@ chunk_step chunked_decoder::decode(char* input, std::size_t size) noexcept {
         char* const block = input + used;
         // RFC 9110 §6.5.1: trailers are delivered as they are; framing fields among them are
         // not acted on here (the response's framing was fixed by its head).
-        const field_status trailers = trailer_parser_.parse(block, size - used, nullptr, nullptr);
+        const field_status trailers = trailer_parser_.parse(block, size - used, limits_->max_trailer_bytes,
+                                                              limits_->max_headers, nullptr, nullptr);
         if (trailers == field_status::failed) return fail(used, trailer_parser_.failure().detail);
         if (trailers == field_status::need_more) {
           chunk_step need;

@@ -23,30 +23,33 @@ bool only_blank_lines(const char* p, std::size_t n) noexcept {
 }  // namespace
 
 connection::connection(mutable_bytes rx, mutable_bytes tx, const parser_limits& limits) noexcept
-    : rx_(rx.data),
+    : parser_(limits),
+      rx_(rx.data),
       tx_(tx.data),
-      limits_(&limits),
-      parser_(limits),
       rx_capacity_(clamp32(rx.size)),
       tx_capacity_(clamp32(tx.size)) {}
 
 void connection::reset() noexcept {
-  *this = connection({rx_, rx_capacity_}, {tx_, tx_capacity_}, *limits_);
+  *this = connection({rx_, rx_capacity_}, {tx_, tx_capacity_}, parser_.limits());
 }
 
 void connection::apply(conn_input input) noexcept {
-  if (!transition_defined(state_, input) && !failure_) {
-    failure_ = {errc::local_protocol_error, "operation not allowed in this connection state"};
+  if (!transition_defined(state_, input) && failure_code_ == errc::none) {
+    failure_code_ = errc::local_protocol_error;
+    failure_detail_ = "operation not allowed in this connection state";
   }
   state_ = next_state(state_, input);
 }
 
 event connection::fail(errc code, const char* detail) noexcept {
-  if (!failure_) failure_ = {code, detail};
+  if (failure_code_ == errc::none) {
+    failure_code_ = code;
+    failure_detail_ = detail;
+  }
   apply(conn_input::protocol_failure);
   event ev;
   ev.type = event_type::failed;
-  ev.failure = failure_;
+  ev.failure = failure();
   return ev;
 }
 
@@ -188,7 +191,7 @@ event connection::next_event() noexcept {
     case conn_state::failed: {
       event ev;
       ev.type = event_type::failed;
-      ev.failure = failure_;
+      ev.failure = failure();
       return ev;
     }
     case conn_state::closed: return {};
@@ -228,8 +231,9 @@ event connection::on_parse_event(event ev) noexcept {
       keep_alive_ = ev.head.keep_alive;
       if (state_ != conn_state::awaiting_head) {
         // An early final response (RFC 9112 §9.5): stop sending; the rest of the request is
-        // dropped, so the connection cannot be reused.
+        // dropped, so the request is incomplete and the connection cannot be reused.
         tx_sent_ = tx_end_ = head_unsent_ = 0;
+        body_finished_ = false;
       }
       apply(conn_input::final_head);
       break;

@@ -8,12 +8,6 @@ using detail::find_ctl;
 using detail::is_ows;
 using detail::skip_tchars;
 
-void field_parser::reset(std::uint32_t max_bytes, std::uint16_t max_fields) noexcept {
-  *this = field_parser{};
-  max_bytes_ = max_bytes;
-  max_fields_ = max_fields;
-}
-
 field_status field_parser::fail(const char* detail) noexcept {
   state_ = state::failed;
   failure_ = detail;
@@ -24,10 +18,11 @@ field_status field_parser::fail(const char* detail) noexcept {
 // resume, so no byte is examined twice however the section is split across calls. The loop
 // works on local copies of the members (writes through `char*` could alias them, which would
 // make the compiler store every member at every step) and saves them on the way out.
-field_status field_parser::parse(char* block, std::size_t size, field_handler on_field, void* context) noexcept {
+field_status field_parser::parse(char* block, std::size_t size, std::uint32_t max_bytes, std::uint16_t max_fields,
+                                 field_handler on_field, void* context) noexcept {
   if (state_ == state::complete) return field_status::end_of_block;
   if (state_ == state::failed) return field_status::failed;
-  const std::size_t limit = size < max_bytes_ ? size : max_bytes_;
+  const std::size_t limit = size < max_bytes ? size : max_bytes;
   char* p = block + pos_;
   char* const end = block + limit;
   state st = state_;
@@ -65,7 +60,7 @@ field_status field_parser::parse(char* block, std::size_t size, field_handler on
           failure = "whitespace at the start of a field line";
           goto failed;
         }
-        if (count == max_fields_) {
+        if (count == max_fields) {
           failure = "too many header fields";
           goto failed;
         }
@@ -157,7 +152,7 @@ need_more:
   count_ = count;
   folded_ = folded;
   state_ = st;
-  if (size < max_bytes_) return field_status::need_more;
+  if (size < max_bytes) return field_status::need_more;
   failure = "header section larger than the limit";
 
 failed:

@@ -85,7 +85,7 @@ result<std::size_t> write_request_head(mutable_bytes out, const request_head& re
   if (!is_valid_target(request.target)) return invalid("request target contains SP, a control character or #");
   if (!is_valid_host(request.host)) return invalid("Host contains a character not allowed in a host");
   bool caller_host = false;
-  std::size_t size = request.method.size() + request.target.size() + version_line.size() + 2;
+  std::size_t size = request.method.size() + 1 + request.target.size() + version_line.size() + 2;  // SP, final CRLF
   for (std::size_t i = 0; i != request.header_count; ++i) {
     const header& field = request.headers[i];
     if (!is_token(field.name)) return invalid("header name is not a token");

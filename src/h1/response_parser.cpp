@@ -14,11 +14,12 @@ namespace {
 
 // What the header fields said about framing and persistence (response_parser::framing_).
 enum framing_bit : std::uint8_t {
-  has_length = 1 << 0,       // a valid Content-Length was seen (value in remaining_)
+  has_length = 1 << 0,       // a valid Content-Length was seen (value in u_.head.remaining)
   te_chunked = 1 << 1,       // Transfer-Encoding lists chunked
   te_other = 1 << 2,         // Transfer-Encoding lists a coding we cannot decode, or chunked not last
   conn_close = 1 << 3,       // Connection: close
   conn_keep_alive = 1 << 4,  // Connection: keep-alive
+  te_present = 1 << 5,       // a Transfer-Encoding field was seen, even an empty one
 };
 
 // "HTTP/1.1 200" is the shortest status line without CRLF.
@@ -96,7 +97,7 @@ bool parse_decimal(std::string_view digits, std::uint64_t& out) noexcept {
 
 }  // namespace
 
-response_parser::response_parser(const parser_limits& limits) noexcept : limits_(&limits), chunked_(limits) {}
+response_parser::response_parser(const parser_limits& limits) noexcept : limits_(&limits) {}
 
 void response_parser::reset(bool head_request) noexcept {
   const parser_limits& limits = *limits_;
@@ -114,6 +115,10 @@ parse_step response_parser::fail(std::size_t consumed, const char* detail) noexc
   return step;
 }
 
+std::uint32_t response_parser::head_budget() const noexcept {
+  return limits_->max_head_bytes > head_used_ ? limits_->max_head_bytes - head_used_ : 0;
+}
+
 parse_step response_parser::parse(char* input, std::size_t size) noexcept {
   switch (state_) {
     case state::status_line: return parse_status_line(input, size);
@@ -129,32 +134,33 @@ parse_step response_parser::parse(char* input, std::size_t size) noexcept {
 
 // status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF   (RFC 9112 §4)
 parse_step response_parser::parse_status_line(char* input, std::size_t size) noexcept {
-  const std::uint32_t budget = limits_->max_head_bytes > head_used_ ? limits_->max_head_bytes - head_used_ : 0;
+  const std::uint32_t budget = head_budget();
   std::size_t skipped = 0;
   // Blank lines before a status line are tolerated (RFC 9112 §9.2 allows CRLF between
   // messages); they count against the head limit.
-  while (scan_ == 0 && size - skipped >= 2 && input[skipped] == '\r' && input[skipped + 1] == '\n') {
+  while (u_.head.scan == 0 && size - skipped >= 2 && input[skipped] == '\r' && input[skipped + 1] == '\n') {
     skipped += 2;
     if (head_used_ + skipped > limits_->max_head_bytes) return fail(skipped, "response head larger than the limit");
   }
   if (skipped != 0) {
+    // Go on with the status line in this call, so need_more always means "no more to do".
     head_used_ += static_cast<std::uint32_t>(skipped);
-    parse_step step;
-    step.consumed = skipped;
+    parse_step step = parse_status_line(input + skipped, size - skipped);
+    step.consumed += skipped;
     return step;
   }
   // Refuse HTTP/0.9 and non-HTTP services as soon as their first bytes arrive (catalogue H1-17).
   static constexpr char prefix[] = "HTTP/";
-  for (std::size_t i = scan_; i < 5 && i < size; ++i) {
+  for (std::size_t i = u_.head.scan; i < 5 && i < size; ++i) {
     if (input[i] != prefix[i]) {
       if (i == 0 && input[0] == '\r' && size == 1) return {};
       return fail(0, "not an HTTP/1.x response (no HTTP/ status line)");
     }
   }
   const std::size_t limit = size < budget ? size : budget;
-  const auto* lf = static_cast<const char*>(scan_ < limit ? std::memchr(input + scan_, '\n', limit - scan_) : nullptr);
+  const auto* lf = static_cast<const char*>(u_.head.scan < limit ? std::memchr(input + u_.head.scan, '\n', limit - u_.head.scan) : nullptr);
   if (lf == nullptr) {
-    scan_ = static_cast<std::uint32_t>(limit);
+    u_.head.scan = static_cast<std::uint32_t>(limit);
     if (size >= budget) return fail(0, "response head larger than the limit");
     return {};
   }
@@ -173,15 +179,15 @@ parse_step response_parser::parse_status_line(char* input, std::size_t size) noe
     code = code * 10 + d;
   }
   if (text > 12 && input[12] != ' ') return fail(0, "status code is not three digits");
-  // RFC 9110 §15: status codes are 100..599.
-  if (code < 100 || code > 599) return fail(0, "status code out of range 100-599");
+  // RFC 9110 §15: a code outside 100..599 is invalid, and a client SHOULD process the response
+  // as if it were a 5xx: so it is a final response, reported with the code as received.
   for (std::size_t i = 13; i < text; ++i) {
     if (input[i] != '\t' && is_ctl(input[i])) return fail(0, "control character in the reason phrase");
   }
   status_code_ = static_cast<std::uint16_t>(code);
   version_minor_ = minor == 0 ? 0 : 1;  // RFC 9110 §2.5: a later 1.x minor is handled as 1.1
   status_line_size_ = static_cast<std::uint16_t>(line_size);
-  fields_.reset(budget - static_cast<std::uint32_t>(line_size), limits_->max_headers);
+  u_.head.fields.reset();
   state_ = state::fields;
   return parse_fields(input, size);
 }
@@ -189,9 +195,9 @@ parse_step response_parser::parse_status_line(char* input, std::size_t size) noe
 parse_step response_parser::parse_fields(char* input, std::size_t size) noexcept {
   char* const block = input + status_line_size_;
   const std::size_t available = size - status_line_size_;
-  switch (fields_.parse(block, available, &response_parser::on_field, this)) {
+  switch (u_.head.fields.parse(block, available, head_budget() - status_line_size_, limits_->max_headers, &response_parser::on_field, this)) {
     case field_status::need_more: return {};
-    case field_status::failed: return fail(0, fields_.failure().detail);
+    case field_status::failed: return fail(0, u_.head.fields.failure().detail);
     case field_status::end_of_block: break;
   }
   return finish_head(input);
@@ -232,9 +238,9 @@ const char* response_parser::note_content_length(std::string_view value, bool fo
     std::uint64_t length = 0;
     if (!parse_decimal(element, length)) return "invalid Content-Length";
     // RFC 9110 §8.6: identical duplicates may be collapsed; differing ones are an error.
-    if ((framing_ & has_length) != 0 && length != remaining_) return "differing Content-Length values";
+    if ((framing_ & has_length) != 0 && length != u_.head.remaining) return "differing Content-Length values";
     framing_ |= has_length;
-    remaining_ = length;
+    u_.head.remaining = length;
     return nullptr;
   });
   if (failure == nullptr && (framing_ & has_length) == 0) return "invalid Content-Length";
@@ -243,6 +249,7 @@ const char* response_parser::note_content_length(std::string_view value, bool fo
 
 const char* response_parser::note_transfer_encoding(std::string_view value, bool folded) noexcept {
   if (folded) return "obs-fold in Transfer-Encoding";
+  framing_ |= te_present;
   return for_each_element(value, [&](std::string_view coding) -> const char* {
     if (name_is(coding, "chunked")) {
       // RFC 9112 §7: chunked must not be applied more than once.
@@ -257,7 +264,7 @@ const char* response_parser::note_transfer_encoding(std::string_view value, bool
 
 // Decides the body length (RFC 9112 §6.3) and persistence (§9.3) once the head is complete.
 parse_step response_parser::finish_head(char* input) noexcept {
-  const std::size_t head_size = status_line_size_ + fields_.block_size();
+  const std::size_t head_size = status_line_size_ + u_.head.fields.block_size();
   parse_step step;
   step.consumed = head_size;
   response_head& head = step.ev.head;
@@ -265,21 +272,21 @@ parse_step response_parser::finish_head(char* input) noexcept {
   head.version_minor = version_minor_;
   const std::size_t status_text = status_line_size_ - 2u;  // "HTTP/1.1 200 reason" without CRLF
   if (status_text > 13) head.reason = {input + 13, status_text - 13};
-  head.headers = headers_view({input + status_line_size_, fields_.fields_size()}, fields_.field_count());
+  head.headers = headers_view({input + status_line_size_, u_.head.fields.fields_size()}, u_.head.fields.field_count());
 
-  const bool te = (framing_ & (te_chunked | te_other)) != 0;
+  const bool te = (framing_ & te_present) != 0;
   const bool length = (framing_ & has_length) != 0;
   // RFC 9112 §6.3 rule 3: both is a smuggling signal; never reuse such a connection.
   if (te && length) return fail(0, "both Transfer-Encoding and Content-Length");
 
-  if (status_code_ < 200) {
+  if (status_code_ >= 100 && status_code_ < 200) {
     // Rule 1: a 1xx has no body. 101 is valid only after our Upgrade, which we never send.
     if (status_code_ == 101) return fail(0, "101 Switching Protocols without an Upgrade request");
     if (++informational_ > limits_->max_informational) return fail(0, "too many 1xx responses");
     head_used_ += static_cast<std::uint32_t>(head_size);
-    scan_ = 0;
+    u_.head.scan = 0;
     framing_ = 0;
-    remaining_ = 0;
+    u_.head.remaining = 0;
     state_ = state::status_line;
     step.ev.type = event_type::informational;
     return step;
@@ -289,20 +296,22 @@ parse_step response_parser::finish_head(char* input) noexcept {
   const bool no_body = head_request_ || status_code_ == 204 || status_code_ == 304;
   if (no_body) {
     head.body = body_kind::none;
-    remaining_ = 0;
+    u_.head.remaining = 0;
     state_ = state::body_length;
   } else if (te) {
     // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
     if (version_minor_ == 0) return fail(0, "Transfer-Encoding in an HTTP/1.0 response");
     // Rule 4 would make "gzip, chunked"-less codings close-delimited, but a coding we cannot
     // decode cannot be delivered as the body (catalogue H1-02): refuse it.
-    if ((framing_ & te_other) != 0) return fail(0, "unsupported Transfer-Encoding (only chunked)");
+    if ((framing_ & te_other) != 0 || (framing_ & te_chunked) == 0) {
+      return fail(0, "unsupported Transfer-Encoding (only chunked)");
+    }
     head.body = body_kind::chunked;
-    chunked_.reset();
+    u_.chunked = chunked_decoder(*limits_);  // the head's storage is free from here on
     state_ = state::body_chunked;
   } else if (length) {
-    head.body = remaining_ == 0 ? body_kind::none : body_kind::content_length;
-    head.content_length = remaining_;
+    head.body = u_.head.remaining == 0 ? body_kind::none : body_kind::content_length;
+    head.content_length = u_.head.remaining;
     state_ = state::body_length;
   } else {
     // Rule 7: no framing, so the body runs until the server closes.
@@ -318,14 +327,14 @@ parse_step response_parser::finish_head(char* input) noexcept {
 parse_step response_parser::parse_body(char* input, std::size_t size) noexcept {
   parse_step step;
   if (state_ == state::body_length) {
-    if (remaining_ == 0) {
+    if (u_.head.remaining == 0) {
       state_ = state::done;
       step.ev.type = event_type::end;
       return step;
     }
-    const std::size_t n = remaining_ < size ? static_cast<std::size_t>(remaining_) : size;
+    const std::size_t n = u_.head.remaining < size ? static_cast<std::size_t>(u_.head.remaining) : size;
     if (n == 0) return step;
-    remaining_ -= n;
+    u_.head.remaining -= n;
     step.consumed = n;
     step.ev.type = event_type::body;
     step.ev.body = {input, n};
@@ -338,7 +347,7 @@ parse_step response_parser::parse_body(char* input, std::size_t size) noexcept {
     step.ev.body = {input, size};
     return step;
   }
-  const chunk_step chunk = chunked_.decode(input, size);
+  const chunk_step chunk = u_.chunked.decode(input, size);
   step.consumed = chunk.consumed;
   switch (chunk.status) {
     case chunk_status::need_more: break;
@@ -348,13 +357,13 @@ parse_step response_parser::parse_body(char* input, std::size_t size) noexcept {
       break;
     case chunk_status::trailers:
       step.ev.type = event_type::trailers;
-      step.ev.trailers = chunked_.trailers(chunk.data);
+      step.ev.trailers = u_.chunked.trailers(chunk.data);
       break;
     case chunk_status::end:
       state_ = state::done;
       step.ev.type = event_type::end;
       break;
-    case chunk_status::failed: return fail(chunk.consumed, chunked_.failure().detail);
+    case chunk_status::failed: return fail(chunk.consumed, u_.chunked.failure().detail);
   }
   return step;
 }
@@ -370,7 +379,7 @@ event response_parser::finish() noexcept {
       break;
     case state::fields: failure = "server closed the connection in the response head"; break;
     case state::body_length:
-      if (remaining_ != 0) failure = "server closed the connection before the end of the Content-Length body";
+      if (u_.head.remaining != 0) failure = "server closed the connection before the end of the Content-Length body";
       break;
     case state::body_chunked: failure = "server closed the connection before the last chunk"; break;
     case state::body_until_close:

@@ -66,10 +66,10 @@ class chunked_decoder {
   chunk_step parse_size_line(const char* input, std::size_t size) noexcept;
   chunk_step end_size_line(std::size_t consumed) noexcept;
 
-  const parser_limits* limits_;
+  // Members ordered widest first: no padding (the decoder lives inside every connection).
   std::uint64_t remaining_ = 0;   // payload bytes left in the current chunk (or its size so far)
-  std::uint32_t ext_total_ = 0;   // extension bytes in this body
-  std::uint32_t data_total_ = 0;  // payload bytes in this body (saturating), for the ratio rule
+  const parser_limits* limits_;
+  std::uint32_t ext_excess_ = 0;  // extension bytes beyond the payload so far (never below 0)
   std::uint16_t ext_bytes_ = 0;   // extension bytes on the current line
   std::uint8_t digits_ = 0;
   state state_ = state::size;

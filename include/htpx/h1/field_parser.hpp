@@ -28,15 +28,17 @@ using field_handler = const char* (*)(void* context, std::string_view name, std:
 /// obs-fold is replaced by SP in place (RFC 9112 §5.2), so the block bytes must be writable.
 class field_parser {
  public:
-  /// Prepares for a new section that may use at most `max_bytes` bytes and `max_fields` lines.
-  void reset(std::uint32_t max_bytes, std::uint16_t max_fields) noexcept;
+  /// Prepares for a new section.
+  void reset() noexcept { *this = field_parser{}; }
 
   /// Continues parsing `block[0, size)`, which starts at the first byte of the section and
   /// must hold every byte given to earlier calls since reset(), unchanged, plus any new ones.
   /// Calls `on_field(context, ...)` for each field completed by these bytes (one call per
-  /// field, never per byte) and returns `end_of_block`, `need_more` or `failed`. After a
-  /// failure every call fails again until reset(). `on_field` may be null.
-  [[nodiscard]] field_status parse(char* block, std::size_t size, field_handler on_field, void* context) noexcept;
+  /// field, never per byte) and returns `end_of_block`, `need_more` or `failed`. The section
+  /// may take at most `max_bytes` bytes and `max_fields` fields (pass the same limits on every
+  /// call). After a failure every call fails again until reset(). `on_field` may be null.
+  [[nodiscard]] field_status parse(char* block, std::size_t size, std::uint32_t max_bytes, std::uint16_t max_fields,
+                                   field_handler on_field, void* context) noexcept;
 
   /// Returns the error after `failed` (RemoteProtocolError with a static detail).
   [[nodiscard]] error failure() const noexcept { return {errc::remote_protocol_error, failure_}; }
@@ -56,10 +58,8 @@ class field_parser {
   std::uint32_t pos_ = 0;          // next byte to examine
   std::uint32_t line_start_ = 0;   // first byte of the current field line
   std::uint32_t value_start_ = 0;  // first byte after the colon
-  std::uint32_t max_bytes_ = 0;
   std::uint16_t name_size_ = 0;
   std::uint16_t count_ = 0;
-  std::uint16_t max_fields_ = 0;
   state state_ = state::line_start;
   bool folded_ = false;
   const char* failure_ = nullptr;

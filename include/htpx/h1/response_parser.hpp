@@ -54,7 +54,8 @@ struct event {
 };
 
 /// The result of a parse() call: `consumed` bytes are used up; the rest of the input must be
-/// passed again at the start of the next call, followed by newly received bytes.
+/// passed again at the start of the next call, followed by newly received bytes. After
+/// `need_more`, the next call is useful only once more bytes have arrived.
 struct parse_step {
   std::size_t consumed = 0;
   event ev;
@@ -85,12 +86,15 @@ class response_parser {
   [[nodiscard]] bool done() const noexcept { return state_ == state::done; }
   /// Returns true after a failure, until reset().
   [[nodiscard]] bool failed() const noexcept { return state_ == state::failed; }
+  /// Returns the limits the parser was built with.
+  [[nodiscard]] const parser_limits& limits() const noexcept { return *limits_; }
   /// Returns true when no byte of the response has been parsed yet.
-  [[nodiscard]] bool at_start() const noexcept { return state_ == state::status_line && head_used_ == 0 && scan_ == 0; }
+  [[nodiscard]] bool at_start() const noexcept { return state_ == state::status_line && head_used_ == 0 && u_.head.scan == 0; }
 
  private:
   enum class state : std::uint8_t { status_line, fields, body_length, body_chunked, body_until_close, done, failed };
   parse_step fail(std::size_t consumed, const char* detail) noexcept;
+  std::uint32_t head_budget() const noexcept;
   parse_step parse_status_line(char* input, std::size_t size) noexcept;
   parse_step parse_fields(char* input, std::size_t size) noexcept;
   parse_step finish_head(char* input) noexcept;
@@ -100,12 +104,25 @@ class response_parser {
   const char* note_transfer_encoding(std::string_view value, bool folded) noexcept;
   parse_step parse_body(char* input, std::size_t size) noexcept;
 
+  // While the head is parsed: the field parser, the status-line scan and the declared length
+  // (then the body bytes left). During a chunked body: the chunked decoder. Never both, so they
+  // share storage (state_ says which is live), keeping the connection within 128 bytes.
+  struct head_state {
+    std::uint64_t remaining = 0;
+    std::uint32_t scan = 0;  // status line: bytes examined so far
+    field_parser fields{};
+  };
+  union head_or_chunked {
+    head_or_chunked() noexcept : head() {}
+    head_state head;
+    chunked_decoder chunked;
+  };
+
+  // Members ordered widest first: no padding (the parser lives inside every connection).
+  head_or_chunked u_;
   const parser_limits* limits_;
-  chunked_decoder chunked_;
-  field_parser fields_{};
-  std::uint64_t remaining_ = 0;     // body bytes left (content_length) or the declared length
+  const char* failure_ = nullptr;
   std::uint32_t head_used_ = 0;     // head bytes of earlier 1xx responses (they share the limit)
-  std::uint32_t scan_ = 0;          // status line: bytes examined so far
   std::uint16_t status_line_size_ = 0;
   std::uint16_t status_code_ = 0;
   std::uint8_t version_minor_ = 1;
@@ -113,7 +130,6 @@ class response_parser {
   std::uint8_t framing_ = 0;        // bit set of what the fields said (see response_parser.cpp)
   bool head_request_ = false;
   state state_ = state::status_line;
-  const char* failure_ = nullptr;
 };
 
 }  // namespace htpx::h1
