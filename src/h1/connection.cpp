@@ -69,7 +69,6 @@ error connection::send_request(const request_head& head) noexcept {
   framing_ = head.framing;
   body_remaining_ = head.framing == body_framing::content_length ? head.content_length : 0;
   body_finished_ = head.framing == body_framing::none || (head.framing == body_framing::content_length && body_remaining_ == 0);
-  response_started_ = false;
   parser_.reset(head.method == "HEAD");
   apply(conn_input::start_request);
   return {};
@@ -179,9 +178,6 @@ mutable_bytes connection::receive_buffer() noexcept {
 void connection::commit_received(std::size_t n) noexcept {
   const std::uint32_t room = rx_capacity_ - rx_end_;
   rx_end_ += n < room ? static_cast<std::uint32_t>(n) : room;
-  const bool in_flight = state_ == conn_state::sending_head || state_ == conn_state::sending_body ||
-                         state_ == conn_state::awaiting_head || state_ == conn_state::receiving_body;
-  if (n != 0 && in_flight) response_started_ = true;
 }
 
 void connection::receive_eof() noexcept { eof_ = true; }
@@ -238,7 +234,9 @@ event connection::on_parse_event(event ev) noexcept {
       apply(conn_input::final_head);
       break;
     case event_type::end: {
-      const bool reusable = keep_alive_ && request_flushed() && rx_start_ == rx_end_ && !eof_;
+      // Blank lines after a response are harmless (RFC 9112 §9.2), however the reads split them.
+      const bool reusable =
+          keep_alive_ && request_flushed() && only_blank_lines(rx_ + rx_start_, rx_end_ - rx_start_) && !eof_;
       apply(reusable ? conn_input::response_end_keep : conn_input::response_end_close);
       break;
     }

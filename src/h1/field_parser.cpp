@@ -153,7 +153,7 @@ need_more:
   folded_ = folded;
   state_ = st;
   if (size < max_bytes) return field_status::need_more;
-  failure = "header section larger than the limit";
+  failure = "field section larger than the limit";
 
 failed:
   count_ = count;

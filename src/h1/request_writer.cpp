@@ -15,7 +15,6 @@ constexpr std::string_view version_line = " HTTP/1.1\r\n";
 constexpr std::string_view host_name = "Host: ";
 constexpr std::string_view length_name = "Content-Length: ";
 constexpr std::string_view chunked_line = "Transfer-Encoding: chunked\r\n";
-constexpr std::size_t max_decimal_digits = 20;  // UINT64_MAX
 
 error invalid(const char* detail) noexcept { return {errc::local_protocol_error, detail}; }
 
@@ -57,11 +56,29 @@ bool is_valid_value(std::string_view s) noexcept {
   return true;
 }
 
-std::size_t decimal_digits(std::uint64_t v) noexcept {
-  std::size_t n = 1;
-  while (v >= 10) {
-    v /= 10;
-    ++n;
+// Powers of ten for writing a 64-bit length by subtraction: 32-bit targets have no 64-bit
+// divide instruction, and libgcc's would add about 700 bytes.
+constexpr std::uint64_t powers_of_ten[] = {10000000000000000000u, 1000000000000000000u, 100000000000000000u,
+                                           10000000000000000u,    1000000000000000u,    100000000000000u,
+                                           10000000000000u,       1000000000000u,       100000000000u,
+                                           10000000000u,          1000000000u,          100000000u,
+                                           10000000u,             1000000u,             100000u,
+                                           10000u,                1000u,                100u,
+                                           10u,                   1u};
+
+// Writes `v` in decimal at `out` (when not null); returns the number of digits.
+std::size_t write_decimal(char* out, std::uint64_t v) noexcept {
+  std::size_t n = 0;
+  for (const std::uint64_t power : powers_of_ten) {
+    unsigned digit = 0;
+    while (v >= power) {
+      v -= power;
+      ++digit;
+    }
+    if (digit != 0 || n != 0 || power == 1) {
+      if (out != nullptr) out[n] = static_cast<char>('0' + digit);
+      ++n;
+    }
   }
   return n;
 }
@@ -99,7 +116,7 @@ result<std::size_t> write_request_head(mutable_bytes out, const request_head& re
   const bool auto_host = !request.host.empty() && !caller_host;
   if (auto_host) size += host_name.size() + request.host.size() + 2;
   if (request.framing == body_framing::content_length) {
-    size += length_name.size() + decimal_digits(request.content_length) + 2;
+    size += length_name.size() + write_decimal(nullptr, request.content_length) + 2;
   } else if (request.framing == body_framing::chunked) {
     size += chunked_line.size();
   }
@@ -118,15 +135,7 @@ result<std::size_t> write_request_head(mutable_bytes out, const request_head& re
   }
   if (request.framing == body_framing::content_length) {
     p = put(p, length_name);
-    char digits[max_decimal_digits];
-    std::size_t n = 0;
-    std::uint64_t v = request.content_length;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (n != 0) *p++ = digits[--n];
-    p = put_crlf(p);
+    p = put_crlf(p + write_decimal(p, request.content_length));
   } else if (request.framing == body_framing::chunked) {
     p = put(p, chunked_line);
   }

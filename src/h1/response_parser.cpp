@@ -74,7 +74,7 @@ const char* for_each_element(std::string_view list, F element) noexcept {
     while (b != e && is_ows(list[b])) ++b;
     while (e != b && is_ows(list[e - 1])) --e;
     if (b != e) {
-      if (const char* failure = element(list.substr(b, e - b))) return failure;
+      if (const char* failure = element(std::string_view(list.data() + b, e - b))) return failure;
     }
     start = comma + 1;
   }
@@ -84,11 +84,13 @@ const char* for_each_element(std::string_view list, F element) noexcept {
 // Content-Length = 1*DIGIT (RFC 9110 §8.6), checked for overflow before it can happen.
 bool parse_decimal(std::string_view digits, std::uint64_t& out) noexcept {
   if (digits.empty()) return false;
+  // Compared with constants: no run-time 64-bit division (libgcc's on 32-bit targets).
+  constexpr std::uint64_t max = ~std::uint64_t{0};
   std::uint64_t value = 0;
   for (const char c : digits) {
     const unsigned d = static_cast<unsigned char>(c) - static_cast<unsigned>('0');
     if (d > 9) return false;
-    if (value > (~std::uint64_t{0} - d) / 10) return false;
+    if (value > max / 10 || (value == max / 10 && d > max % 10)) return false;
     value = value * 10 + d;
   }
   out = value;
@@ -149,6 +151,8 @@ parse_step response_parser::parse_status_line(char* input, std::size_t size) noe
     step.consumed += skipped;
     return step;
   }
+  // A lone CR may still become a blank line; anything else starts the response.
+  if (size > 1 || (size == 1 && input[0] != '\r')) started_ = true;
   // Refuse HTTP/0.9 and non-HTTP services as soon as their first bytes arrive (catalogue H1-17).
   static constexpr char prefix[] = "HTTP/";
   for (std::size_t i = u_.head.scan; i < 5 && i < size; ++i) {
@@ -374,8 +378,8 @@ event response_parser::finish() noexcept {
   const char* failure = nullptr;
   switch (state_) {
     case state::status_line:
-      failure = at_start() && informational_ == 0 ? "server closed the connection without sending a response"
-                                                  : "server closed the connection in the response head";
+      failure = at_start() ? "server closed the connection without sending a response"
+                           : "server closed the connection in the response head";
       break;
     case state::fields: failure = "server closed the connection in the response head"; break;
     case state::body_length:

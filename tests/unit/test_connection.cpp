@@ -133,6 +133,25 @@ TEST(Connection, ReuseIsRefusedWhenTheServerSaysSo) {
   EXPECT_EQ(f.conn.state(), conn_state::done);
 }
 
+// Blank lines after a response are harmless (RFC 9112 §9.2): the connection is reusable
+// whether they arrive with the response or later.
+TEST(Connection, BlankLinesAfterAResponseDoNotPreventReuse) {
+  for (const bool same_read : {true, false}) {
+    fixture f;
+    ASSERT_FALSE(f.conn.send_request(get()));
+    f.drain();
+    const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    if (same_read) {
+      EXPECT_EQ(f.receive(response + "\r\n"), "head 200;end;");
+    } else {
+      EXPECT_EQ(f.receive(response), "head 200;end;");
+      EXPECT_EQ(f.receive("\r\n"), "");
+    }
+    EXPECT_EQ(f.conn.state(), conn_state::done) << same_read;
+    EXPECT_FALSE(f.conn.recycle()) << same_read;
+  }
+}
+
 TEST(Connection, CloseDelimitedBodyEndsAtEofAndIsNotReused) {
   fixture f;
   ASSERT_FALSE(f.conn.send_request(get()));
@@ -157,8 +176,13 @@ TEST(Connection, EofBeforeAnyByteSaysNothingWasSent) {
   fixture f;
   ASSERT_FALSE(f.conn.send_request(get()));
   f.drain();
-  EXPECT_EQ(f.receive("", true), "failed server closed the connection without sending a response;");
+  EXPECT_EQ(f.receive("\r\n", true), "failed server closed the connection without sending a response;");
   EXPECT_FALSE(f.conn.response_started());
+  fixture g;
+  ASSERT_FALSE(g.conn.send_request(get()));
+  g.drain();
+  EXPECT_EQ(g.receive("HTTP/1.1 2"), "");
+  EXPECT_TRUE(g.conn.response_started());
 }
 
 TEST(Connection, HeadRequestHasNoBodyWhateverTheFieldsSay) {

@@ -87,9 +87,12 @@ class connection {
   [[nodiscard]] error recycle() noexcept;
   /// Records that the caller closed the transport (any state -> closed).
   void close() noexcept;
-  /// Returns true when any byte of the current response has arrived (a request that failed
-  /// before that on a reused connection may be retried if idempotent, RFC 9112 §9.3.1).
-  [[nodiscard]] bool response_started() const noexcept { return response_started_; }
+  /// Returns true when any byte of the current response other than blank lines has been parsed
+  /// (a request that failed before that on a reused connection may be retried if idempotent,
+  /// RFC 9112 §9.3.1). Call next_event() first so received bytes are parsed.
+  [[nodiscard]] bool response_started() const noexcept {
+    return state_ != conn_state::idle && !parser_.at_start();
+  }
 
  private:
   void apply(conn_input input) noexcept;
@@ -118,7 +121,6 @@ class connection {
   bool body_finished_ = false;         // every body byte (and the last chunk) is queued
   bool keep_alive_ = false;           // the final head allows reuse
   bool eof_ = false;
-  bool response_started_ = false;
 };
 
 }  // namespace htpx::h1

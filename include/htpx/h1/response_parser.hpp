@@ -88,8 +88,8 @@ class response_parser {
   [[nodiscard]] bool failed() const noexcept { return state_ == state::failed; }
   /// Returns the limits the parser was built with.
   [[nodiscard]] const parser_limits& limits() const noexcept { return *limits_; }
-  /// Returns true when no byte of the response has been parsed yet.
-  [[nodiscard]] bool at_start() const noexcept { return state_ == state::status_line && head_used_ == 0 && u_.head.scan == 0; }
+  /// Returns true when nothing but blank lines of the response has been parsed yet.
+  [[nodiscard]] bool at_start() const noexcept { return !started_; }
 
  private:
   enum class state : std::uint8_t { status_line, fields, body_length, body_chunked, body_until_close, done, failed };
@@ -129,6 +129,7 @@ class response_parser {
   std::uint8_t informational_ = 0;
   std::uint8_t framing_ = 0;        // bit set of what the fields said (see response_parser.cpp)
   bool head_request_ = false;
+  bool started_ = false;            // a byte other than a blank line was seen
   state state_ = state::status_line;
 };
 
