@@ -1,7 +1,6 @@
 #include "htpx/h1/response_parser.hpp"
 
 #include <cstring>
-#include <type_traits>
 
 #include "char_class.hpp"
 
@@ -25,60 +24,22 @@ enum framing_bit : std::uint8_t {
 // "HTTP/1.1 200" is the shortest status line without CRLF.
 constexpr std::size_t min_status_line = 12;
 
-// Loads 8 (or 4) bytes with ASCII letters folded to lowercase by `| 0x20`. Applied to a token
-// or a field value (no CTLs), no byte other than an uppercase letter turns into one of the
-// literals' bytes (lowercase letters and '-').
-template <class Word>
-Word load_folded(const char* p) noexcept {
-  Word w;
-  std::memcpy(&w, p, sizeof w);
-  return w | static_cast<Word>(~Word{0} / 255 * 0x20);
-}
-
-// Compares `name` with a lowercase literal, a word at a time (two overlapping words cover any
-// length from 4 to 16; the literal's words fold to constants).
-template <std::size_t N>
-bool name_is(std::string_view name, const char (&lower)[N]) noexcept {
-  constexpr std::size_t n = N - 1;
-  static_assert(n >= 4 && n <= 16, "literal length");
+// Compares `name` with a lowercase literal, 4 bytes at a time with ASCII letters folded by
+// `| 0x20`. Applied to a token or a field value (no CTLs), no byte other than an uppercase
+// letter turns into one of the literals' bytes (lowercase letters and '-').
+bool name_is(std::string_view name, std::string_view lower) noexcept {
+  const std::size_t n = lower.size();  // every literal here has at least 4 bytes
   if (name.size() != n) return false;
-  using word = std::conditional_t<(n >= 8), std::uint64_t, std::uint32_t>;
-  constexpr std::size_t last = n - sizeof(word);
-  return load_folded<word>(name.data()) == load_folded<word>(lower) &&
-         load_folded<word>(name.data() + last) == load_folded<word>(lower + last);
-}
-
-// The same for a literal that may be longer than 16 bytes (three overlapping words).
-template <std::size_t N>
-bool long_name_is(std::string_view name, const char (&lower)[N]) noexcept {
-  constexpr std::size_t n = N - 1;
-  static_assert(n > 16 && n <= 24, "literal length");
-  if (name.size() != n) return false;
-  return load_folded<std::uint64_t>(name.data()) == load_folded<std::uint64_t>(lower) &&
-         load_folded<std::uint64_t>(name.data() + 8) == load_folded<std::uint64_t>(lower + 8) &&
-         load_folded<std::uint64_t>(name.data() + n - 8) == load_folded<std::uint64_t>(lower + n - 8);
-}
-
-// Calls `element(e)` for each OWS-trimmed, non-empty element of a comma-separated list
-// (RFC 9110 §5.6.1: empty elements are ignored). Stops at the first non-null result.
-template <class F>
-const char* for_each_element(std::string_view list, F element) noexcept {
-  // The usual case: one element, already OWS-trimmed by the field parser.
-  if (!list.empty() && std::memchr(list.data(), ',', list.size()) == nullptr) return element(list);
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    std::size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
-    std::size_t b = start;
-    std::size_t e = comma;
-    while (b != e && is_ows(list[b])) ++b;
-    while (e != b && is_ows(list[e - 1])) --e;
-    if (b != e) {
-      if (const char* failure = element(std::string_view(list.data() + b, e - b))) return failure;
-    }
-    start = comma + 1;
+  constexpr std::uint32_t fold = 0x20202020u;
+  for (std::size_t i = 0;; i += 4) {
+    if (i > n - 4) i = n - 4;  // the last word overlaps the one before: no byte loop
+    std::uint32_t a;
+    std::uint32_t b;
+    std::memcpy(&a, name.data() + i, 4);
+    std::memcpy(&b, lower.data() + i, 4);
+    if ((a | fold) != b) return false;
+    if (i == n - 4) return true;
   }
-  return nullptr;
 }
 
 // Content-Length = 1*DIGIT (RFC 9110 §8.6), checked for overflow before it can happen.
@@ -98,6 +59,29 @@ bool parse_decimal(std::string_view digits, std::uint64_t& out) noexcept {
 }
 
 }  // namespace
+
+// Calls `element` for each OWS-trimmed, non-empty element of a comma-separated list
+// (RFC 9110 §5.6.1: empty elements are ignored). Stops at the first failure it returns.
+const char* response_parser::for_each_element(std::string_view list, element_handler element) noexcept {
+  const char* p = list.data();
+  const char* const end = p + list.size();
+  const auto* comma = static_cast<const char*>(std::memchr(p, ',', list.size()));
+  // The usual case: one element, already OWS-trimmed by the field parser.
+  if (comma == nullptr && !list.empty()) return (this->*element)(list);
+  while (p <= end) {
+    comma = static_cast<const char*>(std::memchr(p, ',', static_cast<std::size_t>(end - p)));
+    const char* e = comma != nullptr ? comma : end;
+    const char* b = p;
+    while (b != e && is_ows(*b)) ++b;
+    while (e != b && is_ows(e[-1])) --e;
+    if (b != e) {
+      if (const char* failure = (this->*element)(std::string_view(b, static_cast<std::size_t>(e - b)))) return failure;
+    }
+    if (comma == nullptr) break;
+    p = comma + 1;
+  }
+  return nullptr;
+}
 
 response_parser::response_parser(const parser_limits& limits) noexcept : limits_(&limits) {}
 
@@ -217,53 +201,48 @@ const char* response_parser::on_field(void* self, std::string_view name, std::st
 const char* response_parser::note_field(std::string_view name, std::string_view value, bool folded) noexcept {
   switch (name.size()) {
     case 14:
-      if (name_is(name, "content-length")) return note_content_length(value, folded);
-      return nullptr;
+      if (!name_is(name, "content-length")) return nullptr;
+      // RFC 9112 §5.2 lets obs-fold hide framing from other parsers (Node CVE-2024-27982).
+      if (folded) return "obs-fold in Content-Length";
+      if (const char* failure = for_each_element(value, &response_parser::note_length)) return failure;
+      return (framing_ & has_length) == 0 ? "invalid Content-Length" : nullptr;
     case 17:
-      if (long_name_is(name, "transfer-encoding")) return note_transfer_encoding(value, folded);
-      return nullptr;
+      if (!name_is(name, "transfer-encoding")) return nullptr;
+      if (folded) return "obs-fold in Transfer-Encoding";
+      framing_ |= te_present;
+      return for_each_element(value, &response_parser::note_coding);
     case 10:
-      if (name_is(name, "connection")) {
-        return for_each_element(value, [&](std::string_view option) -> const char* {
-          if (name_is(option, "close")) framing_ |= conn_close;
-          if (name_is(option, "keep-alive")) framing_ |= conn_keep_alive;
-          return nullptr;
-        });
-      }
-      return nullptr;
+      if (!name_is(name, "connection")) return nullptr;
+      return for_each_element(value, &response_parser::note_connection_option);
     default: return nullptr;
   }
 }
 
-const char* response_parser::note_content_length(std::string_view value, bool folded) noexcept {
-  // RFC 9112 §5.2 lets obs-fold hide framing from other parsers (Node CVE-2024-27982).
-  if (folded) return "obs-fold in Content-Length";
-  const char* failure = for_each_element(value, [&](std::string_view element) -> const char* {
-    std::uint64_t length = 0;
-    if (!parse_decimal(element, length)) return "invalid Content-Length";
-    // RFC 9110 §8.6: identical duplicates may be collapsed; differing ones are an error.
-    if ((framing_ & has_length) != 0 && length != u_.head.remaining) return "differing Content-Length values";
-    framing_ |= has_length;
-    u_.head.remaining = length;
-    return nullptr;
-  });
-  if (failure == nullptr && (framing_ & has_length) == 0) return "invalid Content-Length";
-  return failure;
+const char* response_parser::note_length(std::string_view element) noexcept {
+  std::uint64_t length = 0;
+  if (!parse_decimal(element, length)) return "invalid Content-Length";
+  // RFC 9110 §8.6: identical duplicates may be collapsed; differing ones are an error.
+  if ((framing_ & has_length) != 0 && length != u_.head.remaining) return "differing Content-Length values";
+  framing_ |= has_length;
+  u_.head.remaining = length;
+  return nullptr;
 }
 
-const char* response_parser::note_transfer_encoding(std::string_view value, bool folded) noexcept {
-  if (folded) return "obs-fold in Transfer-Encoding";
-  framing_ |= te_present;
-  return for_each_element(value, [&](std::string_view coding) -> const char* {
-    if (name_is(coding, "chunked")) {
-      // RFC 9112 §7: chunked must not be applied more than once.
-      if ((framing_ & te_chunked) != 0) return "chunked applied more than once";
-      framing_ |= te_chunked;
-    } else {
-      framing_ |= te_other;
-    }
+const char* response_parser::note_coding(std::string_view coding) noexcept {
+  if (!name_is(coding, "chunked")) {
+    framing_ |= te_other;
     return nullptr;
-  });
+  }
+  // RFC 9112 §7: chunked must not be applied more than once.
+  if ((framing_ & te_chunked) != 0) return "chunked applied more than once";
+  framing_ |= te_chunked;
+  return nullptr;
+}
+
+const char* response_parser::note_connection_option(std::string_view option) noexcept {
+  if (name_is(option, "close")) framing_ |= conn_close;
+  if (name_is(option, "keep-alive")) framing_ |= conn_keep_alive;
+  return nullptr;
 }
 
 // Decides the body length (RFC 9112 §6.3) and persistence (§9.3) once the head is complete.

@@ -100,8 +100,11 @@ class response_parser {
   parse_step finish_head(char* input) noexcept;
   static const char* on_field(void* self, std::string_view name, std::string_view value, bool folded) noexcept;
   const char* note_field(std::string_view name, std::string_view value, bool folded) noexcept;
-  const char* note_content_length(std::string_view value, bool folded) noexcept;
-  const char* note_transfer_encoding(std::string_view value, bool folded) noexcept;
+  using element_handler = const char* (response_parser::*)(std::string_view element) noexcept;
+  const char* for_each_element(std::string_view list, element_handler element) noexcept;
+  const char* note_length(std::string_view element) noexcept;
+  const char* note_coding(std::string_view coding) noexcept;
+  const char* note_connection_option(std::string_view option) noexcept;
   parse_step parse_body(char* input, std::size_t size) noexcept;
 
   // While the head is parsed: the field parser, the status-line scan and the declared length
