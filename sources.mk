@@ -21,3 +21,11 @@ HTPX_CORE_SOURCES := \
   src/h1/request_writer.cpp \
   src/h1/connection_state.cpp \
   src/h1/connection.cpp
+
+# htpx: the client (pool, timeouts, blocking and poll-driven APIs) over the abstract transport.
+# Links htpx_core; touches no socket API (the ports do).
+HTPX_CLIENT_SOURCES :=
+
+# htpx_port_posix: non-blocking TCP over BSD sockets, the monotonic clock and poll(2).
+HTPX_PORT_POSIX_SOURCES :=
+HTPX_PORT_POSIX_INCLUDE_DIRS := port/posix
