@@ -15,6 +15,7 @@ HTPX_REQUIRED_CXXFLAGS := -std=c++17 -fno-exceptions -fno-rtti
 HTPX_CORE_SOURCES := \
   src/error.cpp \
   src/headers.cpp \
+  src/url.cpp \
   src/h1/field_parser.cpp \
   src/h1/chunked_decoder.cpp \
   src/h1/response_parser.cpp \
@@ -24,8 +25,14 @@ HTPX_CORE_SOURCES := \
 
 # htpx: the client (pool, timeouts, blocking and poll-driven APIs) over the abstract transport.
 # Links htpx_core; touches no socket API (the ports do).
-HTPX_CLIENT_SOURCES :=
+HTPX_CLIENT_SOURCES := \
+  src/client/client.cpp \
+  src/client/client_pool.cpp \
+  src/client/client_exchange.cpp \
+  src/client/client_blocking.cpp \
+  src/client/response.cpp \
+  src/client/stream.cpp
 
 # htpx_port_posix: non-blocking TCP over BSD sockets, the monotonic clock and poll(2).
-HTPX_PORT_POSIX_SOURCES :=
+HTPX_PORT_POSIX_SOURCES := port/posix/posix_transport.cpp port/posix/posix_platform.cpp
 HTPX_PORT_POSIX_INCLUDE_DIRS := port/posix

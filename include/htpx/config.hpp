@@ -30,3 +30,9 @@
 #ifndef HTPX_MAX_INFORMATIONAL
 #define HTPX_MAX_INFORMATIONAL 5
 #endif
+
+/// Longest host name a pool slot remembers for keep-alive reuse (longer names still connect,
+/// but their connections are closed after one response).
+#ifndef HTPX_MAX_HOST_BYTES
+#define HTPX_MAX_HOST_BYTES 64
+#endif

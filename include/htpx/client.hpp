@@ -1,0 +1,326 @@
+// The client: a pool of connections, a request queue and timeouts over caller-owned storage,
+// driven by poll(now) from the application's main loop, with blocking calls on top.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "htpx/bytes.hpp"
+#include "htpx/config.hpp"
+#include "htpx/error.hpp"
+#include "htpx/h1/connection.hpp"
+#include "htpx/headers.hpp"
+#include "htpx/limits.hpp"
+#include "htpx/port/transport.hpp"
+#include "htpx/request.hpp"
+#include "htpx/response.hpp"
+#include "htpx/result.hpp"
+#include "htpx/span.hpp"
+#include "htpx/timeout.hpp"
+#include "htpx/url.hpp"
+
+namespace htpx {
+
+/// Collects extra request headers from an event hook (storage is the client's, bounded).
+class header_appender {
+ public:
+  header_appender(header* storage, std::size_t capacity, std::size_t used) noexcept
+      : storage_(storage), capacity_(capacity), used_(used) {}
+  /// Adds a field (views must outlive the request). Returns LocalProtocolError when the
+  /// client's header table is full.
+  [[nodiscard]] error add(std::string_view name, std::string_view value) noexcept;
+  /// Returns the number of fields in the table, including the client's own.
+  [[nodiscard]] std::size_t used() const noexcept { return used_; }
+
+ private:
+  header* storage_;
+  std::size_t capacity_;
+  std::size_t used_;
+};
+
+/// httpx's event_hooks: called inside poll() for every request and response.
+class event_hooks {
+ public:
+  /// Before the head is written; may add headers. An error ends the request with it.
+  [[nodiscard]] virtual error on_request(const request& req, header_appender& headers) noexcept {
+    (void)req;
+    (void)headers;
+    return {};
+  }
+  /// When the final head arrives, before the handler sees it (views live during the call).
+  virtual void on_response(const request& req, const response& head) noexcept {
+    (void)req;
+    (void)head;
+  }
+
+ protected:
+  event_hooks() = default;
+  event_hooks(const event_hooks&) = default;
+  event_hooks& operator=(const event_hooks&) = default;
+  ~event_hooks() = default;
+};
+
+/// httpx.Client's arguments. Views must outlive the client.
+struct client_options {
+  std::string_view base_url;                 ///< Relative request URLs resolve against it (RFC 3986 §5).
+  span<const header> headers;                ///< Sent with every request, before the request's own.
+  htpx::timeout timeout;                     ///< Default timeouts (5 s each, as httpx).
+  htpx::limits limits;                       ///< Pool limits (capped by the storage).
+  h1::parser_limits parser_limits;           ///< What a response may make the parser accept.
+  event_hooks* hooks = nullptr;              ///< on_request / on_response, or none.
+  std::string_view user_agent = "htpx/0.1";  ///< Sent unless the caller sets User-Agent; empty: none.
+};
+
+/// Identifies a started request. Stale handles (completed or cancelled) are detected.
+struct request_handle {
+  std::uint16_t index = 0xFFFF;
+  std::uint16_t generation = 0;
+  /// Returns true when the handle came from a successful start().
+  [[nodiscard]] bool valid() const noexcept { return index != 0xFFFF; }
+};
+
+/// What poll() tells the main loop: how long it may sleep, and on what.
+struct poll_result {
+  std::uint32_t wait_ms = 0;                ///< Call poll() again within this many ms.
+  const port::wait_entry* waits = nullptr;  ///< Sockets to wait on (valid until the next poll).
+  std::size_t wait_count = 0;
+  std::size_t in_flight = 0;  ///< Requests started and not yet completed.
+};
+
+namespace detail {
+
+/// One pooled connection: a transport, its HTTP/1.1 engine and what it is connected to.
+/// (An HTTP/2 session slots in beside `conn` later, serving several requests at once.)
+struct pool_slot {
+  enum class state : std::uint8_t { closed, connecting, busy, idle };
+  pool_slot() noexcept;
+
+  port::transport* transport = nullptr;
+  h1::connection conn;
+  bytes_view pending_body;          // body bytes a paused handler has not taken yet
+  std::uint32_t since_ms = 0;       // connecting: start; idle: since when
+  std::uint32_t last_read_ms = 0;   // last response byte (or start of waiting)
+  std::uint32_t last_write_ms = 0;  // last request byte taken (or start of sending)
+  std::uint16_t request = 0;        // the request it serves while connecting or busy
+  std::uint16_t port = 0;
+  url_scheme scheme = url_scheme::http;
+  state st = state::closed;
+  std::uint8_t host_size = 0;   // 0 with a long host: not kept for reuse
+  bool reused = false;          // served a response before this request
+  bool paused = false;          // the handler took fewer bytes than offered
+  bool send_failed = false;     // the transport stopped taking bytes (early response?)
+  bool source_waiting = false;  // the body source had nothing to give (would_block)
+  std::uint32_t serial = 0;     // connection number, for logs and the tool's `conn`
+  char host[HTPX_MAX_HOST_BYTES] = {};
+};
+
+/// One started request, queued or in flight.
+struct request_slot {
+  enum class state : std::uint8_t { free, queued, connecting, active };
+
+  request req;
+  url origin;  // scheme, host, port (and, when absolute, path and query)
+  response_handler* handler = nullptr;
+  std::uint64_t body_sent = 0;  // bytes of a body::bytes already queued
+  std::uint32_t started_ms = 0;
+  std::uint32_t sequence = 0;  // FIFO order in the queue
+  std::uint16_t slot = 0;
+  std::uint16_t generation = 0;
+  state st = state::free;
+  bool relative = false;  // req.url resolves against base_url
+  bool retried = false;   // already retried once on a fresh connection
+};
+
+}  // namespace detail
+
+/// The caller-owned memory of an htpx::client. static_client<Cfg> provides it inline.
+struct client_storage {
+  span<detail::pool_slot> slots;
+  span<port::transport* const> transports;  ///< One per slot, each reused across connections.
+  span<detail::request_slot> requests;      ///< Bounds requests queued plus in flight.
+  span<port::wait_entry> waits;             ///< One per slot.
+  span<header> header_table;                ///< Request fields assembled per request.
+  mutable_bytes rx;                         ///< slots.size() receive buffers of rx_per_slot bytes, back to back.
+  mutable_bytes tx;                         ///< slots.size() transmit buffers of tx_per_slot bytes.
+  std::size_t rx_per_slot = 0;
+  std::size_t tx_per_slot = 0;
+  mutable_bytes scratch;     ///< Resolved URL and request target, while a head is written.
+  mutable_bytes head_store;  ///< Blocking calls: a copy of the response head.
+  mutable_bytes body_store;  ///< Blocking calls: the buffered response body.
+};
+
+/// A response being read by the caller (httpx `client.stream()`): the head first, then the
+/// body pulled with read() or read_line(). Move-only in spirit: use one object per request.
+class response_stream;
+
+/// A pooled HTTP client over caller storage (httpx.Client and AsyncClient in one).
+///
+/// Non-blocking: start() requests, call poll(now) from the main loop, sleep on the returned
+/// wait list; handlers get the head, body fragments and completion. Blocking: get(), post()...
+/// run poll() and the platform's wait() until their request completes.
+class client {
+ public:
+  /// A client over `storage` (outliving it), sleeping and reading the clock through `platform`.
+  client(const client_storage& storage, port::platform& platform, const client_options& options) noexcept;
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+  /// Closes every connection.
+  ~client();
+
+  // ---- non-blocking ------------------------------------------------------------------------
+
+  /// Queues `req`; `handler` (outliving the request) gets its events from poll(). Returns
+  /// InvalidURL, UnsupportedProtocol (https before the TLS port, other schemes), or PoolTimeout
+  /// "request queue full" when every request slot is taken. Nothing is sent until poll().
+  [[nodiscard]] result<request_handle> start(const htpx::request& req, response_handler& handler) noexcept;
+  /// Advances every connection without blocking: connects, sends, receives, calls handlers,
+  /// fires timeouts. `now_ms` is the platform clock (wrap-safe). Never fails: errors go to the
+  /// handlers.
+  poll_result poll(std::uint32_t now_ms) noexcept;
+  /// Ends a request at once without calling its handler; its connection is closed unless the
+  /// request had not reached one. Stale handles are ignored.
+  void cancel(request_handle handle) noexcept;
+  /// Returns true while `handle` is queued or in flight.
+  [[nodiscard]] bool active(request_handle handle) const noexcept;
+  /// Pull mode: copies body bytes the handler left untaken (a paused response) into `out`.
+  /// Returns the bytes copied (0 when none are waiting: poll() again).
+  [[nodiscard]] std::size_t read_body(request_handle handle, mutable_bytes out) noexcept;
+  /// Returns the serial number of the connection that carries `handle` (0 before it has one):
+  /// equal numbers mean a reused connection.
+  [[nodiscard]] std::uint32_t connection_serial(request_handle handle) const noexcept;
+
+  // ---- blocking ----------------------------------------------------------------------------
+
+  /// Sends a request and waits for the whole response, buffered in the client's response store
+  /// (views valid until the next blocking call). Errors: every errc a request can end with;
+  /// DecodingError when the body does not fit the store.
+  [[nodiscard]] result<response> send(const htpx::request& req) noexcept;
+  [[nodiscard]] result<response> request(std::string_view method, std::string_view url,
+                                         const request_options& opts = {}) noexcept;
+  [[nodiscard]] result<response> get(std::string_view url, const request_options& opts = {}) noexcept;
+  [[nodiscard]] result<response> head(std::string_view url, const request_options& opts = {}) noexcept;
+  [[nodiscard]] result<response> options(std::string_view url, const request_options& opts = {}) noexcept;
+  [[nodiscard]] result<response> post(std::string_view url, const request_options& opts = {}) noexcept;
+  [[nodiscard]] result<response> put(std::string_view url, const request_options& opts = {}) noexcept;
+  [[nodiscard]] result<response> patch(std::string_view url, const request_options& opts = {}) noexcept;
+  /// DELETE (`delete` is a C++ keyword).
+  [[nodiscard]] result<response> delete_(std::string_view url, const request_options& opts = {}) noexcept;
+
+  /// Polls and sleeps in the platform's wait() until `handle` completes (other requests move
+  /// on meanwhile).
+  void wait_for(request_handle handle) noexcept;
+
+  /// Returns the platform the client sleeps on.
+  [[nodiscard]] port::platform& platform() noexcept { return *platform_; }
+  /// Returns the options the client was built with.
+  [[nodiscard]] const client_options& settings() const noexcept { return options_; }
+
+ private:
+  friend class response_stream;
+  using slot_state = detail::pool_slot::state;
+  using req_state = detail::request_slot::state;
+
+  detail::request_slot* lookup(request_handle handle) noexcept;
+  const detail::request_slot* lookup(request_handle handle) const noexcept;
+  // pool (client_pool.cpp)
+  void assign_queued() noexcept;
+  bool assign(detail::request_slot& req) noexcept;
+  detail::pool_slot* find_idle(const url& origin) noexcept;
+  bool idle_is_alive(detail::pool_slot& slot) noexcept;
+  void connect_slot(detail::pool_slot& slot, detail::request_slot& req) noexcept;
+  void release(detail::pool_slot& slot, bool keep) noexcept;
+  void close_slot(detail::pool_slot& slot) noexcept;
+  void expire_idle() noexcept;
+  std::size_t count_slots(slot_state st) const noexcept;
+  // exchange (client_exchange.cpp)
+  void drive(detail::pool_slot& slot) noexcept;
+  void drive_connect(detail::pool_slot& slot) noexcept;
+  void begin_exchange(detail::pool_slot& slot) noexcept;
+  error write_head(detail::pool_slot& slot, detail::request_slot& req) noexcept;
+  bool flush(detail::pool_slot& slot) noexcept;
+  error fill_body(detail::pool_slot& slot, detail::request_slot& req) noexcept;
+  bool offer_pending(detail::pool_slot& slot) noexcept;
+  bool process_events(detail::pool_slot& slot) noexcept;
+  bool receive(detail::pool_slot& slot) noexcept;
+  void check_timeouts(detail::pool_slot& slot) noexcept;
+  void finish(detail::pool_slot& slot, error failure, bool retryable) noexcept;
+  void complete(detail::request_slot& req, error failure) noexcept;
+  const timeout& timeouts_of(const detail::request_slot& req) const noexcept;
+  // poll bookkeeping (client.cpp)
+  std::uint32_t next_wake() noexcept;
+  std::size_t fill_waits() noexcept;
+
+  client_storage storage_;
+  port::platform* platform_;
+  client_options options_;
+  url base_{};
+  error base_error_{};
+  std::uint32_t now_ = 0;
+  std::uint32_t sequence_ = 0;
+  std::uint32_t serial_ = 0;
+  std::size_t in_flight_ = 0;
+};
+
+/// The sizes of a static_client. Derive from it and override what you need.
+struct default_client_config {
+  static constexpr std::size_t max_connections = 4;  ///< Pool slots (sockets).
+  static constexpr std::size_t max_requests = 16;    ///< Requests queued plus in flight.
+  static constexpr std::size_t rx_bytes = 4096;      ///< Per connection; bounds the response head.
+  static constexpr std::size_t tx_bytes = 1024;      ///< Per connection; bounds the request head.
+  static constexpr std::size_t max_request_headers = 24;
+  static constexpr std::size_t scratch_bytes = 1024;      ///< Longest resolved URL plus target.
+  static constexpr std::size_t head_store_bytes = 2048;   ///< Blocking calls: response head.
+  static constexpr std::size_t body_store_bytes = 16384;  ///< Blocking calls: response body.
+};
+
+namespace detail {
+/// The inline storage of a static_client, a base so it is built before the client.
+template <class Cfg, class Transport>
+struct static_client_storage {
+  static_assert(Cfg::max_connections > 0 && Cfg::max_connections < 0xFFFF, "max_connections");
+  static_assert(Cfg::max_requests > 0 && Cfg::max_requests < 0xFFFF, "max_requests");
+  Transport transports_[Cfg::max_connections];
+  port::transport* transport_ptrs_[Cfg::max_connections];
+  pool_slot slots_[Cfg::max_connections];
+  request_slot requests_[Cfg::max_requests];
+  port::wait_entry waits_[Cfg::max_connections];
+  header header_table_[Cfg::max_request_headers];
+  char rx_[Cfg::max_connections * Cfg::rx_bytes];
+  char tx_[Cfg::max_connections * Cfg::tx_bytes];
+  char scratch_[Cfg::scratch_bytes];
+  char head_store_[Cfg::head_store_bytes];
+  char body_store_[Cfg::body_store_bytes];
+
+  client_storage describe() noexcept {
+    for (std::size_t i = 0; i != Cfg::max_connections; ++i) transport_ptrs_[i] = &transports_[i];
+    client_storage s;
+    s.slots = slots_;
+    s.transports = {transport_ptrs_, Cfg::max_connections};
+    s.requests = requests_;
+    s.waits = waits_;
+    s.header_table = header_table_;
+    s.rx = rx_;
+    s.tx = tx_;
+    s.rx_per_slot = Cfg::rx_bytes;
+    s.tx_per_slot = Cfg::tx_bytes;
+    s.scratch = scratch_;
+    s.head_store = head_store_;
+    s.body_store = body_store_;
+    return s;
+  }
+};
+}  // namespace detail
+
+/// A client that owns all its memory inline (no heap): `sizeof` is its whole RAM.
+/// `Transport` is the port's connection type (e.g. port::posix_transport), default-constructible.
+template <class Cfg, class Transport>
+class static_client : private detail::static_client_storage<Cfg, Transport>, public client {
+ public:
+  explicit static_client(port::platform& platform, const client_options& options = {}) noexcept
+      : client(this->describe(), platform, options) {}
+  /// Returns the transport of slot `i` (for port-specific settings).
+  [[nodiscard]] Transport& transport_at(std::size_t i) noexcept { return this->transports_[i]; }
+};
+
+}  // namespace htpx

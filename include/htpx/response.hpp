@@ -1,0 +1,74 @@
+// A response as the application sees it, whatever the protocol: status, headers, body.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "htpx/bytes.hpp"
+#include "htpx/error.hpp"
+#include "htpx/headers.hpp"
+
+namespace htpx {
+
+/// A response head, and in buffered mode its body (httpx.Response). Views point into storage
+/// the producer names: for the blocking calls, the client's response store, valid until the
+/// next blocking call on that client; in a handler's on_head(), only during the call.
+struct response {
+  std::uint16_t status_code = 0;
+  std::string_view reason_phrase;
+  std::string_view http_version;  ///< "HTTP/1.1", "HTTP/1.0" (later "HTTP/2").
+  headers_view headers;
+  bytes_view body;  ///< The whole body, in buffered mode.
+
+  /// Returns the body as bytes (httpx `content`).
+  [[nodiscard]] bytes_view content() const noexcept { return body; }
+  /// Returns the body as text (UTF-8 assumed; no charset decoding).
+  [[nodiscard]] std::string_view text() const noexcept { return body.str(); }
+  /// 1xx.
+  [[nodiscard]] bool is_informational() const noexcept { return status_code / 100 == 1; }
+  /// 2xx.
+  [[nodiscard]] bool is_success() const noexcept { return status_code / 100 == 2; }
+  /// 3xx with a Location a client could follow (301, 302, 303, 307, 308), as httpx.
+  [[nodiscard]] bool is_redirect() const noexcept;
+  /// 4xx.
+  [[nodiscard]] bool is_client_error() const noexcept { return status_code / 100 == 4; }
+  /// 5xx.
+  [[nodiscard]] bool is_server_error() const noexcept { return status_code / 100 == 5; }
+  /// 4xx or 5xx.
+  [[nodiscard]] bool is_error() const noexcept { return is_client_error() || is_server_error(); }
+  /// Returns HTTPStatusError for 4xx and 5xx (detail: "client error (4xx)" or "server error
+  /// (5xx)"), nothing otherwise. No exception: the error is the return value.
+  [[nodiscard]] error raise_for_status() const noexcept;
+};
+
+/// What a handler did with body bytes offered to it.
+struct body_ack {
+  std::size_t taken = 0;  ///< Bytes used. Fewer than offered pauses the response (backpressure).
+  error stop{};           ///< Set it to end the request with this error (the connection closes).
+};
+
+/// Receives one response as it arrives (the streaming API). Callbacks run inside client::poll().
+class response_handler {
+ public:
+  /// The final response head (1xx are skipped). The views in `head` live during this call only.
+  /// Returning an error ends the request with it (for example head.raise_for_status()).
+  [[nodiscard]] virtual error on_head(const response& head) noexcept {
+    (void)head;
+    return {};
+  }
+  /// Body bytes, decoded from the transfer coding, as they arrive (a view into the connection's
+  /// receive buffer, valid during this call). Taking fewer bytes than offered pauses this
+  /// response: the connection stops reading and the rest is offered again on a later poll().
+  [[nodiscard]] virtual body_ack on_body(bytes_view data) noexcept { return {data.size, {}}; }
+  /// The end: `failure.code` is errc::none on success. Called exactly once per started request
+  /// (not after cancel()); the handle is invalid afterwards.
+  virtual void on_complete(error failure) noexcept = 0;
+
+ protected:
+  response_handler() = default;
+  response_handler(const response_handler&) = default;
+  response_handler& operator=(const response_handler&) = default;
+  ~response_handler() = default;
+};
+
+}  // namespace htpx

@@ -1,0 +1,228 @@
+// The client's front: storage set-up, start(), poll(), cancel(), and what poll() reports.
+#include "htpx/client.hpp"
+
+namespace htpx {
+
+namespace {
+
+const h1::parser_limits default_parser_limits{};
+
+// Wrap-safe "has `deadline` passed at `now`" (port contract T-02).
+bool reached(std::uint32_t now, std::uint32_t deadline) noexcept {
+  return static_cast<std::int32_t>(now - deadline) >= 0;
+}
+
+// Keeps the earliest of the deadlines it is shown.
+struct earliest {
+  std::uint32_t now;
+  std::uint32_t wait = 60000;  // sleep at most a minute even with every timeout off
+  void at(std::uint32_t deadline) noexcept {
+    const std::uint32_t left = reached(now, deadline) ? 0 : deadline - now;
+    if (left < wait) wait = left;
+  }
+  void after(std::uint32_t since, std::uint32_t span_ms) noexcept {
+    if (span_ms != 0) at(since + span_ms);
+  }
+};
+
+}  // namespace
+
+detail::pool_slot::pool_slot() noexcept : conn({}, {}, default_parser_limits) {}
+
+client::client(const client_storage& storage, port::platform& platform, const client_options& options) noexcept
+    : storage_(storage), platform_(&platform), options_(options) {
+  for (std::size_t i = 0; i != storage_.slots.size(); ++i) {
+    detail::pool_slot& slot = storage_.slots[i];
+    slot.transport = storage_.transports[i];
+    slot.conn =
+        h1::connection({storage_.rx.data + i * storage_.rx_per_slot, storage_.rx_per_slot},
+                       {storage_.tx.data + i * storage_.tx_per_slot, storage_.tx_per_slot}, options_.parser_limits);
+  }
+  if (!options_.base_url.empty()) {
+    const result<url> base = parse_url(options_.base_url);
+    if (base) {
+      base_ = base.value();
+    } else {
+      base_error_ = base.err();
+    }
+  }
+}
+
+client::~client() {
+  for (detail::pool_slot& slot : storage_.slots) {
+    if (slot.st != slot_state::closed) close_slot(slot);
+  }
+}
+
+detail::request_slot* client::lookup(request_handle handle) noexcept {
+  if (handle.index >= storage_.requests.size()) return nullptr;
+  detail::request_slot& req = storage_.requests[handle.index];
+  if (req.st == req_state::free || req.generation != handle.generation) return nullptr;
+  return &req;
+}
+
+const detail::request_slot* client::lookup(request_handle handle) const noexcept {
+  return const_cast<client*>(this)->lookup(handle);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+}
+
+result<request_handle> client::start(const htpx::request& req, response_handler& handler) noexcept {
+  url origin{};
+  const bool relative = !has_scheme(req.url);
+  if (relative) {
+    if (options_.base_url.empty()) return error{errc::invalid_url, "relative URL without a base_url"};
+    if (base_error_) return base_error_;
+    // Resolve once now so a bad reference fails here, not later inside poll().
+    const result<std::size_t> resolved = resolve_url(options_.base_url, req.url, storage_.scratch);
+    if (!resolved) return resolved.err();
+    origin = base_;
+  } else {
+    const result<url> parsed = parse_url(req.url);
+    if (!parsed) return parsed.err();
+    origin = parsed.value();
+  }
+  if (origin.scheme == url_scheme::https) {
+    return error{errc::unsupported_protocol, "https needs the TLS port, which this build lacks"};
+  }
+  if (origin.scheme != url_scheme::http) return error{errc::unsupported_protocol, "only http and https URLs"};
+
+  for (std::size_t i = 0; i != storage_.requests.size(); ++i) {
+    detail::request_slot& slot = storage_.requests[i];
+    if (slot.st != req_state::free) continue;
+    const std::uint16_t generation = static_cast<std::uint16_t>(slot.generation + 1);
+    slot = detail::request_slot{};
+    slot.req = req;
+    slot.origin = origin;
+    slot.relative = relative;
+    slot.handler = &handler;
+    slot.started_ms = platform_->now_ms();
+    slot.sequence = ++sequence_;
+    slot.generation = generation;
+    slot.st = req_state::queued;
+    ++in_flight_;
+    return request_handle{static_cast<std::uint16_t>(i), generation};
+  }
+  return error{errc::pool_timeout, "request queue full"};
+}
+
+poll_result client::poll(std::uint32_t now_ms) noexcept {
+  now_ = now_ms;
+  expire_idle();
+  // A request that finishes frees its connection for a queued one at once: keep going while
+  // requests finish, at most once per request slot (bounded work per poll).
+  for (std::size_t pass = 0; pass <= storage_.requests.size(); ++pass) {
+    assign_queued();
+    const std::size_t before = in_flight_;
+    for (detail::pool_slot& slot : storage_.slots) {
+      if (slot.st == slot_state::connecting || slot.st == slot_state::busy) drive(slot);
+    }
+    if (in_flight_ == before) break;
+  }
+  for (detail::request_slot& req : storage_.requests) {
+    if (req.st != req_state::queued) continue;
+    const timeout& t = timeouts_of(req);
+    if (t.total_ms != 0 && reached(now_, req.started_ms + t.total_ms)) {
+      complete(req, {errc::pool_timeout, "total deadline exceeded"});
+    } else if (t.pool_ms != 0 && reached(now_, req.started_ms + t.pool_ms)) {
+      complete(req, {errc::pool_timeout, "no connection slot became free within timeout.pool"});
+    }
+  }
+  poll_result out;
+  out.wait_count = fill_waits();
+  out.waits = storage_.waits.data();
+  out.wait_ms = next_wake();
+  out.in_flight = in_flight_;
+  return out;
+}
+
+void client::cancel(request_handle handle) noexcept {
+  detail::request_slot* req = lookup(handle);
+  if (req == nullptr) return;
+  if (req->st == req_state::connecting || req->st == req_state::active) {
+    close_slot(storage_.slots[req->slot]);  // mid-exchange: the connection cannot be reused
+  }
+  req->st = req_state::free;
+  --in_flight_;
+}
+
+bool client::active(request_handle handle) const noexcept { return lookup(handle) != nullptr; }
+
+std::uint32_t client::connection_serial(request_handle handle) const noexcept {
+  const detail::request_slot* req = lookup(handle);
+  if (req == nullptr || req->st == req_state::queued) return 0;
+  return storage_.slots[req->slot].serial;
+}
+
+std::size_t client::read_body(request_handle handle, mutable_bytes out) noexcept {
+  const detail::request_slot* req = lookup(handle);
+  if (req == nullptr || req->st != req_state::active) return 0;
+  detail::pool_slot& slot = storage_.slots[req->slot];
+  const std::size_t n = slot.pending_body.size < out.size ? slot.pending_body.size : out.size;
+  for (std::size_t i = 0; i != n; ++i) out.data[i] = slot.pending_body.data[i];
+  slot.pending_body = {slot.pending_body.data + n, slot.pending_body.size - n};
+  if (slot.pending_body.empty() && slot.paused) {
+    slot.paused = false;
+    slot.last_read_ms = platform_->now_ms();  // the read timeout restarts when reading does
+  }
+  return n;
+}
+
+void client::complete(detail::request_slot& req, error failure) noexcept {
+  response_handler* handler = req.handler;
+  req.st = req_state::free;  // freed first: the callback may start another request
+  --in_flight_;
+  handler->on_complete(failure);
+}
+
+const timeout& client::timeouts_of(const detail::request_slot& req) const noexcept {
+  return req.req.options.timeout ? *req.req.options.timeout : options_.timeout;
+}
+
+std::size_t client::fill_waits() noexcept {
+  std::size_t n = 0;
+  for (detail::pool_slot& slot : storage_.slots) {
+    port::interest what = port::interest::none;
+    if (slot.st == slot_state::connecting) {
+      what = port::interest::write;
+    } else if (slot.st == slot_state::busy) {
+      const bool reading = !slot.paused;
+      const bool writing = !slot.send_failed && !slot.conn.pending_output().empty();
+      what = reading ? (writing ? port::interest::read_write : port::interest::read)
+                     : (writing ? port::interest::write : port::interest::none);
+    }
+    if (what != port::interest::none && n < storage_.waits.size()) storage_.waits[n++] = {slot.transport, what};
+  }
+  return n;
+}
+
+std::uint32_t client::next_wake() noexcept {
+  earliest wake{now_};
+  for (const detail::request_slot& req : storage_.requests) {
+    if (req.st == req_state::free) continue;
+    const timeout& t = timeouts_of(req);
+    wake.after(req.started_ms, t.total_ms);
+    if (req.st == req_state::queued) wake.after(req.started_ms, t.pool_ms);
+  }
+  for (const detail::pool_slot& slot : storage_.slots) {
+    switch (slot.st) {
+      case slot_state::closed: break;
+      case slot_state::idle: wake.after(slot.since_ms, options_.limits.keepalive_expiry_ms); break;
+      case slot_state::connecting: {
+        wake.after(slot.since_ms, timeouts_of(storage_.requests[slot.request]).connect_ms);
+        // A port still resolving a name has no handle to wait on yet: look again soon.
+        if (slot.transport->native_handle() < 0) wake.at(now_ + 5);
+        break;
+      }
+      case slot_state::busy: {
+        const timeout& t = timeouts_of(storage_.requests[slot.request]);
+        if (!slot.conn.pending_output().empty()) wake.after(slot.last_write_ms, t.write_ms);
+        if (!slot.paused) wake.after(slot.last_read_ms, t.read_ms);
+        if (slot.source_waiting) wake.at(now_ + 10);
+        if (slot.transport->has_buffered_input()) wake.at(now_);
+        break;
+      }
+    }
+  }
+  return wake.wait;
+}
+
+}  // namespace htpx

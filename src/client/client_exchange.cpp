@@ -1,0 +1,356 @@
+// One HTTP/1.1 exchange on a pool slot: connect, write the head and body, read the response,
+// hand it to the handler, and decide reuse, retry or failure. (An HTTP/2 session would get a
+// sibling of this file; the pool and the poll loop stay as they are.)
+#include <cerrno>
+
+#include "htpx/client.hpp"
+
+namespace htpx {
+
+namespace {
+
+// Bounded work per slot and poll(), so one fast connection cannot starve the others.
+constexpr int max_rounds_per_poll = 16;
+
+bool reached(std::uint32_t now, std::uint32_t deadline) noexcept {
+  return static_cast<std::int32_t>(now - deadline) >= 0;
+}
+
+// RFC 9110 §9.2.2: requests that can be repeated without a different outcome. POST and PATCH
+// never are, so they are never retried (RFC 9112 §9.3.1).
+bool idempotent(std::string_view method) noexcept {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS" ||
+         method == "TRACE";
+}
+
+// RFC 9110 §8.6: a request whose method gives content a meaning says Content-Length: 0 even
+// when it has none, so the server does not wait for a body.
+bool expects_content(std::string_view method) noexcept {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+const char* connect_detail(std::int32_t sys_error) noexcept {
+  switch (sys_error) {
+    case ECONNREFUSED: return "connection refused";
+    case ETIMEDOUT: return "connection timed out";
+    case EHOSTUNREACH: return "host unreachable";
+    case ENETUNREACH: return "network unreachable";
+    default: return sys_error < 0 ? "name not resolved" : "could not connect";
+  }
+}
+
+bool has_field(span<const header> fields, std::string_view name) noexcept {
+  for (const header& field : fields) {
+    if (iequals(field.name, name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void client::drive(detail::pool_slot& slot) noexcept {
+  if (slot.st == slot_state::connecting) {
+    drive_connect(slot);
+    if (slot.st == slot_state::connecting) check_timeouts(slot);
+    return;
+  }
+  for (int round = 0; round != max_rounds_per_poll; ++round) {
+    if (!flush(slot)) return;
+    if (slot.paused && !offer_pending(slot)) return;
+    if (!slot.paused && !process_events(slot)) return;
+    if (slot.paused) break;
+    const port::io_status got = receive(slot) ? port::io_status::ok : port::io_status::would_block;
+    if (slot.st != slot_state::busy) return;  // receive() ended the request
+    if (got != port::io_status::ok) break;
+  }
+  if (slot.send_failed && !slot.paused) {
+    const h1::conn_state st = slot.conn.state();
+    if (st == h1::conn_state::sending_head || st == h1::conn_state::sending_body) {
+      // No early response arrived after the failed send: report the write failure.
+      finish(slot, {errc::write_error, "connection closed while sending the request"}, !slot.conn.response_started());
+      return;
+    }
+  }
+  check_timeouts(slot);
+}
+
+void client::drive_connect(detail::pool_slot& slot) noexcept {
+  const detail::request_slot& req = storage_.requests[slot.request];
+  const port::io_result r = slot.transport->connect(req.origin.host, req.origin.port);
+  switch (r.status) {
+    case port::io_status::ok: begin_exchange(slot); return;
+    case port::io_status::would_block: return;
+    case port::io_status::closed:
+    case port::io_status::error: finish(slot, {errc::connect_error, connect_detail(r.sys_error)}, false); return;
+  }
+  finish(slot, {errc::connect_error, "transport broke the port contract"}, false);  // K-05
+}
+
+void client::begin_exchange(detail::pool_slot& slot) noexcept {
+  detail::request_slot& req = storage_.requests[slot.request];
+  req.st = req_state::active;
+  req.body_sent = 0;
+  slot.st = slot_state::busy;
+  slot.last_read_ms = slot.last_write_ms = now_;
+  slot.paused = slot.send_failed = slot.source_waiting = false;
+  slot.pending_body = {};
+  if (const error failure = write_head(slot, req)) finish(slot, failure, false);
+}
+
+error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noexcept {
+  // The target (and for a relative URL the whole resolved URL) is composed in the scratch
+  // buffer; send_request() copies it into the transmit buffer, so one scratch serves all.
+  url target_url = req.origin;
+  mutable_bytes scratch = storage_.scratch;
+  if (req.relative) {
+    const result<std::size_t> resolved = resolve_url(options_.base_url, req.req.url, scratch);
+    if (!resolved) return resolved.err();
+    const result<url> parsed = parse_url({scratch.data, resolved.value()});
+    if (!parsed) return parsed.err();
+    target_url = parsed.value();
+    scratch = {scratch.data + resolved.value(), scratch.size - resolved.value()};
+  }
+  const request_options& opts = req.req.options;
+  const result<std::size_t> target = write_request_target(target_url, opts.params.data(), opts.params.size(), scratch);
+  if (!target) return target.err();
+
+  // Fields: the client's defaults, the request's own, then what the library adds when the
+  // caller did not (httpx sends Accept, Accept-Encoding and User-Agent by default).
+  header* table = storage_.header_table.data();
+  const std::size_t capacity = storage_.header_table.size();
+  std::size_t used = 0;
+  for (const span<const header>& fields : {options_.headers, opts.headers}) {
+    for (const header& field : fields) {
+      if (used == capacity) return {errc::local_protocol_error, "too many request headers for the header table"};
+      table[used++] = field;
+    }
+  }
+  const span<const header> given{table, used};
+  const request_body& content = opts.content;
+  const header defaults[] = {
+      {"Accept", "*/*"},
+      // No content codings are decoded yet, so none are invited (RFC 9110 §12.5.3).
+      {"Accept-Encoding", "identity"},
+      {"User-Agent", options_.user_agent},
+      {"Content-Type", content.content_type},
+  };
+  for (const header& field : defaults) {
+    if (field.value.empty() || has_field(given, field.name)) continue;
+    if (used == capacity) return {errc::local_protocol_error, "too many request headers for the header table"};
+    table[used++] = field;
+  }
+  if (options_.hooks != nullptr) {
+    header_appender extra(table, capacity, used);
+    if (const error failure = options_.hooks->on_request(req.req, extra)) return failure;
+    used = extra.used();
+  }
+
+  h1::request_head head;
+  head.method = req.req.method;
+  head.target = {scratch.data, target.value()};
+  head.host = has_field({table, used}, "Host") ? std::string_view{} : target_url.authority_host;
+  head.headers = table;
+  head.header_count = used;
+  switch (content.type) {
+    case request_body::kind::none:
+      head.framing = expects_content(head.method) ? h1::body_framing::content_length : h1::body_framing::none;
+      break;
+    case request_body::kind::bytes:
+      head.framing = h1::body_framing::content_length;
+      head.content_length = content.data.size;
+      break;
+    case request_body::kind::source:
+      head.framing =
+          content.length == request_body::unknown_length ? h1::body_framing::chunked : h1::body_framing::content_length;
+      head.content_length = content.length == request_body::unknown_length ? 0 : content.length;
+      break;
+  }
+  return slot.conn.send_request(head);
+}
+
+error client::fill_body(detail::pool_slot& slot, detail::request_slot& req) noexcept {
+  const request_body& content = req.req.options.content;
+  if (content.type == request_body::kind::bytes) {
+    while (req.body_sent < content.data.size) {
+      const std::size_t left = static_cast<std::size_t>(content.data.size - req.body_sent);
+      const result<std::size_t> took = slot.conn.write_body({content.data.data + req.body_sent, left});
+      if (!took) return took.err();
+      if (took.value() == 0) break;
+      req.body_sent += took.value();
+    }
+    return {};
+  }
+  if (content.type != request_body::kind::source) return {};
+  slot.source_waiting = false;
+  for (;;) {
+    const mutable_bytes space = slot.conn.body_buffer();
+    if (space.empty()) return {};
+    const port::io_result r = content.source->read(space);
+    switch (r.status) {
+      case port::io_status::ok:
+        if (r.bytes == 0 || r.bytes > space.size) return {errc::local_protocol_error, "body source broke its contract"};
+        if (const error failure = slot.conn.commit_body(r.bytes)) return failure;
+        break;
+      case port::io_status::would_block: slot.source_waiting = true; return {};
+      case port::io_status::closed: return slot.conn.finish_body();
+      case port::io_status::error: return {errc::write_error, "the request body source failed"};
+    }
+  }
+}
+
+bool client::flush(detail::pool_slot& slot) noexcept {
+  detail::request_slot& req = storage_.requests[slot.request];
+  const h1::conn_state st = slot.conn.state();
+  const bool sending = st == h1::conn_state::sending_head || st == h1::conn_state::sending_body;
+  if (!sending || slot.send_failed) return true;
+  slot.last_read_ms = now_;  // the read timeout counts from the end of the request
+  for (;;) {
+    if (const error failure = fill_body(slot, req)) {
+      finish(slot, failure, false);
+      return false;
+    }
+    const bytes_view out = slot.conn.pending_output();
+    if (out.empty()) return true;
+    const port::io_result r = slot.transport->send(out);
+    switch (r.status) {
+      case port::io_status::ok:
+        if (r.bytes == 0 || r.bytes > out.size) {  // K-05: never loop on a broken port
+          finish(slot, {errc::write_error, "transport broke the port contract"}, false);
+          return false;
+        }
+        slot.conn.consume_output(r.bytes);
+        slot.last_write_ms = slot.last_read_ms = now_;
+        break;
+      case port::io_status::would_block: return true;
+      case port::io_status::closed:
+      case port::io_status::error:
+        // RFC 9112 §9.5 / catalogue S-04: the server may have answered early (413, 401) and
+        // closed; read what it sent before calling this a write failure.
+        slot.send_failed = true;
+        return true;
+    }
+  }
+}
+
+bool client::offer_pending(detail::pool_slot& slot) noexcept {
+  detail::request_slot& req = storage_.requests[slot.request];
+  const body_ack ack = req.handler->on_body(slot.pending_body);
+  if (ack.stop) {
+    finish(slot, ack.stop, false);
+    return false;
+  }
+  const std::size_t taken = ack.taken < slot.pending_body.size ? ack.taken : slot.pending_body.size;
+  slot.pending_body = {slot.pending_body.data + taken, slot.pending_body.size - taken};
+  if (slot.pending_body.empty()) {
+    slot.paused = false;
+    slot.last_read_ms = now_;  // time spent paused is the application's, not the server's
+  }
+  return true;
+}
+
+bool client::process_events(detail::pool_slot& slot) noexcept {
+  detail::request_slot& req = storage_.requests[slot.request];
+  for (;;) {
+    const h1::event ev = slot.conn.next_event();
+    switch (ev.type) {
+      case h1::event_type::need_more: return true;
+      case h1::event_type::informational:    // 1xx are skipped (RFC 9110 §15.2)
+      case h1::event_type::trailers: break;  // trailers are not exposed yet
+      case h1::event_type::head: {
+        response head;
+        head.status_code = ev.head.status_code;
+        head.reason_phrase = ev.head.reason;
+        head.http_version = ev.head.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+        head.headers = ev.head.headers;
+        if (options_.hooks != nullptr) options_.hooks->on_response(req.req, head);
+        if (const error failure = req.handler->on_head(head)) {
+          finish(slot, failure, false);
+          return false;
+        }
+        break;
+      }
+      case h1::event_type::body:
+        slot.pending_body = ev.body;
+        if (!offer_pending(slot)) return false;
+        slot.paused = !slot.pending_body.empty();
+        if (slot.paused) return true;
+        break;
+      case h1::event_type::end: finish(slot, {}, false); return false;
+      case h1::event_type::failed:
+        // A reused connection the server closed before answering: RFC 9112 §9.3.1 allows one
+        // automatic retry of an idempotent request on a new connection.
+        finish(slot, ev.failure, slot.reused && !slot.conn.response_started());
+        return false;
+    }
+  }
+}
+
+bool client::receive(detail::pool_slot& slot) noexcept {
+  const mutable_bytes space = slot.conn.receive_buffer();
+  if (space.empty()) return false;
+  const port::io_result r = slot.transport->recv(space);
+  switch (r.status) {
+    case port::io_status::ok:
+      if (r.bytes == 0 || r.bytes > space.size) {
+        finish(slot, {errc::read_error, "transport broke the port contract"}, false);
+        return false;
+      }
+      slot.conn.commit_received(r.bytes);
+      slot.last_read_ms = now_;
+      return true;
+    case port::io_status::would_block: return false;
+    case port::io_status::closed: slot.conn.receive_eof(); return true;
+    case port::io_status::error: break;
+  }
+  const bool retry = slot.reused && !slot.conn.response_started();
+  if (slot.send_failed) {
+    finish(slot, {errc::write_error, "connection reset while sending the request"}, retry);
+  } else {
+    finish(slot, {errc::read_error, r.sys_error == ECONNRESET ? "connection reset by peer" : "receive failed"}, retry);
+  }
+  return false;
+}
+
+void client::check_timeouts(detail::pool_slot& slot) noexcept {
+  const detail::request_slot& req = storage_.requests[slot.request];
+  const timeout& t = timeouts_of(req);
+  const bool total = t.total_ms != 0 && reached(now_, req.started_ms + t.total_ms);
+  if (slot.st == slot_state::connecting) {
+    if (total) {
+      finish(slot, {errc::connect_timeout, "total deadline exceeded"}, false);
+    } else if (t.connect_ms != 0 && reached(now_, slot.since_ms + t.connect_ms)) {
+      finish(slot, {errc::connect_timeout, "connection not established within timeout.connect"}, false);
+    }
+    return;
+  }
+  const bool writing = !slot.send_failed && !slot.conn.pending_output().empty();
+  if (writing) {
+    if (total) {
+      finish(slot, {errc::write_timeout, "total deadline exceeded"}, false);
+    } else if (t.write_ms != 0 && reached(now_, slot.last_write_ms + t.write_ms)) {
+      finish(slot, {errc::write_timeout, "no request bytes taken within timeout.write"}, false);
+    }
+    return;
+  }
+  if (total) {
+    finish(slot, {errc::read_timeout, "total deadline exceeded"}, false);
+  } else if (!slot.paused && t.read_ms != 0 && reached(now_, slot.last_read_ms + t.read_ms)) {
+    finish(slot, {errc::read_timeout, "no response bytes within timeout.read"}, false);
+  }
+}
+
+void client::finish(detail::pool_slot& slot, error failure, bool retryable) noexcept {
+  detail::request_slot& req = storage_.requests[slot.request];
+  release(slot, !failure && slot.conn.state() == h1::conn_state::done);
+  if (failure && retryable && !req.retried && idempotent(req.req.method)) {
+    const request_body& content = req.req.options.content;
+    if (content.type != request_body::kind::source || content.source->rewind()) {
+      req.retried = true;
+      req.st = req_state::queued;  // keeps its sequence: first in line for a new connection
+      return;
+    }
+  }
+  complete(req, failure);
+}
+
+}  // namespace htpx

@@ -1,0 +1,140 @@
+// The pool: which connection a queued request gets, keep-alive reuse per origin, expiry.
+#include <cstring>
+
+#include "htpx/client.hpp"
+
+namespace htpx {
+
+namespace {
+
+std::uint32_t elapsed(std::uint32_t now, std::uint32_t since) noexcept { return now - since; }
+
+}  // namespace
+
+std::size_t client::count_slots(slot_state st) const noexcept {
+  std::size_t n = 0;
+  for (const detail::pool_slot& slot : storage_.slots) n += slot.st == st ? 1 : 0;
+  return n;
+}
+
+void client::assign_queued() noexcept {
+  for (;;) {
+    // The oldest queued request goes first (FIFO, a retried request keeps its place).
+    detail::request_slot* oldest = nullptr;
+    for (detail::request_slot& req : storage_.requests) {
+      if (req.st != req_state::queued) continue;
+      if (oldest == nullptr || static_cast<std::int32_t>(req.sequence - oldest->sequence) < 0) oldest = &req;
+    }
+    if (oldest == nullptr || !assign(*oldest)) return;
+  }
+}
+
+bool client::assign(detail::request_slot& req) noexcept {
+  const auto index = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  // Keep-alive reuse: an idle connection to the same origin, checked for a close first. A
+  // retry after a stale connection failed always gets a new one (RFC 9112 §9.3.1).
+  while (detail::pool_slot* idle = req.retried ? nullptr : find_idle(req.origin)) {
+    if (!idle_is_alive(*idle)) continue;  // closed by idle_is_alive; look for another
+    idle->request = index;
+    req.slot = static_cast<std::uint16_t>(idle - storage_.slots.data());
+    begin_exchange(*idle);
+    return true;
+  }
+  const std::size_t limit =
+      options_.limits.max_connections < storage_.slots.size() ? options_.limits.max_connections : storage_.slots.size();
+  const std::size_t open = storage_.slots.size() - count_slots(slot_state::closed);
+  detail::pool_slot* chosen = nullptr;
+  if (open < limit) {
+    for (detail::pool_slot& slot : storage_.slots) {
+      if (slot.st == slot_state::closed) {
+        chosen = &slot;
+        break;
+      }
+    }
+  } else {
+    // Every allowed connection is open: give up the longest-idle one to another origin.
+    for (detail::pool_slot& slot : storage_.slots) {
+      if (slot.st == slot_state::idle &&
+          (chosen == nullptr || elapsed(now_, slot.since_ms) > elapsed(now_, chosen->since_ms))) {
+        chosen = &slot;
+      }
+    }
+    if (chosen != nullptr) close_slot(*chosen);
+  }
+  if (chosen == nullptr) return false;
+  connect_slot(*chosen, req);
+  return true;
+}
+
+detail::pool_slot* client::find_idle(const url& origin) noexcept {
+  // The most recently used match: warm connections are least likely to have been closed.
+  detail::pool_slot* best = nullptr;
+  for (detail::pool_slot& slot : storage_.slots) {
+    if (slot.st != slot_state::idle || slot.scheme != origin.scheme || slot.port != origin.port) continue;
+    if (!iequals({slot.host, slot.host_size}, origin.host)) continue;
+    if (best == nullptr || elapsed(now_, slot.since_ms) < elapsed(now_, best->since_ms)) best = &slot;
+  }
+  return best;
+}
+
+bool client::idle_is_alive(detail::pool_slot& slot) noexcept {
+  // RFC 9112 §9.3.1 / catalogue S-10, S-12: the server may have closed an idle connection (EOF)
+  // or sent something (a 408, junk) that poisons it. One probe read tells without blocking.
+  char probe = 0;
+  const port::io_result r = slot.transport->recv({&probe, 1});
+  if (r.status == port::io_status::would_block && !slot.conn.recycle()) return true;
+  close_slot(slot);
+  return false;
+}
+
+void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) noexcept {
+  slot.st = slot_state::connecting;
+  slot.request = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  slot.since_ms = now_;
+  slot.port = req.origin.port;
+  slot.scheme = req.origin.scheme;
+  // A host too long to remember still connects; its connection is just not kept (host_size 0).
+  const std::size_t host_size = req.origin.host.size() <= sizeof slot.host ? req.origin.host.size() : 0;
+  if (host_size != 0) std::memcpy(slot.host, req.origin.host.data(), host_size);
+  slot.host_size = static_cast<std::uint8_t>(host_size);
+  slot.reused = false;
+  slot.serial = ++serial_;
+  slot.conn.reset();
+  req.slot = static_cast<std::uint16_t>(&slot - storage_.slots.data());
+  req.st = req_state::connecting;
+  drive_connect(slot);
+}
+
+void client::release(detail::pool_slot& slot, bool keep) noexcept {
+  const std::size_t kept = count_slots(slot_state::idle);
+  if (keep && slot.host_size != 0 && kept < options_.limits.max_keepalive_connections &&
+      options_.limits.keepalive_expiry_ms != 0) {
+    slot.st = slot_state::idle;
+    slot.since_ms = now_;
+    slot.reused = true;
+    slot.paused = false;
+    slot.pending_body = {};
+    return;
+  }
+  close_slot(slot);
+}
+
+void client::close_slot(detail::pool_slot& slot) noexcept {
+  slot.transport->close();
+  slot.conn.close();
+  slot.st = slot_state::closed;
+  slot.paused = false;
+  slot.send_failed = false;
+  slot.source_waiting = false;
+  slot.pending_body = {};
+}
+
+void client::expire_idle() noexcept {
+  for (detail::pool_slot& slot : storage_.slots) {
+    if (slot.st == slot_state::idle && elapsed(now_, slot.since_ms) >= options_.limits.keepalive_expiry_ms) {
+      close_slot(slot);
+    }
+  }
+}
+
+}  // namespace htpx

@@ -1,0 +1,35 @@
+// A platform whose clock moves only when the test (or a blocking call's wait()) moves it, so
+// timeout tests run instantly and can start just before the 32-bit wrap (port contract T-02).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "htpx/port/transport.hpp"
+
+namespace htpx::test {
+
+class fake_platform final : public port::platform {
+ public:
+  /// Starts the clock at `start` (default: 4 s before the 2^32 ms wrap).
+  explicit fake_platform(std::uint32_t start = 0xFFFFF000u) : now_(start) {}
+
+  std::uint32_t now_ms() noexcept override { return now_; }
+  /// Sleeping: with sockets to wait on, 1 ms passes (a scripted peer is always "ready soon");
+  /// with none, the whole timeout passes.
+  void wait(const port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
+    (void)entries;
+    ++waits_;
+    now_ += count != 0 && timeout_ms > 1 ? 1 : timeout_ms;
+  }
+
+  void advance(std::uint32_t ms) { now_ += ms; }
+  [[nodiscard]] std::uint32_t now() const { return now_; }
+  [[nodiscard]] std::size_t waits() const { return waits_; }
+
+ private:
+  std::uint32_t now_;
+  std::size_t waits_ = 0;
+};
+
+}  // namespace htpx::test

@@ -1,0 +1,828 @@
+// The client over scripted transports and a fake clock: blocking and poll-driven calls, reuse,
+// stale-connection retry, every timeout, pool exhaustion, cancellation, fan-out, backpressure,
+// streaming, buffered limits, base_url and params, hooks.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "fake_platform.hpp"
+#include "fault_transport.hpp"
+#include "htpx/client.hpp"
+#include "htpx/stream.hpp"
+#include "scripted_transport.hpp"
+
+namespace htpx::test {
+namespace {
+
+constexpr std::string_view ok_hello = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Test: yes\r\n\r\nhello";
+
+struct small_config : default_client_config {
+  static constexpr std::size_t max_connections = 2;
+  static constexpr std::size_t max_requests = 8;
+  static constexpr std::size_t rx_bytes = 512;
+  static constexpr std::size_t tx_bytes = 512;
+  static constexpr std::size_t body_store_bytes = 256;
+};
+using scripted_client = static_client<small_config, scripted_transport>;
+
+struct one_connection : small_config {
+  static constexpr std::size_t max_connections = 1;
+};
+
+struct fan_config : default_client_config {
+  static constexpr std::size_t max_connections = 4;
+  static constexpr std::size_t max_requests = 128;
+  static constexpr std::size_t rx_bytes = 256;
+  static constexpr std::size_t tx_bytes = 256;
+};
+
+// Records what a handler saw.
+class recording_handler final : public response_handler {
+ public:
+  error on_head(const response& head) noexcept override {
+    status = head.status_code;
+    return {};
+  }
+  body_ack on_body(bytes_view data) noexcept override {
+    const std::size_t n = data.size < take_at_most ? data.size : take_at_most;
+    body.append(data.data, n);
+    offers += 1;
+    return {n, {}};
+  }
+  void on_complete(error failure) noexcept override {
+    result = failure;
+    completed += 1;
+  }
+
+  std::uint16_t status = 0;
+  std::string body;
+  std::size_t take_at_most = SIZE_MAX;
+  std::size_t offers = 0;
+  error result{};
+  int completed = 0;
+};
+
+// Polls with the fake clock until nothing is in flight (bounded).
+void run(client& c, fake_platform& clock, int max_steps = 100000) {
+  for (int i = 0; i != max_steps; ++i) {
+    const poll_result step = c.poll(clock.now());
+    if (step.in_flight == 0) return;
+    clock.wait(step.waits, step.wait_count, step.wait_ms);
+  }
+  FAIL() << "requests still in flight";
+}
+
+client_options base_options() {
+  client_options o;
+  o.base_url = "http://example.test:8080/api/";
+  return o;
+}
+
+// ---- blocking calls --------------------------------------------------------------------------
+
+TEST(Client, BlockingGetReturnsStatusHeadersAndBody) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello);
+  const result<response> r = c.get("http://example.test/x?a=1");
+  ASSERT_TRUE(r.ok()) << to_string(r.err().code) << ": " << r.err().detail;
+  EXPECT_EQ(r.value().status_code, 200);
+  EXPECT_EQ(r.value().reason_phrase, "OK");
+  EXPECT_EQ(r.value().http_version, "HTTP/1.1");
+  EXPECT_EQ(r.value().headers.get("x-test"), "yes");
+  EXPECT_EQ(r.value().text(), "hello");
+  EXPECT_TRUE(r.value().is_success());
+  EXPECT_FALSE(r.value().raise_for_status());
+  const std::string& sent = c.transport_at(0).sent();
+  EXPECT_EQ(sent.rfind("GET /x?a=1 HTTP/1.1\r\nHost: example.test\r\n", 0), 0u) << sent;
+  EXPECT_NE(sent.find("Accept-Encoding: identity\r\n"), std::string::npos);
+  EXPECT_NE(sent.find("User-Agent: htpx/"), std::string::npos);
+  EXPECT_EQ(c.transport_at(0).connected_host(), "example.test");
+  EXPECT_EQ(c.transport_at(0).connected_port(), 80);
+  EXPECT_TRUE(c.transport_at(0).violations().empty());
+}
+
+TEST(Client, StatusErrorsAreResponsesUntilRaiseForStatus) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+  const result<response> r = c.get("http://example.test/missing");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.value().is_client_error());
+  EXPECT_TRUE(r.value().is_error());
+  EXPECT_EQ(r.value().raise_for_status().code, errc::http_status_error);
+}
+
+TEST(Client, ChunkedBodyIsDecoded) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve_sliced(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n", 3);
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  EXPECT_EQ(r.value().text(), "abcde");
+}
+
+TEST(Client, PostSendsTheBodyWithContentLength) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello);
+  request_options o;
+  o.content = body::bytes(std::string_view("{\"a\":1}"), "application/json");
+  const result<response> r = c.post("http://example.test/p", o);
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  const std::string& sent = c.transport_at(0).sent();
+  EXPECT_EQ(sent.rfind("POST /p HTTP/1.1\r\n", 0), 0u);
+  EXPECT_NE(sent.find("Content-Type: application/json\r\n"), std::string::npos);
+  EXPECT_NE(sent.find("Content-Length: 7\r\n"), std::string::npos);
+  EXPECT_EQ(sent.substr(sent.size() - 7), "{\"a\":1}");
+}
+
+// A body source that gives its text in pieces of `piece` bytes, with would_block between.
+class piece_source final : public body_source {
+ public:
+  piece_source(std::string text, std::size_t piece) : text_(std::move(text)), piece_(piece) {}
+  port::io_result read(mutable_bytes out) noexcept override {
+    if (block_next_) {
+      block_next_ = false;
+      return {port::io_status::would_block, 0, 0};
+    }
+    if (at_ == text_.size()) return {port::io_status::closed, 0, 0};
+    std::size_t n = text_.size() - at_;
+    if (n > piece_) n = piece_;
+    if (n > out.size) n = out.size;
+    text_.copy(out.data, n, at_);
+    at_ += n;
+    block_next_ = true;
+    return {port::io_status::ok, n, 0};
+  }
+  bool rewind() noexcept override {
+    at_ = 0;
+    return true;
+  }
+
+ private:
+  std::string text_;
+  std::size_t piece_;
+  std::size_t at_ = 0;
+  bool block_next_ = false;
+};
+
+TEST(Client, SourceOfUnknownLengthIsSentChunked) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello);
+  std::string text(2000, 'z');
+  piece_source src(text, 300);
+  request_options o;
+  o.content = body::source(src);
+  const result<response> r = c.put("http://example.test/up", o);
+  ASSERT_TRUE(r.ok()) << to_string(r.err().code) << ": " << r.err().detail;
+  const read_request req = read_first_request(c.transport_at(0).sent());
+  ASSERT_TRUE(req.complete) << req.problem;
+  EXPECT_TRUE(req.chunked);
+  EXPECT_EQ(req.body, text);
+}
+
+// ---- keep-alive, reuse and retry -------------------------------------------------------------
+
+TEST(Client, KeepAliveReusesOneConnection) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
+  for (int i = 0; i != 2; ++i) {
+    const result<response> r = c.get("http://example.test/again");
+    ASSERT_TRUE(r.ok()) << i << ": " << r.err().detail;
+  }
+  EXPECT_EQ(c.transport_at(0).connections_started(), 1u);
+  EXPECT_EQ(c.transport_at(1).connections_started(), 0u);
+}
+
+TEST(Client, ConnectionCloseIsNotReused) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0)
+      .wait_for_request()
+      .serve("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+      .next_connection()
+      .wait_for_request()
+      .serve(ok_hello);
+  ASSERT_TRUE(c.get("http://example.test/1").ok());
+  ASSERT_TRUE(c.get("http://example.test/2").ok());
+  EXPECT_EQ(c.transport_at(0).connections_started(), 2u);
+  EXPECT_EQ(c.transport_at(0).connections_released(), 1u);
+}
+
+TEST(Client, OtherOriginsGetOtherConnections) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
+  c.transport_at(1).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("http://a.test/").ok());
+  ASSERT_TRUE(c.get("http://b.test/").ok());
+  ASSERT_TRUE(c.get("http://A.TEST/").ok());  // host names compare case-insensitively
+  EXPECT_EQ(c.transport_at(0).connected_host(), "a.test");
+  EXPECT_EQ(c.transport_at(1).connected_host(), "b.test");
+  EXPECT_EQ(c.transport_at(0).connections_started(), 1u);
+}
+
+TEST(Client, IdleConnectionClosedByTheServerIsDetectedBeforeReuse) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello).eof().next_connection().wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("http://example.test/").ok());
+  ASSERT_TRUE(c.get("http://example.test/").ok());
+  EXPECT_EQ(c.transport_at(0).connections_started(), 2u);
+  // The probe found the EOF: the request was sent once, on the new connection.
+  EXPECT_EQ(c.transport_at(0).sent(0).find("GET", 10), std::string::npos);
+}
+
+// The server closes a kept-alive connection just as the next request is sent (RFC 9112
+// §9.3.1): idempotent requests are retried once on a new connection, POST never.
+void stale_then(scripted_transport& t) {
+  t.wait_for_request().serve(ok_hello).wait_for_request().eof().next_connection().wait_for_request().serve(ok_hello);
+}
+
+TEST(Client, StaleConnectionRetriesAnIdempotentRequestOnce) {
+  fake_platform clock;
+  scripted_client c(clock);
+  stale_then(c.transport_at(0));
+  ASSERT_TRUE(c.get("http://example.test/").ok());
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  EXPECT_EQ(c.transport_at(0).connections_started(), 2u);
+}
+
+TEST(Client, StaleConnectionNeverRetriesAPost) {
+  fake_platform clock;
+  scripted_client c(clock);
+  stale_then(c.transport_at(0));
+  ASSERT_TRUE(c.get("http://example.test/").ok());
+  const result<response> r = c.post("http://example.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::remote_protocol_error);
+  EXPECT_EQ(c.transport_at(0).connections_started(), 1u);
+}
+
+TEST(Client, ResetOnAReusedConnectionRetriesOnlyOnce) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0)
+      .wait_for_request()
+      .serve(ok_hello)
+      .wait_for_request()
+      .reset()
+      .next_connection()
+      .wait_for_request()
+      .reset();
+  ASSERT_TRUE(c.get("http://example.test/").ok());
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::read_error);
+  EXPECT_EQ(c.transport_at(0).connections_started(), 2u);  // one retry, not more
+}
+
+TEST(Client, EarlyResponseAfterAFailedSendIsReported) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0)
+      .fail_send_after(100, port::io_status::error)
+      .wait_for_sent(100)
+      .serve("HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  std::string big(5000, 'b');
+  request_options o;
+  o.content = body::bytes(std::string_view(big));
+  const result<response> r = c.post("http://example.test/upload", o);
+  ASSERT_TRUE(r.ok()) << to_string(r.err().code) << ": " << r.err().detail;
+  EXPECT_EQ(r.value().status_code, 413);
+}
+
+TEST(Client, FailedSendWithoutAResponseIsWriteError) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).fail_send_after(10, port::io_status::error).recv_would_block(1000000);
+  std::string big(5000, 'b');
+  request_options o;
+  o.content = body::bytes(std::string_view(big));
+  const result<response> r = c.post("http://example.test/upload", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::write_error);
+}
+
+// ---- errors and timeouts ---------------------------------------------------------------------
+
+TEST(Client, ConnectRefusedIsConnectError) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).connect_would_block(2).refuse_connect();
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::connect_error);
+  EXPECT_STREQ(r.err().detail, "connection refused");
+  EXPECT_EQ(c.transport_at(0).connections_released(), 1u);
+}
+
+TEST(Client, EachTimeoutFiresAsItsOwnKind) {
+  struct scenario {
+    const char* name;
+    void (*script)(scripted_transport&);
+    errc expected;
+  };
+  const scenario scenarios[] = {
+      {"connect", [](scripted_transport& t) { t.connect_would_block(1000000); }, errc::connect_timeout},
+      {"read", [](scripted_transport& t) { t.wait_for_request().recv_would_block(1000000); }, errc::read_timeout},
+      {"read mid-body",
+       [](scripted_transport& t) {
+         t.wait_for_request().serve("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc").recv_would_block(1000000);
+       },
+       errc::read_timeout},
+  };
+  for (const scenario& s : scenarios) {
+    fake_platform clock;
+    scripted_client c(clock);
+    s.script(c.transport_at(0));
+    const std::uint32_t before = clock.now();
+    const result<response> r = c.get("http://example.test/");
+    ASSERT_FALSE(r.ok()) << s.name;
+    EXPECT_EQ(r.err().code, s.expected) << s.name << ": " << r.err().detail;
+    const std::uint32_t took = clock.now() - before;
+    EXPECT_GE(took, 5000u) << s.name;
+    EXPECT_LE(took, 5100u) << s.name;
+  }
+}
+
+// A transport that connects and then never takes a byte: the write timeout's scenario.
+class stuck_sender final : public port::transport {
+ public:
+  port::io_result connect(std::string_view, std::uint16_t) noexcept override { return {}; }
+  port::io_result send(bytes_view) noexcept override { return {port::io_status::would_block, 0, 0}; }
+  port::io_result recv(mutable_bytes) noexcept override { return {port::io_status::would_block, 0, 0}; }
+  void close() noexcept override {}
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return 7; }
+};
+
+TEST(Client, WriteTimeoutWhenTheServerTakesNothing) {
+  fake_platform clock;
+  static_client<small_config, stuck_sender> c(clock);
+  request_options o;
+  o.timeout = timeout{5000, 5000, 1500, 5000, 0};
+  const result<response> r = c.get("http://example.test/", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::write_timeout);
+}
+
+TEST(Client, TotalDeadlineFiresAsThePhaseTimeout) {
+  fake_platform clock;
+  scripted_client c(clock);
+  // The server trickles a byte every 500 ms: never idle long enough for timeout.read.
+  scripted_transport& t = c.transport_at(0);
+  t.wait_for_request().serve("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+  for (int i = 0; i != 100; ++i) t.recv_would_block(500).serve("x");
+  request_options o;
+  o.timeout = timeout{};
+  o.timeout->total_ms = 3000;
+  const result<response> r = c.get("http://example.test/", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::read_timeout);
+  EXPECT_STREQ(r.err().detail, "total deadline exceeded");
+}
+
+TEST(Client, PoolTimeoutWhenEverySlotStaysBusy) {
+  fake_platform clock;
+  static_client<one_connection, scripted_transport> c(clock);
+  c.transport_at(0).wait_for_request().recv_would_block(1000000);
+  recording_handler first;
+  recording_handler second;
+  request_options slow;
+  slow.timeout = timeout{5000, 60000, 5000, 5000, 0};
+  const result<request_handle> a = c.start({"GET", "http://example.test/slow", slow}, first);
+  request_options quick;
+  quick.timeout = timeout{5000, 5000, 5000, 2000, 0};
+  const result<request_handle> b = c.start({"GET", "http://example.test/next", quick}, second);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (int i = 0; i != 5000 && second.completed == 0; ++i) {
+    const poll_result step = c.poll(clock.now());
+    clock.wait(step.waits, step.wait_count, step.wait_ms);
+  }
+  EXPECT_EQ(second.result.code, errc::pool_timeout);
+  EXPECT_EQ(first.completed, 0);
+  EXPECT_TRUE(c.active(a.value()));
+  c.cancel(a.value());
+}
+
+TEST(Client, RequestQueueFullIsPoolTimeoutAtOnce) {
+  fake_platform clock;
+  scripted_client c(clock);
+  recording_handler h;
+  for (std::size_t i = 0; i != small_config::max_requests; ++i) {
+    ASSERT_TRUE(c.start({"GET", "http://example.test/", {}}, h).ok());
+  }
+  const result<request_handle> extra = c.start({"GET", "http://example.test/", {}}, h);
+  ASSERT_FALSE(extra.ok());
+  EXPECT_EQ(extra.err().code, errc::pool_timeout);
+}
+
+TEST(Client, BadUrlsAreRefusedAtStart) {
+  fake_platform clock;
+  scripted_client c(clock);
+  recording_handler h;
+  EXPECT_EQ(c.start({"GET", "http://", {}}, h).err().code, errc::invalid_url);
+  EXPECT_EQ(c.start({"GET", "/relative", {}}, h).err().code, errc::invalid_url);
+  EXPECT_EQ(c.start({"GET", "ftp://example.test/", {}}, h).err().code, errc::unsupported_protocol);
+  EXPECT_EQ(c.start({"GET", "https://example.test/", {}}, h).err().code, errc::unsupported_protocol);
+  EXPECT_EQ(c.transport_at(0).connect_calls(), 0u);
+}
+
+TEST(Client, InjectionInAHeaderIsLocalProtocolError) {
+  fake_platform clock;
+  scripted_client c(clock);
+  const header bad[] = {{"X-Evil", "a\r\nInjected: 1"}};
+  request_options o;
+  o.headers = bad;
+  const result<response> r = c.get("http://example.test/", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::local_protocol_error);
+  EXPECT_EQ(c.transport_at(0).sent().find("Injected"), std::string::npos);
+}
+
+TEST(Client, ServerFramingErrorIsRemoteProtocolError) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello");
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::remote_protocol_error);
+}
+
+TEST(Client, BodyLargerThanTheStoreIsDecodingError) {
+  fake_platform clock;
+  scripted_client c(clock);
+  std::string big = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'q');
+  c.transport_at(0).wait_for_request().serve(big);
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::decoding_error);
+}
+
+// ---- the poll-driven API ---------------------------------------------------------------------
+
+TEST(Client, CancelBeforeAndDuringTheExchange) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().recv_would_block(1000000);
+  recording_handler h;
+  const result<request_handle> queued = c.start({"GET", "http://example.test/", {}}, h);
+  ASSERT_TRUE(queued.ok());
+  c.cancel(queued.value());
+  EXPECT_FALSE(c.active(queued.value()));
+  EXPECT_EQ(c.poll(clock.now()).in_flight, 0u);
+  EXPECT_EQ(c.transport_at(0).connect_calls(), 0u);
+
+  const result<request_handle> running = c.start({"GET", "http://example.test/", {}}, h);
+  ASSERT_TRUE(running.ok());
+  for (int i = 0; i != 10; ++i) c.poll(clock.now());
+  EXPECT_TRUE(c.transport_at(0).is_open());
+  c.cancel(running.value());
+  EXPECT_FALSE(c.transport_at(0).is_open());  // closed: mid-exchange it cannot be reused
+  c.cancel(running.value());                  // a stale handle is ignored
+  EXPECT_EQ(h.completed, 0);
+}
+
+TEST(Client, PollReportsWhatToWaitOn) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).connect_would_block(3).wait_for_request().serve(ok_hello);
+  recording_handler h;
+  ASSERT_TRUE(c.start({"GET", "http://example.test/", {}}, h).ok());
+  poll_result step = c.poll(clock.now());
+  ASSERT_EQ(step.wait_count, 1u);
+  EXPECT_EQ(step.waits[0].what, port::interest::write);  // connecting
+  EXPECT_EQ(step.waits[0].conn, &c.transport_at(0));
+  EXPECT_LE(step.wait_ms, 5000u);
+  EXPECT_EQ(step.in_flight, 1u);
+  run(c, clock);
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.body, "hello");
+  EXPECT_EQ(h.completed, 1);
+  EXPECT_FALSE(h.result);
+}
+
+TEST(Client, BackpressureStopsReadingUntilTheHandlerTakesMore) {
+  fake_platform clock;
+  scripted_client c(clock);
+  std::string body(400, 'p');
+  c.transport_at(0).wait_for_request().serve("HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n" + body);
+  c.transport_at(0).opts().recv_cap = 50;
+  recording_handler h;
+  h.take_at_most = 0;
+  ASSERT_TRUE(c.start({"GET", "http://example.test/", {}}, h).ok());
+  for (int i = 0; i != 20; ++i) c.poll(clock.now());
+  const std::size_t reads_while_paused = c.transport_at(0).recv_calls();
+  for (int i = 0; i != 20; ++i) {
+    const poll_result step = c.poll(clock.now());
+    EXPECT_EQ(step.wait_count, 0u);  // nothing to wait for: the application holds the data
+  }
+  EXPECT_EQ(c.transport_at(0).recv_calls(), reads_while_paused);
+  EXPECT_TRUE(h.body.empty());
+  h.take_at_most = 7;  // a slow consumer
+  run(c, clock);
+  EXPECT_EQ(h.body, body);
+  EXPECT_FALSE(h.result);
+}
+
+TEST(Client, HandlerCanStopARequest) {
+  struct stopper final : response_handler {
+    error on_head(const response& head) noexcept override { return head.raise_for_status(); }
+    void on_complete(error failure) noexcept override { result = failure; }
+    error result{};
+  };
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve("HTTP/1.1 500 Oops\r\nContent-Length: 3\r\n\r\nabc");
+  stopper h;
+  ASSERT_TRUE(c.start({"GET", "http://example.test/", {}}, h).ok());
+  run(c, clock);
+  EXPECT_EQ(h.result.code, errc::http_status_error);
+  EXPECT_FALSE(c.transport_at(0).is_open());
+}
+
+// ---- streaming pull ---------------------------------------------------------------------------
+
+TEST(Client, StreamReadsTheBodyInPiecesAndLines) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve_sliced(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nline 1\n\r\n9\r\nline 2\r\nl\r\n6\r\nast "
+      "ok\r\n0\r\n\r\n",
+      5);
+  response_stream s(c);
+  ASSERT_FALSE(s.open({"GET", "http://example.test/lines", {}}));
+  EXPECT_EQ(s.head().status_code, 200);
+  char buf[16];
+  line_reader lines(s, buf);
+  std::vector<std::string> got;
+  for (;;) {
+    const result<std::string_view> line = lines.next();
+    ASSERT_TRUE(line.ok()) << line.err().detail;
+    if (lines.done()) break;
+    got.emplace_back(line.value());
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"line 1", "line 2", "last ok"}));
+}
+
+TEST(Client, StreamLineLongerThanTheBufferIsDecodingError) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n" + std::string(40, 'L'));
+  response_stream s(c);
+  ASSERT_FALSE(s.open({"GET", "http://example.test/", {}}));
+  char buf[8];
+  line_reader lines(s, buf);
+  EXPECT_EQ(lines.next().err().code, errc::decoding_error);
+}
+
+// ---- base_url, params, headers, hooks --------------------------------------------------------
+
+TEST(Client, BaseUrlParamsAndDefaultHeaders) {
+  fake_platform clock;
+  client_options o = base_options();
+  const header defaults[] = {{"X-Device", "42"}};
+  o.headers = defaults;
+  scripted_client c(clock, o);
+  c.transport_at(0).wait_for_request().serve(ok_hello);
+  const query_param params[] = {{"q", "caf\xc3\xa9 au lait"}, {"n", "1&2"}};
+  const header own[] = {{"Accept", "application/json"}};
+  request_options ro;
+  ro.params = params;
+  ro.headers = own;
+  ASSERT_TRUE(c.get("items/../things?x=1", ro).ok());
+  const std::string& sent = c.transport_at(0).sent();
+  EXPECT_EQ(sent.rfind("GET /api/things?x=1&q=caf%C3%A9", 0), 0u) << sent;
+  EXPECT_NE(sent.find("&n=1%262 HTTP/1.1\r\nHost: example.test:8080\r\n"), std::string::npos) << sent;
+  EXPECT_NE(sent.find("X-Device: 42\r\n"), std::string::npos);
+  EXPECT_NE(sent.find("Accept: application/json\r\n"), std::string::npos);
+  EXPECT_EQ(sent.find("Accept: */*"), std::string::npos);  // the caller's Accept wins
+  EXPECT_EQ(c.transport_at(0).connected_port(), 8080);
+}
+
+TEST(Client, HooksSeeRequestsAndResponses) {
+  struct hooks final : event_hooks {
+    error on_request(const request& req, header_appender& add) noexcept override {
+      seen_url = std::string(req.url);
+      return add.add("X-Trace", "t-1");
+    }
+    void on_response(const request&, const response& head) noexcept override {
+      seen_status = head.status_code;
+      seen_header = std::string(head.headers.get("X-Test"));
+    }
+    std::string seen_url;
+    std::uint16_t seen_status = 0;
+    std::string seen_header;
+  } h;
+  fake_platform clock;
+  client_options o;
+  o.hooks = &h;
+  scripted_client c(clock, o);
+  c.transport_at(0).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("http://example.test/hooked").ok());
+  EXPECT_EQ(h.seen_url, "http://example.test/hooked");
+  EXPECT_EQ(h.seen_status, 200);
+  EXPECT_EQ(h.seen_header, "yes");
+  EXPECT_NE(c.transport_at(0).sent().find("X-Trace: t-1\r\n"), std::string::npos);
+}
+
+// ---- fan-out -----------------------------------------------------------------------------------
+
+// A server behind the transport contract that answers every request with its own target as the
+// body, in small slices; "/bad..." targets get broken framing. Requests are matched to answers
+// by content, so a response delivered to the wrong request shows.
+class echo_transport final : public port::transport {
+ public:
+  port::io_result connect(std::string_view, std::uint16_t) noexcept override {
+    open_ = true;
+    if (connect_blocks_++ % 2 == 0) return {port::io_status::would_block, 0, 0};
+    return {};
+  }
+  port::io_result send(bytes_view data) noexcept override {
+    const std::size_t n = data.size < 37 ? data.size : 37;  // partial sends
+    inbox_.append(data.data, n);
+    for (std::size_t end; (end = inbox_.find("\r\n\r\n")) != std::string::npos;) {
+      const std::size_t sp1 = inbox_.find(' ');
+      const std::string target = inbox_.substr(sp1 + 1, inbox_.find(' ', sp1 + 1) - sp1 - 1);
+      inbox_.erase(0, end + 4);
+      if (target.rfind("/bad", 0) == 0) {
+        outbox_ += "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n";
+      } else {
+        outbox_ += "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(target.size()) + "\r\n\r\n" + target;
+      }
+    }
+    return {port::io_status::ok, n, 0};
+  }
+  port::io_result recv(mutable_bytes buffer) noexcept override {
+    flip_ = !flip_;
+    if (outbox_.empty() || flip_) return {port::io_status::would_block, 0, 0};  // readiness comes later
+    std::size_t n = outbox_.size() < 11 ? outbox_.size() : 11;
+    if (n > buffer.size) n = buffer.size;
+    outbox_.copy(buffer.data, n);
+    outbox_.erase(0, n);
+    return {port::io_status::ok, n, 0};
+  }
+  void close() noexcept override {
+    open_ = false;
+    inbox_.clear();
+    outbox_.clear();
+  }
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return open_ ? 5 : -1; }
+
+ private:
+  std::string inbox_;
+  std::string outbox_;
+  std::size_t connect_blocks_ = 0;
+  bool open_ = false;
+  bool flip_ = false;
+};
+
+TEST(Client, HundredRequestsOverFourConnectionsEachGetTheirOwnResult) {
+  fake_platform clock;
+  static_client<fan_config, echo_transport> c(clock);
+  std::vector<std::string> urls;
+  std::vector<int> order;
+  struct tagged final : response_handler {
+    body_ack on_body(bytes_view data) noexcept override {
+      body.append(data.data, data.size);
+      return {data.size, {}};
+    }
+    void on_complete(error failure) noexcept override {
+      result = failure;
+      done_order->push_back(id);
+    }
+    std::string body;
+    error result{};
+    int id = 0;
+    std::vector<int>* done_order = nullptr;
+  };
+  std::vector<tagged> handlers(100);
+  for (int i = 0; i != 100; ++i) {
+    urls.push_back("http://fan.test/" + std::string(i % 10 == 7 ? "bad/" : "item/") + std::to_string(i));
+    handlers[i].id = i;
+    handlers[i].done_order = &order;
+  }
+  for (int i = 0; i != 100; ++i) ASSERT_TRUE(c.start({"GET", urls[i], {}}, handlers[i]).ok()) << i;
+  run(c, clock);
+  ASSERT_EQ(order.size(), 100u);
+  EXPECT_GT(clock.waits(), 50u);  // the connections really interleaved over many polls
+  for (int i = 0; i != 100; ++i) {
+    if (i % 10 == 7) {
+      EXPECT_EQ(handlers[i].result.code, errc::remote_protocol_error) << i;
+    } else {
+      EXPECT_FALSE(handlers[i].result) << i << ": " << to_string(handlers[i].result.code) << " "
+                                       << handlers[i].result.detail;
+      EXPECT_EQ(handlers[i].body, "/item/" + std::to_string(i));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace htpx::test
+
+// ---- every fault at every call ------------------------------------------------------------------
+
+namespace htpx::test {
+namespace {
+
+// A client over caller storage (the non-template path) whose one slot's transport is
+// `transport`.
+struct manual_client {
+  explicit manual_client(port::transport& transport, port::platform& platform)
+      : transport_ptr(&transport),
+        c(
+            [this] {
+              client_storage s;
+              s.slots = {&slot, 1};
+              s.transports = {&transport_ptr, 1};
+              s.requests = requests;
+              s.waits = {&wait, 1};
+              s.header_table = table;
+              s.rx = rx;
+              s.tx = tx;
+              s.rx_per_slot = sizeof rx;
+              s.tx_per_slot = sizeof tx;
+              s.scratch = scratch;
+              s.head_store = head;
+              s.body_store = body;
+              return s;
+            }(),
+            platform, client_options{}) {}
+
+  port::transport* transport_ptr;
+  detail::pool_slot slot;
+  detail::request_slot requests[2];
+  port::wait_entry wait;
+  header table[8];
+  char rx[256];
+  char tx[256];
+  char scratch[256];
+  char head[256];
+  char body[256];
+  client c;
+};
+
+}  // namespace
+}  // namespace htpx::test
+
+namespace htpx::test {
+namespace {
+
+void script_two_gets(scripted_transport& t) {
+  t.wait_for_request()
+      .serve_sliced(ok_hello, 4)
+      .wait_for_request()
+      .serve("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  for (int i = 0; i != 3; ++i)
+    t.next_connection().wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
+}
+
+TEST(ClientFaults, EveryFaultAtEveryCallEndsCleanly) {
+  const fault faults[] = {fault::error, fault::closed, fault::short_transfer, fault::would_block};
+  const call_kind kinds[] = {call_kind::connect, call_kind::send, call_kind::recv};
+  std::size_t fired = 0;
+  std::size_t failed = 0;
+  for (const call_kind kind : kinds) {
+    for (const fault f : faults) {
+      for (std::size_t n = 1;; ++n) {  // until n is past the last call of that kind
+        scripted_transport inner;
+        script_two_gets(inner);
+        fault_transport faulty(inner);
+        faulty.arm(kind, n, f);
+        fake_platform clock;
+        {
+          manual_client m(faulty, clock);
+          const std::string where = std::string(to_string(kind)) + " " + to_string(f) + " #" + std::to_string(n);
+          for (int i = 0; i != 2; ++i) {
+            const result<response> r = m.c.get("http://example.test/");
+            failed += r.ok() ? 0 : 1;
+            if (r.ok()) {
+              EXPECT_EQ(r.value().text(), "hello") << where;
+            } else {
+              EXPECT_NE(r.err().code, errc::none) << where;
+              EXPECT_TRUE(is_transport(r.err().code)) << where << ": " << to_string(r.err().code);
+            }
+          }
+          if (f == fault::would_block || f == fault::short_transfer) {
+            EXPECT_TRUE(inner.violations().empty()) << where;
+          }
+        }
+        // Every connection the client opened was closed (the client's destructor included).
+        EXPECT_EQ(inner.connections_started(), inner.connections_released()) << to_string(kind) << n;
+        if (!faulty.fired()) break;
+        ++fired;
+      }
+    }
+  }
+  EXPECT_GT(fired, 40u);  // the sweep reached every call of both exchanges
+  EXPECT_GT(failed, 20u);
+}
+
+}  // namespace
+}  // namespace htpx::test
