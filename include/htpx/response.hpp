@@ -47,7 +47,8 @@ struct body_ack {
   error stop{};           ///< Set it to end the request with this error (the connection closes).
 };
 
-/// Receives one response as it arrives (the streaming API). Callbacks run inside client::poll().
+/// Receives one response as it arrives (the streaming API). Callbacks run inside client::poll():
+/// they may start() or cancel() requests (their own included) but must not make blocking calls.
 class response_handler {
  public:
   /// The final response head (1xx are skipped). The views in `head` live during this call only.

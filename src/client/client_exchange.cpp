@@ -235,6 +235,7 @@ bool client::flush(detail::pool_slot& slot) noexcept {
 bool client::offer_pending(detail::pool_slot& slot) noexcept {
   detail::request_slot& req = storage_.requests[slot.request];
   const body_ack ack = req.handler->on_body(slot.pending_body);
+  if (slot.st != slot_state::busy) return false;  // the handler cancelled its request
   if (ack.stop) {
     finish(slot, ack.stop, false);
     return false;
@@ -267,6 +268,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
           finish(slot, failure, false);
           return false;
         }
+        if (slot.st != slot_state::busy) return false;  // the handler cancelled its request
         break;
       }
       case h1::event_type::body:

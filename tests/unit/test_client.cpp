@@ -826,3 +826,45 @@ TEST(ClientFaults, EveryFaultAtEveryCallEndsCleanly) {
 
 }  // namespace
 }  // namespace htpx::test
+
+namespace htpx::test {
+namespace {
+
+TEST(Client, HandlerMayCancelItsOwnRequestAndStartAnother) {
+  struct canceller final : response_handler {
+    error on_head(const response&) noexcept override {
+      owner->cancel(self);
+      follow_up = owner->start({"GET", "http://example.test/next", {}}, *next);
+      return {};
+    }
+    void on_complete(error) noexcept override { ++completed; }
+    client* owner = nullptr;
+    request_handle self{};
+    response_handler* next = nullptr;
+    result<request_handle> follow_up = error{errc::invalid_url, "not started"};
+    int completed = 0;
+  };
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0)
+      .wait_for_request()
+      .serve("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+      .next_connection()
+      .wait_for_request()
+      .serve(ok_hello);
+  recording_handler second;
+  canceller first;
+  first.owner = &c;
+  first.next = &second;
+  const result<request_handle> h = c.start({"GET", "http://example.test/first", {}}, first);
+  ASSERT_TRUE(h.ok());
+  first.self = h.value();
+  run(c, clock);
+  EXPECT_EQ(first.completed, 0);
+  ASSERT_TRUE(first.follow_up.ok());
+  EXPECT_EQ(second.body, "hello");
+  EXPECT_EQ(c.transport_at(0).connections_started(), 2u);
+}
+
+}  // namespace
+}  // namespace htpx::test
