@@ -36,3 +36,6 @@ HTPX_CLIENT_SOURCES := \
 # htpx_port_posix: non-blocking TCP over BSD sockets, the monotonic clock and poll(2).
 HTPX_PORT_POSIX_SOURCES := port/posix/posix_transport.cpp port/posix/posix_platform.cpp
 HTPX_PORT_POSIX_INCLUDE_DIRS := port/posix
+
+# htpx_posix: one-off requests (htpx::get(), ...) on a default client over the POSIX port.
+HTPX_POSIX_CLIENT_SOURCES := port/posix/default_client.cpp
