@@ -126,8 +126,7 @@ chunk_step chunked_decoder::parse_size_line(const char* input, std::size_t size)
       case state::size_lf:
         if (c != '\n') return fail(i, "chunk size line not ended by CRLF");
         return end_size_line(i + 1);
-      default:
-        return fail(i, "chunked decoder in an impossible state");
+      default: return fail(i, "chunked decoder in an impossible state");
     }
   }
   chunk_step step;
@@ -148,11 +147,13 @@ chunk_step chunked_decoder::decode(char* input, std::size_t size) noexcept {
         const chunk_step step = parse_size_line(input + used, size - used);
         used += step.consumed;
         if (step.status == chunk_status::failed) return fail(used, failure_);
-        if (used == size) {
+        if (state_ <= state::size_lf) {  // the line is incomplete: every byte was used
           chunk_step need;
           need.consumed = used;
           return need;
         }
+        // Go on in the next state even with no bytes left, so need_more always means "no more
+        // to do": a trailer limit of 0 fails here, not on a later call with the same bytes.
         continue;
       }
       case state::data: {
@@ -190,7 +191,7 @@ chunk_step chunked_decoder::decode(char* input, std::size_t size) noexcept {
         // RFC 9110 §6.5.1: trailers are delivered as they are; framing fields among them are
         // not acted on here (the response's framing was fixed by its head).
         const field_status trailers = trailer_parser_.parse(block, size - used, limits_->max_trailer_bytes,
-                                                              limits_->max_headers, nullptr, nullptr);
+                                                            limits_->max_headers, nullptr, nullptr);
         if (trailers == field_status::failed) return fail(used, trailer_parser_.failure().detail);
         if (trailers == field_status::need_more) {
           chunk_step need;
@@ -214,8 +215,7 @@ chunk_step chunked_decoder::decode(char* input, std::size_t size) noexcept {
         step.status = chunk_status::end;
         return step;
       }
-      case state::failed:
-        return fail(0, failure_);
+      case state::failed: return fail(0, failure_);
     }
   }
 }

@@ -137,16 +137,19 @@ parse_step response_parser::parse_status_line(char* input, std::size_t size) noe
   }
   // A lone CR may still become a blank line; anything else starts the response.
   if (size > 1 || (size == 1 && input[0] != '\r')) started_ = true;
+  // Bytes beyond the head limit are never interpreted: whatever they are, the limit is what
+  // failed, so the error cannot depend on how many of them one call happens to see.
+  const std::size_t limit = size < budget ? size : budget;
   // Refuse HTTP/0.9 and non-HTTP services as soon as their first bytes arrive (catalogue H1-17).
   static constexpr char prefix[] = "HTTP/";
-  for (std::size_t i = u_.head.scan; i < 5 && i < size; ++i) {
+  for (std::size_t i = u_.head.scan; i < 5 && i < limit; ++i) {
     if (input[i] != prefix[i]) {
       if (i == 0 && input[0] == '\r' && size == 1) return {};
       return fail(0, "not an HTTP/1.x response (no HTTP/ status line)");
     }
   }
-  const std::size_t limit = size < budget ? size : budget;
-  const auto* lf = static_cast<const char*>(u_.head.scan < limit ? std::memchr(input + u_.head.scan, '\n', limit - u_.head.scan) : nullptr);
+  const auto* lf = static_cast<const char*>(
+      u_.head.scan < limit ? std::memchr(input + u_.head.scan, '\n', limit - u_.head.scan) : nullptr);
   if (lf == nullptr) {
     u_.head.scan = static_cast<std::uint32_t>(limit);
     if (size >= budget) return fail(0, "response head larger than the limit");
@@ -183,7 +186,8 @@ parse_step response_parser::parse_status_line(char* input, std::size_t size) noe
 parse_step response_parser::parse_fields(char* input, std::size_t size) noexcept {
   char* const block = input + status_line_size_;
   const std::size_t available = size - status_line_size_;
-  switch (u_.head.fields.parse(block, available, head_budget() - status_line_size_, limits_->max_headers, &response_parser::on_field, this)) {
+  switch (u_.head.fields.parse(block, available, head_budget() - status_line_size_, limits_->max_headers,
+                               &response_parser::on_field, this)) {
     case field_status::need_more: return {};
     case field_status::failed: return fail(0, u_.head.fields.failure().detail);
     case field_status::end_of_block: break;
@@ -191,8 +195,7 @@ parse_step response_parser::parse_fields(char* input, std::size_t size) noexcept
   return finish_head(input);
 }
 
-const char* response_parser::on_field(void* self, std::string_view name, std::string_view value,
-                                      bool folded) noexcept {
+const char* response_parser::on_field(void* self, std::string_view name, std::string_view value, bool folded) noexcept {
   return static_cast<response_parser*>(self)->note_field(name, value, folded);
 }
 

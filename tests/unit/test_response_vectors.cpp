@@ -141,7 +141,16 @@ run_result run_parser(const response_vector& v, const std::vector<std::size_t>& 
         finished = true;
         break;
       }
-      if (step.ev.type == event_type::need_more) break;
+      if (step.ev.type == event_type::need_more) {
+        // need_more means nothing more can be done until bytes arrive: the same bytes again
+        // must consume nothing and report nothing.
+        const htpx::h1::parse_step idle = parser.parse(buffer.data(), buffer.size());
+        if (idle.ev.type != event_type::need_more || idle.consumed != 0) {
+          run.problem = "parse() did more with the same bytes after need_more";
+          return run;
+        }
+        break;
+      }
     }
   }
 
