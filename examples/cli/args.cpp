@@ -1,0 +1,391 @@
+// Command-line parsing: a table of options, long (--name, --name=value) and short (-x, -xVALUE,
+// -iv clusters) forms, then the positional METHOD and URLs.
+#include "args.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "htpx/url.hpp"
+
+namespace htpx_cli {
+
+namespace {
+
+enum class opt : std::uint8_t {
+  request,
+  header,
+  param,
+  json,
+  content,
+  fail,
+  timeout,
+  connect_timeout,
+  read_timeout,
+  write_timeout,
+  pool_timeout,
+  http11,
+  output,
+  include,
+  verbose,
+  parallel,
+  report,
+  help,
+  unsupported_value,  // accepted with its value, then refused with "not supported yet"
+  unsupported_flag,
+};
+
+struct option_spec {
+  char short_name;  // 0: long form only
+  std::string_view long_name;
+  opt id;
+};
+
+constexpr option_spec options[] = {
+    {'X', "request", opt::request},
+    {'H', "header", opt::header},
+    {'p', "param", opt::param},
+    {'j', "json", opt::json},
+    {0, "content", opt::content},
+    {'f', "fail", opt::fail},
+    {'t', "timeout", opt::timeout},
+    {0, "connect-timeout", opt::connect_timeout},
+    {0, "read-timeout", opt::read_timeout},
+    {0, "write-timeout", opt::write_timeout},
+    {0, "pool-timeout", opt::pool_timeout},
+    {0, "http1.1", opt::http11},
+    {'o', "output", opt::output},
+    {'i', "include", opt::include},
+    {'v', "verbose", opt::verbose},
+    {'Z', "parallel", opt::parallel},
+    {0, "report", opt::report},
+    {'h', "help", opt::help},
+    // Later issues: accepted now (with their values) and refused with a clear message.
+    {'d', "data", opt::unsupported_value},
+    {'F', "form", opt::unsupported_value},
+    {'u', "user", opt::unsupported_value},
+    {0, "digest", opt::unsupported_flag},
+    {0, "bearer", opt::unsupported_value},
+    {'L', "follow", opt::unsupported_flag},
+    {0, "max-redirects", opt::unsupported_value},
+    {0, "http2", opt::unsupported_flag},
+    {0, "http2-prior-knowledge", opt::unsupported_flag},
+    {0, "cacert", opt::unsupported_value},
+    {'k', "insecure", opt::unsupported_flag},
+    {0, "cert", opt::unsupported_value},
+    {0, "key", opt::unsupported_value},
+};
+
+bool takes_value(opt id) {
+  switch (id) {
+    case opt::fail:
+    case opt::http11:
+    case opt::include:
+    case opt::verbose:
+    case opt::report:
+    case opt::help:
+    case opt::unsupported_flag: return false;
+    default: return true;
+  }
+}
+
+const option_spec* find_long(std::string_view name) {
+  for (const option_spec& spec : options) {
+    if (spec.long_name == name) return &spec;
+  }
+  return nullptr;
+}
+
+const option_spec* find_short(char name) {
+  for (const option_spec& spec : options) {
+    if (spec.short_name == name) return &spec;
+  }
+  return nullptr;
+}
+
+// RFC 9110 §5.6.2 tchar: what a method and a field name may contain.
+bool is_token(std::string_view text) {
+  if (text.empty()) return false;
+  for (const char c : text) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+// "an all-uppercase token that is not a URL": GET, DELETE, M-SEARCH.
+bool looks_like_method(std::string_view text) {
+  if (text.empty() || text[0] < 'A' || text[0] > 'Z' || htpx::has_scheme(text)) return false;
+  for (const char c : text) {
+    if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// Builds one option's effect on `out`; returns an error message, empty when fine.
+class applier {
+ public:
+  explicit applier(args& out) : out_(out) {}
+
+  std::string apply(const option_spec& spec, std::string_view typed, std::string_view value) {
+    switch (spec.id) {
+      case opt::request:
+        if (!is_token(value)) return "-X/--request: not a method: '" + std::string(value) + "'";
+        out_.method = value;
+        return {};
+      case opt::header: return add_header(value);
+      case opt::param: return add_param(value);
+      case opt::json:
+        out_.json = value;
+        out_.has_json = true;
+        return {};
+      case opt::content: return set_content(value);
+      case opt::fail: out_.fail = true; return {};
+      case opt::timeout: return set_all_timeouts(typed, value);
+      case opt::connect_timeout: return seconds(typed, value, out_.timeouts.connect);
+      case opt::read_timeout: return seconds(typed, value, out_.timeouts.read);
+      case opt::write_timeout: return seconds(typed, value, out_.timeouts.write);
+      case opt::pool_timeout: return seconds(typed, value, out_.timeouts.pool);
+      case opt::http11: return {};  // HTTP/1.1 is the only protocol of this build
+      case opt::output: return set_output(value);
+      case opt::include: out_.include = true; return {};
+      case opt::verbose: out_.verbose = true; return {};
+      case opt::parallel: return set_parallel(typed, value);
+      case opt::report: out_.report = true; return {};
+      case opt::help: out_.help = true; return {};
+      case opt::unsupported_value:
+      case opt::unsupported_flag:
+        if (out_.unsupported.empty()) out_.unsupported = describe(spec, typed);
+        return {};
+    }
+    return "internal: unknown option";
+  }
+
+ private:
+  static std::string describe(const option_spec& spec, std::string_view typed) {
+    std::string name(typed);
+    if (typed.size() == 2) name += " (--" + std::string(spec.long_name) + ")";
+    return name;
+  }
+
+  std::string add_header(std::string_view value) {
+    const std::size_t colon = value.find(':');
+    const std::string_view name = colon == std::string_view::npos ? value : value.substr(0, colon);
+    if (colon == std::string_view::npos || !is_token(name)) {
+      return "-H/--header: expected 'Name: value', got '" + std::string(value) + "'";
+    }
+    out_.headers.push_back({name, trim(value.substr(colon + 1))});
+    return {};
+  }
+
+  std::string add_param(std::string_view value) {
+    const std::size_t eq = value.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return "-p/--param: expected key=value, got '" + std::string(value) + "'";
+    }
+    out_.params.push_back({value.substr(0, eq), value.substr(eq + 1)});
+    return {};
+  }
+
+  std::string set_content(std::string_view value) {
+    if (value == "@-") {
+      out_.content = content_kind::stdin_stream;
+    } else if (!value.empty() && value[0] == '@') {
+      if (value.size() == 1) return "--content: '@' needs a file name (or '@-' for stdin)";
+      out_.content = content_kind::file;
+      value.remove_prefix(1);
+    } else {
+      out_.content = content_kind::text;
+    }
+    out_.content_value = value;
+    return {};
+  }
+
+  std::string set_output(std::string_view value) {
+    if (value.empty()) return "-o/--output: empty file name";
+    out_.output = value;
+    return {};
+  }
+
+  static std::string seconds(std::string_view typed, std::string_view value, double& out) {
+    const std::string text(value);
+    char* end = nullptr;
+    const double s = text.empty() ? -1 : std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(s) || s < 0 || s > 4294967.0) {
+      return std::string(typed) + ": expected seconds (e.g. 2 or 0.5), got '" + text + "'";
+    }
+    out = s;
+    return {};
+  }
+
+  std::string set_all_timeouts(std::string_view typed, std::string_view value) {
+    double s = 0;
+    std::string failure = seconds(typed, value, s);
+    if (failure.empty()) out_.timeouts = {s, s, s, s};
+    return failure;
+  }
+
+  std::string set_parallel(std::string_view typed, std::string_view value) {
+    const std::string text(value);
+    char* end = nullptr;
+    const long n = text.empty() ? 0 : std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || n < 1 || n > static_cast<long>(max_parallel)) {
+      return std::string(typed) + ": expected a number from 1 to " + std::to_string(max_parallel) + ", got '" + text +
+             "'";
+    }
+    out_.parallel = static_cast<unsigned>(n);
+    return {};
+  }
+
+  args& out_;
+};
+
+// The positional arguments: an optional METHOD, then the URLs.
+std::string take_positionals(const std::vector<std::string_view>& words, args& out) {
+  std::size_t first = 0;
+  if (!words.empty() && looks_like_method(words[0])) {
+    if (!out.method.empty() && out.method != words[0]) {
+      return "method given twice: -X " + std::string(out.method) + " and " + std::string(words[0]);
+    }
+    out.method = words[0];
+    first = 1;
+  }
+  out.urls.assign(words.begin() + static_cast<std::ptrdiff_t>(first), words.end());
+  if (out.urls.empty()) return "no URL given (try --help)";
+  return {};
+}
+
+// Rules across options, checked once everything is read.
+std::string check_combinations(const args& out) {
+  if (out.has_json && out.content != content_kind::none) return "give one body: -j/--json or --content, not both";
+  if (out.content == content_kind::stdin_stream && out.urls.size() > 1) {
+    return "--content @- reads stdin once: give a single URL";
+  }
+  return {};
+}
+
+}  // namespace
+
+parse_outcome parse_args(int argc, char** argv) {
+  parse_outcome result;
+  args& out = result.parsed;
+  applier apply(out);
+  std::vector<std::string_view> words;
+  bool options_done = false;
+  auto fail = [&result](int status, std::string message) {
+    result.status = status;
+    result.message = std::move(message);
+    return result;
+  };
+
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view token = argv[i];
+    if (options_done || token.size() < 2 || token[0] != '-') {
+      words.push_back(token);
+      continue;
+    }
+    if (token == "--") {
+      options_done = true;
+      continue;
+    }
+    if (token[1] == '-') {  // --name or --name=value
+      const std::size_t eq = token.find('=');
+      const std::string_view name = token.substr(2, eq == std::string_view::npos ? eq : eq - 2);
+      const std::string_view typed = token.substr(0, eq);
+      const option_spec* spec = find_long(name);
+      if (spec == nullptr) return fail(exit_usage, "unknown option " + std::string(typed) + " (try --help)");
+      std::string_view value;
+      if (!takes_value(spec->id)) {
+        if (eq != std::string_view::npos) return fail(exit_usage, std::string(typed) + " takes no value");
+      } else if (eq != std::string_view::npos) {
+        value = token.substr(eq + 1);
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        return fail(exit_usage, std::string(typed) + " needs a value");
+      }
+      std::string failure = apply.apply(*spec, typed, value);
+      if (!failure.empty()) return fail(exit_usage, failure);
+      continue;
+    }
+    for (std::size_t j = 1; j < token.size(); ++j) {  // -x, -xVALUE, -x VALUE, -iv
+      const option_spec* spec = find_short(token[j]);
+      const std::string typed = std::string("-") + token[j];
+      if (spec == nullptr) return fail(exit_usage, "unknown option " + typed + " (try --help)");
+      std::string_view value;
+      const bool needs = takes_value(spec->id);
+      if (needs && j + 1 < token.size()) {
+        value = token.substr(j + 1);
+      } else if (needs && i + 1 < argc) {
+        value = argv[++i];
+      } else if (needs) {
+        return fail(exit_usage, typed + " needs a value");
+      }
+      std::string failure = apply.apply(*spec, typed, value);
+      if (!failure.empty()) return fail(exit_usage, failure);
+      if (needs) break;
+    }
+  }
+  if (out.help) return result;
+  if (!out.unsupported.empty()) {
+    return fail(exit_unsupported, out.unsupported + " is not supported yet (it comes with a later issue)");
+  }
+  std::string failure = take_positionals(words, out);
+  if (failure.empty()) failure = check_combinations(out);
+  if (!failure.empty()) return fail(exit_usage, failure);
+  return result;
+}
+
+std::string_view help_text() {
+  return R"(usage: htpx [options] [METHOD] URL [URL ...]
+
+Fetches each URL in order over one client (a pool of keep-alive connections) and writes each
+response body to stdout (or -o FILE) as it arrives. METHOD (an all-uppercase word such as
+DELETE) may come before the first URL instead of -X. Only http:// URLs work in this build.
+
+Request:
+  -X, --request METHOD      method (default GET; POST when a body is given)
+  -H, --header 'Name: value'   add a request header (repeatable)
+  -p, --param key=value     add a query parameter, percent-encoded (repeatable)
+  -j, --json TEXT           JSON body sent as is, Content-Type: application/json
+      --content TEXT        raw body
+      --content @FILE       raw body streamed from FILE (Content-Length: its size)
+      --content @-          raw body streamed from stdin (chunked; one URL only)
+Response:
+  -f, --fail                4xx/5xx end the request with HTTPStatusError (exit 3), no body
+  -o, --output FILE         write the bodies to FILE (streamed, constant memory)
+  -i, --include             print the status line and headers before each body
+  -v, --verbose             request and response details on stderr
+      --report              one JSON line per URL on stderr (see below)
+Timeouts (seconds, decimals allowed, 0 disables; default 5 each):
+  -t, --timeout S           connect, read, write and pool at once
+      --connect-timeout S   --read-timeout S   --write-timeout S   --pool-timeout S
+Connections:
+  -Z, --parallel N          up to N requests in flight at once (1..16, default 1); output
+                            and reports still come in URL order
+      --http1.1             use HTTP/1.1 (the only protocol of this build)
+  -h, --help                this text
+
+Accepted but not supported yet (exit 4): -d/--data, -F/--form, -u/--user, --digest,
+--bearer, -L/--follow, --max-redirects, --http2, --http2-prior-knowledge, --cacert,
+-k/--insecure, --cert, --key.
+
+--report line, one per URL, in URL order:
+  {"url":"...","method":"GET","status":200|null,"http_version":"HTTP/1.1"|null,
+   "error":null|"ReadTimeout"|...,"detail":"...","bytes":N,"conn":K|null,"elapsed_ms":F}
+  error is the httpx exception class name; bytes counts body bytes received; conn numbers
+  the connection that carried the request (equal numbers: reused; null: none was made).
+
+Exit status (the first failing URL decides):
+  0 success   1 usage error   2 request error (ConnectError, ReadTimeout, InvalidURL, ...)
+  3 HTTPStatusError (with -f)   4 option not supported yet
+  5 local file error (--content @FILE unreadable, -o FILE or stdout not writable)
+)";
+}
+
+}  // namespace htpx_cli

@@ -1,0 +1,151 @@
+// The poll loop over htpx::static_client<..., posix_transport> and posix_platform: the
+// non-blocking API (start, poll, wait) so that -Z N keeps N requests in flight.
+#include "runner.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "htpx/client.hpp"
+#include "output.hpp"
+#include "posix_platform.hpp"
+#include "posix_transport.hpp"
+#include "request_builder.hpp"
+
+namespace htpx_cli {
+
+namespace {
+
+// Sizes for a host tool: one connection and one request slot per -Z, room for long heads.
+struct cli_client_config : htpx::default_client_config {
+  static constexpr std::size_t max_connections = max_parallel;
+  static constexpr std::size_t max_requests = max_parallel;
+  static constexpr std::size_t rx_bytes = 16384;  // bounds the response head
+  static constexpr std::size_t tx_bytes = 4096;   // bounds the request head
+  static constexpr std::size_t max_request_headers = 64;
+  static constexpr std::size_t scratch_bytes = 8192;   // the longest URL with its params
+  static constexpr std::size_t head_store_bytes = 16;  // blocking calls only: unused here
+  static constexpr std::size_t body_store_bytes = 16;
+};
+
+using cli_client = htpx::static_client<cli_client_config, htpx::port::posix_transport>;
+
+class fetch_loop {
+ public:
+  fetch_loop(const args& a, const request_builder& builder, htpx::port::posix_platform& platform, cli_client& client,
+             shared_output& out)
+      : args_(a),
+        builder_(builder),
+        platform_(platform),
+        client_(client),
+        out_(out),
+        bodies_(a.urls.size()),
+        requests_(a.urls.size()) {
+    transfers_.reserve(a.urls.size());  // handlers must never move while requests run
+    for (std::size_t i = 0; i != a.urls.size(); ++i) transfers_.emplace_back(i, a.urls.size(), a.urls[i], out);
+  }
+
+  int run() {
+    while (out_.turn != transfers_.size()) {
+      start_more();
+      const htpx::poll_result step = client_.poll(platform_.now_ms());
+      const std::size_t before = done_;
+      for (std::size_t i = out_.turn; i != next_; ++i) transfers_[i].note_connection();
+      count_done();
+      advance();
+      if (done_ != before || step.in_flight == 0) continue;  // start more, resume paused bodies
+      platform_.wait(step.waits, step.wait_count, step.wait_ms);
+    }
+    for (const transfer& t : transfers_) {
+      if (t.outcome_status() != exit_ok) return t.outcome_status();
+    }
+    return exit_ok;
+  }
+
+ private:
+  void start_more() {
+    while (next_ != transfers_.size() && next_ - done_ < args_.parallel) {
+      const std::size_t i = next_++;
+      const std::string local = builder_.build(args_.urls[i], bodies_[i], requests_[i]);
+      if (!local.empty()) {
+        transfers_[i].refuse(builder_.method(),
+                             {htpx::errc::local_protocol_error, "the request body could not be read"}, local);
+        continue;
+      }
+      const htpx::result<htpx::request_handle> handle = client_.start(requests_[i], transfers_[i]);
+      if (!handle) {
+        transfers_[i].refuse(builder_.method(), handle.err());
+        continue;
+      }
+      transfers_[i].begin(client_, handle.value(), builder_.method(), bodies_[i].describe);
+    }
+    count_done();
+    advance();
+  }
+
+  void count_done() {
+    done_ = 0;
+    for (std::size_t i = 0; i != next_; ++i) done_ += transfers_[i].completed() ? 1 : 0;
+  }
+
+  // Hands the output over: finished transfers report in URL order, the next one writes.
+  void advance() {
+    while (out_.turn != next_ && transfers_[out_.turn].completed()) {
+      transfers_[out_.turn].finish_output();
+      ++out_.turn;
+      if (out_.turn != transfers_.size()) transfers_[out_.turn].flush_held();
+    }
+  }
+
+  const args& args_;
+  const request_builder& builder_;
+  htpx::port::posix_platform& platform_;
+  cli_client& client_;
+  shared_output& out_;
+  std::vector<body_holder> bodies_;
+  std::vector<htpx::request> requests_;
+  std::vector<transfer> transfers_;
+  std::size_t next_ = 0;  // transfers started so far
+  std::size_t done_ = 0;  // of those, completed
+};
+
+}  // namespace
+
+int run(const args& a) {
+  request_builder builder(a);
+  const std::string unreadable = builder.check();
+  sink diagnostics(STDERR_FILENO, "stderr");
+  if (!unreadable.empty()) {
+    diagnostics.write("htpx: " + unreadable + "\n");
+    return exit_local_io;
+  }
+  int body_fd = STDOUT_FILENO;
+  if (!a.output.empty()) {
+    body_fd = ::open(std::string(a.output).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (body_fd < 0) {
+      diagnostics.write("htpx: -o " + std::string(a.output) + ": " + std::strerror(errno) + "\n");
+      return exit_local_io;
+    }
+  }
+  sink body(body_fd, a.output.empty() ? std::string("stdout") : std::string(a.output));
+  shared_output out{a, body, diagnostics};
+
+  htpx::port::posix_platform platform;
+  htpx::client_options options;
+  options.timeout = builder.timeouts();
+  options.limits.max_connections = static_cast<std::uint16_t>(a.parallel);
+  // About 330 KB of buffers: on the heap, not the stack.
+  const auto client = std::make_unique<cli_client>(platform, options);
+  const int status = fetch_loop(a, builder, platform, *client, out).run();
+  if (body_fd != STDOUT_FILENO && ::close(body_fd) != 0 && status == exit_ok) {
+    diagnostics.write("htpx: -o " + std::string(a.output) + ": " + std::strerror(errno) + "\n");
+    return exit_local_io;
+  }
+  return status;
+}
+
+}  // namespace htpx_cli
