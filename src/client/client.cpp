@@ -196,11 +196,18 @@ std::size_t client::fill_waits() noexcept {
 
 std::uint32_t client::next_wake() noexcept {
   earliest wake{now_};
+  // A request queued while a connection could take it (a retry re-queued in poll()'s last
+  // pass) must not sleep until its pool deadline: poll again at once.
+  const std::size_t limit =
+      options_.limits.max_connections < storage_.slots.size() ? options_.limits.max_connections : storage_.slots.size();
+  const bool slot_free =
+      storage_.slots.size() - count_slots(slot_state::closed) < limit || count_slots(slot_state::idle) != 0;
   for (const detail::request_slot& req : storage_.requests) {
     if (req.st == req_state::free) continue;
     const timeout& t = timeouts_of(req);
     wake.after(req.started_ms, t.total_ms);
     if (req.st == req_state::queued) wake.after(req.started_ms, t.pool_ms);
+    if (req.st == req_state::queued && slot_free) wake.at(now_);
   }
   for (const detail::pool_slot& slot : storage_.slots) {
     switch (slot.st) {
