@@ -59,6 +59,9 @@ void client::drive(detail::pool_slot& slot) noexcept {
     if (slot.paused && !offer_pending(slot)) return;
     if (!slot.paused && !process_events(slot)) return;
     if (slot.paused) break;
+    // Bytes received now would wait unprocessed while the caller sleeps on a socket that may have
+    // nothing more to say: leave them in the socket, whose readiness wakes the next poll().
+    if (round + 1 == max_rounds_per_poll) break;
     const port::io_status got = receive(slot) ? port::io_status::ok : port::io_status::would_block;
     if (slot.st != slot_state::busy) return;  // receive() ended the request
     if (got != port::io_status::ok) break;
