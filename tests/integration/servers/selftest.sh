@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Checks the server fixtures: run-with-servers.sh starts nginx and httpbin on 127.0.0.1, both
+# answer, the command's exit status comes back, logs are kept after a failure, and no server
+# process or work directory is left behind, after success and after failure.
+#   selftest.sh path/to/run-with-servers.sh
+set -uo pipefail
+wrapper="$1"
+python="${HTPX_PYTHON3:-python3}"
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/htpx-servers-selftest.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# The command run under the servers: fetch one file from each and note what is to disappear.
+probe="$scratch/probe.sh"
+cat >"$probe" <<'PROBE'
+#!/usr/bin/env bash
+set -eu
+"${HTPX_PYTHON3:-python3}" - <<'PY'
+import os, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+small = opener.open(os.environ["HTPX_NGINX_URL"] + os.environ["HTPX_NGINX_SMALL_PATH"], timeout=5).read()
+assert small == b"hello from nginx\n", small
+echo = opener.open(os.environ["HTPX_HTTPBIN_URL"] + "/get?probe=1", timeout=5).read()
+assert b'"probe"' in echo, echo
+PY
+echo "$HTPX_NGINX_PID $HTPX_HTTPBIN_PID $(dirname "$(dirname "$HTPX_NGINX_ROOT")")" >"$1"
+exit "${2:-0}"
+PROBE
+chmod +x "$probe"
+
+check_gone() {  # FILE: the groups and the work directory written by the probe are gone
+  local nginx_pgid httpbin_pgid workdir
+  read -r nginx_pgid httpbin_pgid workdir <"$1" || { fail "the probe did not run"; return; }
+  kill -0 -- "-$nginx_pgid" 2>/dev/null && fail "nginx (process group $nginx_pgid) still running"
+  kill -0 -- "-$httpbin_pgid" 2>/dev/null && fail "gunicorn (process group $httpbin_pgid) still running"
+  [[ -e "$workdir" ]] && fail "work directory $workdir left behind"
+  return 0
+}
+
+"$wrapper" --logs "$scratch/logs" --name ok -- "$probe" "$scratch/ok.txt" 0
+status=$?
+[[ $status == 77 ]] && { echo "SKIPPED: servers missing"; exit 77; }
+[[ $status == 0 ]] || fail "a passing command: exit $status, expected 0"
+check_gone "$scratch/ok.txt"
+[[ -e "$scratch/logs/ok" ]] && fail "logs kept after a passing run"
+
+"$wrapper" --logs "$scratch/logs" --name failing -- "$probe" "$scratch/failing.txt" 3
+status=$?
+[[ $status == 3 ]] || fail "a command failing with 3: exit $status, expected 3"
+check_gone "$scratch/failing.txt"
+[[ -s "$scratch/logs/failing/nginx/error.log" ]] || fail "nginx's error log not kept after a failure"
+[[ -s "$scratch/logs/failing/nginx/nginx.conf" ]] || fail "nginx's configuration not kept after a failure"
+[[ -s "$scratch/logs/failing/httpbin/gunicorn.log" ]] || fail "gunicorn's log not kept after a failure"
+
+if [[ $failures -ne 0 ]]; then
+  echo "server fixtures: $failures failure(s)"
+  exit 1
+fi
+echo "server fixtures: ok"
