@@ -1,6 +1,7 @@
 # The front door. Everything goes through CMake; these targets are the documented commands.
 #   make            build the library, tests and tools into build/
 #   make check      every test (unit, vectors, fault sweeps, symbol check)
+#   make demo       build, start httpbin on 127.0.0.1 and run examples/demo against it
 #   make size       Cortex-M4 text/data/bss table of htpx_core (arm-none-eabi-g++ -Os)
 #   make cross      build htpx_core with every toolchain in toolchains/
 #   make fuzz       run each fuzz target for FUZZ_SECONDS under ASan+UBSan (clang, libFuzzer)
@@ -12,7 +13,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 CMAKE_GENERATOR ?= $(if $(shell command -v ninja 2>/dev/null),Ninja,Unix Makefiles)
 
-.PHONY: all build check size cross fuzz bench-parse format clean
+.PHONY: all build check size cross fuzz bench-parse format clean demo
 
 all: build
 
@@ -22,6 +23,9 @@ build:
 
 check: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+demo: build
+	examples/demo/run.sh $(BUILD)
 
 size:
 	toolchains/size.sh
