@@ -116,6 +116,8 @@ htpx::body_ack transfer::on_body(htpx::bytes_view data) noexcept {
 void transfer::on_complete(htpx::error failure) noexcept {
   failure_ = failure;
   completed_ = true;
+  // A connection that never came up carried nothing: "conn" is null whatever was noted before.
+  if (failure.code == htpx::errc::connect_error || failure.code == htpx::errc::connect_timeout) conn_ = 0;
   elapsed_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_at_).count();
 }
 

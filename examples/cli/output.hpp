@@ -48,13 +48,16 @@ class transfer final : public htpx::response_handler {
   void begin(htpx::client& c, htpx::request_handle handle, std::string_view method, const std::string& body);
   /// The request never started (start() refused it, or its body file did not open).
   void refuse(std::string_view method, htpx::error failure, std::string local = {});
-  /// Reads the connection number while the request has one (after each poll()).
+  /// Reads the number of the connection carrying the request (called once it is established,
+  /// and again with the response).
   void note_connection();
   /// Writes held text; called when this transfer's turn comes.
   void flush_held();
   /// Writes the -v summary and the --report line; called once, in URL order, after completion.
   void finish_output();
 
+  /// Returns the URL as typed (the view the request was started with).
+  [[nodiscard]] std::string_view url() const { return url_; }
   [[nodiscard]] bool started() const { return started_; }
   [[nodiscard]] bool completed() const { return completed_; }
   /// Returns this URL's exit status (exit_ok when it succeeded).

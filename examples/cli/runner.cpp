@@ -34,10 +34,31 @@ struct cli_client_config : htpx::default_client_config {
 
 using cli_client = htpx::static_client<cli_client_config, htpx::port::posix_transport>;
 
+// The client's on_request hook runs on an established connection just before the head is
+// written: the moment connection_serial() is sure to name the connection that carries the
+// request (on_complete() is too late: the handle is gone by then).
+class connection_notes final : public htpx::event_hooks {
+ public:
+  void watch(std::vector<transfer>& transfers) { transfers_ = &transfers; }
+
+  htpx::error on_request(const htpx::request& req, htpx::header_appender& headers) noexcept override {
+    (void)headers;
+    if (transfers_ == nullptr) return {};
+    for (transfer& t : *transfers_) {
+      // The client's copy of the request views the same argv bytes as the transfer's URL.
+      if (t.started() && !t.completed() && t.url().data() == req.url.data()) t.note_connection();
+    }
+    return {};
+  }
+
+ private:
+  std::vector<transfer>* transfers_ = nullptr;
+};
+
 class fetch_loop {
  public:
   fetch_loop(const args& a, const request_builder& builder, htpx::port::posix_platform& platform, cli_client& client,
-             shared_output& out)
+             shared_output& out, connection_notes& notes)
       : args_(a),
         builder_(builder),
         platform_(platform),
@@ -47,6 +68,7 @@ class fetch_loop {
         requests_(a.urls.size()) {
     transfers_.reserve(a.urls.size());  // handlers must never move while requests run
     for (std::size_t i = 0; i != a.urls.size(); ++i) transfers_.emplace_back(i, a.urls.size(), a.urls[i], out);
+    notes.watch(transfers_);
   }
 
   int run() {
@@ -54,7 +76,6 @@ class fetch_loop {
       start_more();
       const htpx::poll_result step = client_.poll(platform_.now_ms());
       const std::size_t before = done_;
-      for (std::size_t i = out_.turn; i != next_; ++i) transfers_[i].note_connection();
       count_done();
       advance();
       if (done_ != before || step.in_flight == 0) continue;  // start more, resume paused bodies
@@ -135,12 +156,14 @@ int run(const args& a) {
   shared_output out{a, body, diagnostics};
 
   htpx::port::posix_platform platform;
+  connection_notes notes;
   htpx::client_options options;
+  options.hooks = &notes;
   options.timeout = builder.timeouts();
   options.limits.max_connections = static_cast<std::uint16_t>(a.parallel);
   // About 330 KB of buffers: on the heap, not the stack.
   const auto client = std::make_unique<cli_client>(platform, options);
-  const int status = fetch_loop(a, builder, platform, *client, out).run();
+  const int status = fetch_loop(a, builder, platform, *client, out, notes).run();
   if (body_fd != STDOUT_FILENO && ::close(body_fd) != 0 && status == exit_ok) {
     diagnostics.write("htpx: -o " + std::string(a.output) + ": " + std::strerror(errno) + "\n");
     return exit_local_io;

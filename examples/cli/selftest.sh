@@ -180,7 +180,7 @@ expect_py read-timeout 'r[0]["error"] == "ReadTimeout" and r[0]["status"] is Non
 
 run --report "http://127.0.0.1:$CLOSED_PORT/"
 expect_rc connect-refused 2
-expect_py connect-refused 'r[0]["error"] == "ConnectError" and r[0]["status"] is None and r[0]["http_version"] is None and r[0]["bytes"] == 0'
+expect_py connect-refused 'r[0]["error"] == "ConnectError" and r[0]["conn"] is None and r[0]["status"] is None and r[0]["http_version"] is None and r[0]["bytes"] == 0'
 
 run --report notaurl "$U/hello.txt"
 expect_rc invalid-url 2
