@@ -379,7 +379,7 @@ Accepted but not supported yet (exit 4): -d/--data, -F/--form, -u/--user, --dige
   {"url":"...","method":"GET","status":200|null,"http_version":"HTTP/1.1"|null,
    "error":null|"ReadTimeout"|...,"detail":"...","bytes":N,"conn":K|null,"elapsed_ms":F}
   error is the httpx exception class name; bytes counts body bytes received; conn numbers
-  the connection that carried the request (equal numbers: reused; null: none was made).
+  the connection that carried the request (equal numbers: reused; null: none was established).
 
 Exit status (the first failing URL decides):
   0 success   1 usage error   2 request error (ConnectError, ReadTimeout, InvalidURL, ...)
