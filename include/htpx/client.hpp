@@ -125,6 +125,7 @@ struct request_slot {
   std::uint64_t body_sent = 0;  // bytes of a body::bytes already queued
   std::uint32_t started_ms = 0;
   std::uint32_t sequence = 0;  // FIFO order in the queue
+  std::uint32_t serial = 0;    // the connection it got (pool_slot::serial), 0 before
   std::uint16_t slot = 0;
   std::uint16_t generation = 0;
   state st = state::free;
@@ -186,8 +187,9 @@ class client {
   /// Pull mode: copies body bytes the handler left untaken (a paused response) into `out`.
   /// Returns the bytes copied (0 when none are waiting: poll() again).
   [[nodiscard]] std::size_t read_body(request_handle handle, mutable_bytes out) noexcept;
-  /// Returns the serial number of the connection that carries `handle` (0 before it has one):
-  /// equal numbers mean a reused connection.
+  /// Returns the serial number of the connection that carries (or carried) `handle`: equal
+  /// numbers mean a reused connection; 0 before it has one. Still valid in on_complete() and
+  /// after, until the next start() takes its request slot.
   [[nodiscard]] std::uint32_t connection_serial(request_handle handle) const noexcept;
 
   // ---- blocking ----------------------------------------------------------------------------

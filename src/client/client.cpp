@@ -147,9 +147,10 @@ void client::cancel(request_handle handle) noexcept {
 bool client::active(request_handle handle) const noexcept { return lookup(handle) != nullptr; }
 
 std::uint32_t client::connection_serial(request_handle handle) const noexcept {
-  const detail::request_slot* req = lookup(handle);
-  if (req == nullptr || req->st == req_state::queued) return 0;
-  return storage_.slots[req->slot].serial;
+  // Readable after completion too (in on_complete and later), until the request slot is reused.
+  if (handle.index >= storage_.requests.size()) return 0;
+  const detail::request_slot& req = storage_.requests[handle.index];
+  return req.generation == handle.generation ? req.serial : 0;
 }
 
 std::size_t client::read_body(request_handle handle, mutable_bytes out) noexcept {

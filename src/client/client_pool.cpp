@@ -36,6 +36,7 @@ bool client::assign(detail::request_slot& req) noexcept {
   while (detail::pool_slot* idle = req.retried ? nullptr : find_idle(req.origin)) {
     if (!idle_is_alive(*idle)) continue;  // closed by idle_is_alive; look for another
     idle->request = index;
+    req.serial = idle->serial;
     req.slot = static_cast<std::uint16_t>(idle - storage_.slots.data());
     begin_exchange(*idle);
     return true;
@@ -101,6 +102,7 @@ void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) no
   slot.serial = ++serial_;
   slot.conn.reset();
   req.slot = static_cast<std::uint16_t>(&slot - storage_.slots.data());
+  req.serial = slot.serial;
   req.st = req_state::connecting;
   drive_connect(slot);
 }

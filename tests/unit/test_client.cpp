@@ -868,3 +868,41 @@ TEST(Client, HandlerMayCancelItsOwnRequestAndStartAnother) {
 
 }  // namespace
 }  // namespace htpx::test
+
+namespace htpx::test {
+namespace {
+
+TEST(Client, ConnectionSerialTellsReuseAndSurvivesCompletion) {
+  struct serial_handler final : response_handler {
+    void on_complete(error) noexcept override { serial_at_completion = owner->connection_serial(self); }
+    client* owner = nullptr;
+    request_handle self{};
+    std::uint32_t serial_at_completion = 0;
+  };
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
+  serial_handler handlers[2];
+  for (serial_handler& h : handlers) {
+    h.owner = &c;
+    const result<request_handle> started = c.start({"GET", "http://example.test/", {}}, h);
+    ASSERT_TRUE(started.ok());
+    h.self = started.value();
+    run(c, clock);
+  }
+  EXPECT_NE(handlers[0].serial_at_completion, 0u);
+  EXPECT_EQ(handlers[0].serial_at_completion, handlers[1].serial_at_completion);
+}
+
+TEST(Client, RetryAfterAStaleConnectionDoesNotWaitForThePoolTimeout) {
+  fake_platform clock;
+  scripted_client c(clock);
+  stale_then(c.transport_at(0));
+  ASSERT_TRUE(c.get("http://example.test/").ok());
+  const std::uint32_t before = clock.now();
+  ASSERT_TRUE(c.get("http://example.test/").ok());
+  EXPECT_LT(clock.now() - before, 100u);  // not timeout.pool (5 s)
+}
+
+}  // namespace
+}  // namespace htpx::test
