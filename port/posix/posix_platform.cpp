@@ -1,0 +1,81 @@
+// The monotonic clock and poll(2)-based sleep of the POSIX port (port/README.md: T-01, W-01).
+#include "posix_platform.hpp"
+
+#include <poll.h>
+#include <time.h>
+
+#include <climits>
+
+namespace htpx::port {
+namespace {
+
+// W-02: received bytes held inside a transport do not show on its handle.
+bool any_buffered_input(const wait_entry* entries, std::size_t count) noexcept {
+  for (std::size_t i = 0; i != count; ++i) {
+    const wait_entry& entry = entries[i];
+    if (entry.conn != nullptr && entry.what != interest::none && entry.conn->has_buffered_input()) return true;
+  }
+  return false;
+}
+
+short poll_events(interest what) noexcept {
+  const auto bits = static_cast<unsigned>(what);
+  return static_cast<short>(((bits & static_cast<unsigned>(interest::read)) != 0 ? POLLIN : 0) |
+                            ((bits & static_cast<unsigned>(interest::write)) != 0 ? POLLOUT : 0));
+}
+
+// The descriptor wait() polls for `entry`, or -1 when it ignores the entry (W-02).
+int usable_handle(const wait_entry& entry) noexcept {
+  if (entry.conn == nullptr || entry.what == interest::none) return -1;
+  const std::intptr_t handle = entry.conn->native_handle();
+  return handle >= 0 && handle <= INT_MAX ? static_cast<int>(handle) : -1;
+}
+
+// Fills `fds` with up to wait_batch usable entries from `next` on and returns how many. Leaves
+// `next` at the first usable entry not taken, or at `count` when none is left.
+std::size_t fill_batch(const wait_entry* entries, std::size_t count, std::size_t& next, pollfd* fds) noexcept {
+  std::size_t used = 0;
+  for (; next != count; ++next) {
+    const int fd = usable_handle(entries[next]);
+    if (fd < 0) continue;
+    if (used == posix_platform::wait_batch) break;
+    fds[used++] = pollfd{fd, poll_events(entries[next].what), 0};
+  }
+  return used;
+}
+
+// Returns true when a descriptor is ready. A signal (EINTR) counts as a spurious wake-up (W-01).
+bool poll_for(pollfd* fds, std::size_t used, std::uint32_t timeout_ms) noexcept {
+  const int timeout = timeout_ms > static_cast<std::uint32_t>(INT_MAX) ? INT_MAX : static_cast<int>(timeout_ms);
+  return ::poll(used != 0 ? fds : nullptr, static_cast<nfds_t>(used), timeout) > 0;
+}
+
+}  // namespace
+
+std::uint32_t posix_platform::now_ms() noexcept {
+  timespec now{};
+  (void)::clock_gettime(CLOCK_MONOTONIC, &now);  // cannot fail with a valid clock and pointer
+  const std::uint64_t ms =
+      static_cast<std::uint64_t>(now.tv_sec) * 1000u + static_cast<std::uint64_t>(now.tv_nsec) / 1000000u;
+  return static_cast<std::uint32_t>(ms);  // T-02: truncated, never clamped
+}
+
+void posix_platform::wait(const wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept {
+  if (any_buffered_input(entries, count)) return;
+  pollfd fds[wait_batch];
+  std::size_t next = 0;
+  std::size_t used = fill_batch(entries, count, next, fds);
+  if (next == count) {
+    (void)poll_for(fds, used, timeout_ms);
+    return;
+  }
+  // More usable entries than one poll(2) takes: look at every batch without sleeping, then nap.
+  while (true) {
+    if (poll_for(fds, used, 0)) return;
+    if (next == count) break;
+    used = fill_batch(entries, count, next, fds);
+  }
+  (void)poll_for(fds, 0, timeout_ms < overflow_nap_ms ? timeout_ms : overflow_nap_ms);
+}
+
+}  // namespace htpx::port

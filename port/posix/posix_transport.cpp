@@ -1,0 +1,315 @@
+// Non-blocking TCP over BSD sockets, names resolved with glibc's getaddrinfo_a (port/README.md;
+// the deviations are listed in port/posix/README.md).
+#include "posix_transport.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace htpx::port {
+namespace {
+
+constexpr io_result would_block() noexcept { return {io_status::would_block, 0, 0}; }
+
+// Resolver failures are negative, errno values positive (is_resolver_error()). glibc's EAI_*
+// codes are already negative; the negation keeps the rule on libcs whose codes are positive.
+constexpr std::int32_t resolver_error(int eai) noexcept { return eai < 0 ? eai : -eai; }
+
+// RFC 6761 §6.3: `localhost` names are the loopback address, resolved without a resolver.
+bool is_localhost(std::string_view host) noexcept {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  constexpr std::string_view name = "localhost";
+  if (host.size() != name.size()) return false;
+  for (std::size_t i = 0; i != name.size(); ++i) {
+    const char c = host[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != name[i]) return false;
+  }
+  return true;
+}
+
+// Names glibc cannot take as C strings, and names longer than DNS allows (RFC 1035 §2.3.4).
+bool is_acceptable_name(std::string_view host) noexcept {
+  std::size_t length = host.size();
+  if (length != 0 && host.back() == '.') --length;
+  return length != 0 && length <= posix_transport::max_host_length && host.find('\0') == std::string_view::npos;
+}
+
+socklen_t address_length(const sockaddr& address) noexcept {
+  return address.sa_family == AF_INET6 ? socklen_t{sizeof(sockaddr_in6)} : socklen_t{sizeof(sockaddr_in)};
+}
+
+// The next entry of `family` in a getaddrinfo list, starting at `entry`.
+const addrinfo* next_of_family(const addrinfo* entry, int family) noexcept {
+  while (entry != nullptr && entry->ai_family != family) entry = entry->ai_next;
+  return entry;
+}
+
+}  // namespace
+
+posix_transport::~posix_transport() {
+  close();
+  if (!lookup_pending_) return;
+  // close() could not cancel the lookup and glibc's thread still writes into lookup_: wait.
+  const gaicb* const list[1] = {&lookup_};
+  while (gai_error(&lookup_) == EAI_INPROGRESS) (void)gai_suspend(list, 1, nullptr);
+  release_lookup();
+}
+
+io_result posix_transport::connect(std::string_view host, std::uint16_t port) noexcept {
+  switch (state_) {
+    case state::idle: port_ = port; return start(host);
+    case state::resolving: return continue_lookup();
+    case state::connecting: return finish_connect();
+    case state::connected: return {};
+    case state::failed: return {io_status::error, 0, error_};
+  }
+  return fail(EINVAL);
+}
+
+io_result posix_transport::start(std::string_view host) noexcept {
+  // A lookup that close() could not cancel still owns lookup_: the new connection waits for it
+  // like for its own resolution (the caller calls again with the same arguments, C-01).
+  if (!reap_lookup()) return would_block();
+  if (!is_acceptable_name(host)) return fail(resolver_error(EAI_NONAME));
+  if (resolve_at_once(host)) return try_next_address(0);
+  return start_lookup(host);
+}
+
+// Numeric addresses and localhost need no resolver, so connect() never waits for one (P-02).
+bool posix_transport::resolve_at_once(std::string_view host) noexcept {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (host.size() < sizeof(text)) {
+    std::memcpy(text, host.data(), host.size());
+    sockaddr_in v4{};
+    v4.sin_family = AF_INET;
+    sockaddr_in6 v6{};
+    v6.sin6_family = AF_INET6;
+    if (inet_pton(AF_INET, text, &v4.sin_addr) == 1) {
+      add_address(reinterpret_cast<const sockaddr*>(&v4), sizeof(v4));
+      return true;
+    }
+    if (inet_pton(AF_INET6, text, &v6.sin6_addr) == 1) {
+      add_address(reinterpret_cast<const sockaddr*>(&v6), sizeof(v6));
+      return true;
+    }
+  }
+  if (!is_localhost(host)) return false;
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in6 v6{};
+  v6.sin6_family = AF_INET6;
+  v6.sin6_addr = in6addr_loopback;
+  add_address(reinterpret_cast<const sockaddr*>(&v4), sizeof(v4));
+  add_address(reinterpret_cast<const sockaddr*>(&v6), sizeof(v6));
+  return true;
+}
+
+io_result posix_transport::start_lookup(std::string_view host) noexcept {
+  // glibc keeps pointers to the name and hints until the lookup ends: both live in the object.
+  std::memcpy(name_, host.data(), host.size());
+  name_[host.size()] = '\0';
+  hints_ = addrinfo{};
+  hints_.ai_family = AF_UNSPEC;  // no AI_ADDRCONFIG: an unusable family fails fast, the next is tried
+  hints_.ai_socktype = SOCK_STREAM;
+  hints_.ai_protocol = IPPROTO_TCP;
+  lookup_ = gaicb{};
+  lookup_.ar_name = name_;
+  lookup_.ar_request = &hints_;
+  gaicb* list[1] = {&lookup_};
+  const int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, nullptr);
+  if (rc != 0) return fail(resolver_error(rc));  // EAI_AGAIN, EAI_MEMORY: the lookup never started
+  lookup_pending_ = true;
+  state_ = state::resolving;
+  return continue_lookup();
+}
+
+io_result posix_transport::continue_lookup() noexcept {
+  const int rc = gai_error(&lookup_);
+  if (rc == EAI_INPROGRESS) return would_block();
+  take_addresses(rc == 0 ? lookup_.ar_result : nullptr);
+  release_lookup();
+  if (rc != 0) return fail(resolver_error(rc));
+  if (count_ == 0) return fail(resolver_error(EAI_NONAME));
+  return try_next_address(0);
+}
+
+// Copies up to max_addresses addresses, alternating families from the first one's (RFC 8305
+// §4), so a name with many addresses of a broken family still reaches the other family.
+void posix_transport::take_addresses(const addrinfo* list) noexcept {
+  const addrinfo* first = next_of_family(list, AF_INET6);
+  const addrinfo* other = next_of_family(list, AF_INET);
+  if (list != nullptr && list->ai_family == AF_INET) {
+    const addrinfo* swap = first;
+    first = other;
+    other = swap;
+  }
+  bool take_first = true;
+  while ((first != nullptr || other != nullptr) && count_ != max_addresses) {
+    const addrinfo*& pick = (take_first && first != nullptr) || other == nullptr ? first : other;
+    add_address(pick->ai_addr, pick->ai_addrlen);
+    pick = next_of_family(pick->ai_next, pick->ai_family);
+    take_first = !take_first;
+  }
+}
+
+void posix_transport::add_address(const sockaddr* address, socklen_t length) noexcept {
+  if (count_ == max_addresses || length > sizeof(ip_address)) return;
+  ip_address& slot = addresses_[count_++];
+  slot = ip_address{};
+  std::memcpy(&slot, address, length);
+  if (slot.any.sa_family == AF_INET6) {
+    slot.v6.sin6_port = htons(port_);
+  } else {
+    slot.v4.sin_port = htons(port_);
+  }
+}
+
+// Tries the remaining addresses in order until one connects or is in progress (RFC 8305-ish:
+// the next address when one fails, not when one is slow). `last_error` is the failure so far.
+io_result posix_transport::try_next_address(std::int32_t last_error) noexcept {
+  while (next_ != count_) {
+    const std::int32_t rc = open_and_connect(addresses_[next_++]);
+    if (rc == 0) {
+      state_ = state::connected;
+      return {};
+    }
+    if (rc == EINPROGRESS) {
+      state_ = state::connecting;
+      return would_block();
+    }
+    last_error = rc;
+  }
+  return fail(last_error != 0 ? last_error : ECONNREFUSED);  // P-03: an error always has a cause
+}
+
+// Returns 0 when connected, EINPROGRESS while the handshake runs, else the errno value.
+std::int32_t posix_transport::open_and_connect(const ip_address& address) noexcept {
+  // Non-blocking before connect() (port/README.md, writing a port, step 3).
+  const int socket_fd = ::socket(address.any.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  if (socket_fd < 0) return errno;
+  adopt_socket(socket_fd);
+  // Requests leave in one write; Nagle would hold the last segment for an ACK. A socket without
+  // the option still works, so a failure here is not one.
+  const int on = 1;
+  (void)::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  if (::connect(fd_, &address.any, address_length(address.any)) == 0) return 0;
+  // EINTR: the handshake goes on in the background (POSIX connect()); never call connect again.
+  return errno == EINPROGRESS || errno == EINTR ? EINPROGRESS : errno;
+}
+
+// The connection keeps one descriptor number across address fallbacks (H-01): the next
+// attempt's socket takes the number of the failed one.
+void posix_transport::adopt_socket(int socket_fd) noexcept {
+  if (fd_ < 0) {
+    fd_ = socket_fd;
+    return;
+  }
+  if (::dup3(socket_fd, fd_, O_CLOEXEC) < 0) {  // EINTR, EBUSY: the number changes instead
+    ::close(fd_);
+    fd_ = socket_fd;
+    return;
+  }
+  ::close(socket_fd);
+}
+
+// C-01, C-02: in progress until writable, then SO_ERROR says how it ended.
+io_result posix_transport::finish_connect() noexcept {
+  pollfd entry{fd_, POLLOUT, 0};
+  int ready = 0;
+  do {
+    ready = ::poll(&entry, 1, 0);
+  } while (ready < 0 && errno == EINTR);
+  if (ready == 0) return would_block();
+  int so_error = 0;
+  socklen_t length = sizeof(so_error);
+  if (ready < 0) {
+    so_error = errno;
+  } else if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &length) != 0) {
+    so_error = errno;
+  }
+  if (so_error == 0) {
+    state_ = state::connected;
+    return {};
+  }
+  return try_next_address(so_error);
+}
+
+// Returns true when no lookup owns lookup_ any more (freeing a finished one's result).
+bool posix_transport::reap_lookup() noexcept {
+  if (!lookup_pending_) return true;
+  if (gai_error(&lookup_) == EAI_INPROGRESS) return false;
+  release_lookup();
+  return true;
+}
+
+void posix_transport::release_lookup() noexcept {
+  if (lookup_.ar_result != nullptr) ::freeaddrinfo(lookup_.ar_result);
+  lookup_.ar_result = nullptr;
+  lookup_pending_ = false;
+}
+
+io_result posix_transport::fail(std::int32_t sys_error) noexcept {
+  state_ = state::failed;
+  error_ = sys_error;
+  return {io_status::error, 0, sys_error};
+}
+
+// A failed connection keeps reporting its first failure (R-04: the OS reports a reset once,
+// then recv() == 0, which must not read as an orderly EOF).
+io_result posix_transport::fail_io(std::int32_t sys_error) noexcept {
+  if (error_ == 0) error_ = sys_error;
+  return {io_status::error, 0, error_};
+}
+
+io_result posix_transport::send(bytes_view data) noexcept {
+  if (state_ != state::connected) return {io_status::error, 0, ENOTCONN};
+  if (data.size == 0) return {io_status::error, 0, EINVAL};
+  if (error_ != 0) return {io_status::error, 0, error_};
+  ssize_t sent = 0;
+  do {
+    sent = ::send(fd_, data.data, data.size, MSG_NOSIGNAL);  // S-05: EPIPE, never SIGPIPE
+  } while (sent < 0 && errno == EINTR);
+  if (sent > 0) return {io_status::ok, static_cast<std::size_t>(sent), 0};
+  if (sent == 0 || errno == EAGAIN || errno == EWOULDBLOCK) return would_block();  // S-02
+  return fail_io(errno);
+}
+
+io_result posix_transport::recv(mutable_bytes buffer) noexcept {
+  if (state_ != state::connected) return {io_status::error, 0, ENOTCONN};
+  if (buffer.size == 0) return {io_status::error, 0, EINVAL};
+  // The OS is asked even after a failure: bytes the peer sent before it stay readable (S-04).
+  ssize_t got = 0;
+  do {
+    got = ::recv(fd_, buffer.data, buffer.size, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got > 0) return {io_status::ok, static_cast<std::size_t>(got), 0};
+  if (got == 0) return error_ != 0 ? io_result{io_status::error, 0, error_} : io_result{io_status::closed, 0, 0};
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return would_block();
+  return fail_io(errno);
+}
+
+void posix_transport::close() noexcept {
+  // A lookup glibc cannot cancel any more (EAI_NOTCANCELED) stays pending: the next connect()
+  // or the destructor reaps it. A cancelled one is never polled again: glibc 2.36 leaves its
+  // gai_error() at EAI_INPROGRESS for ever.
+  if (lookup_pending_ && gai_cancel(&lookup_) != EAI_NOTCANCELED) release_lookup();
+  if (fd_ >= 0) {
+    // No SO_LINGER: close() returns at once and the kernel finishes in the background.
+    // Never retried on EINTR: Linux has released the descriptor by then.
+    ::close(fd_);
+    fd_ = -1;
+  }
+  state_ = state::idle;
+  error_ = 0;
+  count_ = 0;
+  next_ = 0;
+}
+
+}  // namespace htpx::port

@@ -1,0 +1,111 @@
+// The POSIX port's transport: one non-blocking TCP connection over IPv4 or IPv6 (Linux, glibc).
+// port/README.md states the contract; port/posix/README.md says where this port deviates.
+#pragma once
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "htpx/port/transport.hpp"
+
+namespace htpx::port {
+
+/// Returns true when `sys_error` (from posix_transport::connect() with status error) is a
+/// name-resolution failure rather than an errno value. Resolver failures are negative
+/// (`-abs(EAI_*)`: on glibc the EAI_* value itself, so `gai_strerror(sys_error)` describes it);
+/// errno values are positive.
+[[nodiscard]] constexpr bool is_resolver_error(std::int32_t sys_error) noexcept { return sys_error < 0; }
+
+/// A non-blocking TCP connection (port/README.md: P-01..X-03, H-01). Every call returns at once.
+///
+/// connect() resolves numeric IPv4/IPv6 addresses and `localhost` at once, and other names with
+/// glibc's getaddrinfo_a() in the background: while that runs, connect() gives would_block and
+/// native_handle() is -1, so the caller waits on a timer rather than on the handle (P-02). It
+/// then tries up to max_addresses addresses, families interleaved, moving on when one fails.
+///
+/// Holds its descriptor, its state, the resolved addresses and the pending lookup inline; the
+/// library allocates nothing (glibc allocates inside getaddrinfo_a). Not copyable or movable:
+/// glibc's resolver thread writes into the object while a lookup runs. Use from one thread.
+class posix_transport final : public transport {
+ public:
+  /// Most addresses one connect() tries (the first ones the resolver returns).
+  static constexpr std::size_t max_addresses = 8;
+  /// Longest host name accepted, without a trailing dot (RFC 1035 §2.3.4: 255 octets on the
+  /// wire). Longer names fail with a resolver error (EAI_NONAME) at once.
+  static constexpr std::size_t max_host_length = 253;
+
+  /// An idle transport: native_handle() is -1 until the first connect().
+  posix_transport() noexcept = default;
+  posix_transport(const posix_transport&) = delete;
+  posix_transport& operator=(const posix_transport&) = delete;
+  /// Closes the connection. If a lookup that close() could not cancel is still running, waits
+  /// for it to finish (at most the resolver's timeout): the lookup writes into this object.
+  ~posix_transport();
+
+  /// Starts or continues connecting to `host`:`port` (C-01..C-04). Returns would_block while the
+  /// name resolves or the TCP handshake runs (call again with the same arguments), ok once
+  /// connected, error otherwise: an errno value (ECONNREFUSED, ETIMEDOUT, ENETUNREACH: the last
+  /// address's failure) or a negative resolver code (is_resolver_error()). After error, the
+  /// same error again until close(). `host` need only live for the call.
+  io_result connect(std::string_view host, std::uint16_t port) noexcept override;
+  /// Sends a prefix of `data` (S-01, S-02, S-04, S-05): ok with 0 < bytes <= data.size,
+  /// would_block, or error with errno (EPIPE, ECONNRESET); never closed, never SIGPIPE. After an
+  /// error, the same error again. Error ENOTCONN before connect() gave ok, EINVAL for no bytes.
+  io_result send(bytes_view data) noexcept override;
+  /// Receives into a prefix of `buffer` (R-01..R-04): ok with 0 < bytes <= buffer.size,
+  /// would_block, closed on orderly EOF (again on every later call), or error with errno
+  /// (ECONNRESET), again on every later call even after the OS forgot it. Bytes the peer sent
+  /// before a failure are returned first. Error ENOTCONN before connect() gave ok, EINVAL for an
+  /// empty buffer.
+  io_result recv(mutable_bytes buffer) noexcept override;
+  /// Releases the descriptor and cancels a pending lookup, in any state; never blocks or
+  /// lingers. A second call does nothing. connect() may follow.
+  void close() noexcept override;
+  /// Returns the socket descriptor from the first socket of a connection to close(), the same
+  /// number across address fallbacks (H-01); -1 when idle and while the name resolves.
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return fd_; }
+
+ private:
+  enum class state : std::uint8_t { idle, resolving, connecting, connected, failed };
+  /// One resolved address with its port; only IPv4 and IPv6 are ever stored.
+  union ip_address {
+    sockaddr any;
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  };
+
+  io_result start(std::string_view host) noexcept;
+  bool resolve_at_once(std::string_view host) noexcept;
+  io_result start_lookup(std::string_view host) noexcept;
+  io_result continue_lookup() noexcept;
+  void take_addresses(const addrinfo* list) noexcept;
+  void add_address(const sockaddr* address, socklen_t length) noexcept;
+  io_result try_next_address(std::int32_t last_error) noexcept;
+  std::int32_t open_and_connect(const ip_address& address) noexcept;
+  void adopt_socket(int socket_fd) noexcept;
+  io_result finish_connect() noexcept;
+  bool reap_lookup() noexcept;
+  void release_lookup() noexcept;
+  io_result fail(std::int32_t sys_error) noexcept;
+  io_result fail_io(std::int32_t sys_error) noexcept;
+
+  int fd_ = -1;
+  state state_ = state::idle;
+  bool lookup_pending_ = false;  // submitted to getaddrinfo_a and not yet reaped
+  std::uint16_t port_ = 0;
+  std::int32_t error_ = 0;  // the connection's first failure: repeated by every later call
+  std::size_t count_ = 0;   // addresses in addresses_
+  std::size_t next_ = 0;    // next address to try
+  ip_address addresses_[max_addresses]{};
+  // The pending lookup: glibc's resolver thread reads the name and hints and writes the result
+  // here until gai_error() stops saying EAI_INPROGRESS.
+  gaicb lookup_{};
+  addrinfo hints_{};
+  char name_[max_host_length + 2]{};  // the name, a trailing dot, the terminator
+};
+
+}  // namespace htpx::port

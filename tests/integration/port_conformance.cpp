@@ -1,0 +1,1090 @@
+// The port conformance test (port/README.md, "How the rules are checked") run against the POSIX
+// port: a transport drives real TCP connections to peers this test controls on the loopback
+// interface (127.0.0.0/8 and ::1 only; name lookups are made only where they cannot leave the
+// machine). Every result of every call is checked against P-03, every transport call against
+// the 50 ms bound of P-01.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "posix_platform.hpp"
+#include "posix_transport.hpp"
+
+namespace htpx::port {
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+constexpr auto call_limit = 50ms;  // P-01, X-01: every call returns within 50 ms
+constexpr auto wait_budget = 3s;   // the most any loop in this file waits for the peer
+
+long long ms_since(steady::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start).count();
+}
+
+// ---- descriptors and addresses ---------------------------------------------------------------
+
+class unique_fd {
+ public:
+  unique_fd() = default;
+  explicit unique_fd(int fd) : fd_(fd) {}
+  unique_fd(unique_fd&& other) noexcept : fd_(other.release()) {}
+  unique_fd& operator=(unique_fd&& other) noexcept {
+    reset(other.release());
+    return *this;
+  }
+  unique_fd(const unique_fd&) = delete;
+  unique_fd& operator=(const unique_fd&) = delete;
+  ~unique_fd() { reset(); }
+
+  [[nodiscard]] int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct endpoint {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(sockaddr_storage);
+
+  [[nodiscard]] std::uint16_t port() const {
+    return ntohs(address.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6&>(address).sin6_port
+                                               : reinterpret_cast<const sockaddr_in&>(address).sin_port);
+  }
+  bool operator==(const endpoint& other) const {
+    return length == other.length && std::memcmp(&address, &other.address, length) == 0;
+  }
+};
+
+endpoint local_of(int fd) {
+  endpoint e;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&e.address), &e.length) != 0) e.length = 0;
+  return e;
+}
+
+endpoint peer_of(int fd) {
+  endpoint e;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&e.address), &e.length) != 0) e.length = 0;
+  return e;
+}
+
+// Parses a numeric IPv4 or IPv6 address with port 0.
+bool parse_endpoint(const char* text, endpoint& out) {
+  out = endpoint{};
+  auto& v4 = reinterpret_cast<sockaddr_in&>(out.address);
+  auto& v6 = reinterpret_cast<sockaddr_in6&>(out.address);
+  if (::inet_pton(AF_INET, text, &v4.sin_addr) == 1) {
+    v4.sin_family = AF_INET;
+    out.length = sizeof(sockaddr_in);
+    return true;
+  }
+  if (::inet_pton(AF_INET6, text, &v6.sin6_addr) == 1) {
+    v6.sin6_family = AF_INET6;
+    out.length = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+// Descriptors open in this process (listing /proc/self/fd opens one more, not counted).
+int count_open_fds() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int count = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  ::closedir(dir);
+  return count - 1;
+}
+
+bool is_open_fd(std::intptr_t fd) { return fd >= 0 && ::fcntl(static_cast<int>(fd), F_GETFD) != -1; }
+
+// ---- the peer: listeners and accepted sockets driven directly ------------------------------
+
+struct listener {
+  unique_fd fd;
+  endpoint where;
+  std::uint16_t port = 0;
+};
+
+// A TCP listener on the numeric loopback `address`, ephemeral port. `rcvbuf` > 0 sets SO_RCVBUF
+// before listen(), so the connections it accepts (or queues) read slowly.
+bool open_listener(listener& out, const char* address, int backlog = 16, int rcvbuf = 0) {
+  endpoint bind_to;
+  if (!parse_endpoint(address, bind_to)) return false;
+  out.fd.reset(::socket(bind_to.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (out.fd.get() < 0) return false;
+  const int on = 1;
+  if (bind_to.address.ss_family == AF_INET6) {
+    (void)::setsockopt(out.fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+  }
+  if (rcvbuf > 0) (void)::setsockopt(out.fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  if (::bind(out.fd.get(), reinterpret_cast<const sockaddr*>(&bind_to.address), bind_to.length) != 0) return false;
+  if (::listen(out.fd.get(), backlog) != 0) return false;
+  out.where = local_of(out.fd.get());
+  out.port = out.where.port();
+  return true;
+}
+
+bool has_ipv6_loopback() {
+  listener probe;
+  return open_listener(probe, "::1");
+}
+
+// A socket bound on 127.0.0.1 that never listens: connections to its port are refused (RST),
+// and the port stays reserved while it lives. `port` 0 picks one; the port bound is stored back.
+bool reserve_refusing_port(unique_fd& holder, std::uint16_t& port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  holder.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (holder.get() < 0) return false;
+  if (::bind(holder.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) return false;
+  port = local_of(holder.get()).port();
+  return true;
+}
+
+// Accepts one connection within `ms`; the accepted socket blocks, with 3 s send and receive
+// timeouts so no peer call can hang the test.
+unique_fd accept_within(const listener& l, int ms) {
+  pollfd entry{l.fd.get(), POLLIN, 0};
+  if (::poll(&entry, 1, ms) != 1) return unique_fd{};
+  unique_fd peer(::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  const timeval limit{3, 0};
+  (void)::setsockopt(peer.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  (void)::setsockopt(peer.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+  return peer;
+}
+
+bool peer_send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// Reads until `size` bytes arrived, EOF, an error or the 3 s receive timeout.
+std::string peer_read(int fd, std::size_t size) {
+  std::string got;
+  char buffer[4096];
+  while (got.size() < size) {
+    const ssize_t n = ::recv(fd, buffer, std::min(sizeof(buffer), size - got.size()), 0);
+    if (n <= 0) break;
+    got.append(buffer, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+// Closes with SO_LINGER {1, 0}: the kernel sends RST instead of FIN (R-04, S-04, S-05).
+void reset_peer(unique_fd& peer) {
+  const linger abort_close{1, 0};
+  (void)::setsockopt(peer.get(), SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+  peer.reset();
+}
+
+// Fills the accept queue of `l` (listen backlog 0) with plain connects until one stays in
+// progress (Linux drops SYNs to a full queue); false when the kernel never left one pending.
+bool fill_backlog(const listener& l, std::vector<unique_fd>& fillers) {
+  for (int i = 0; i != 16; ++i) {
+    unique_fd filler(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    const int rc = ::connect(filler.get(), reinterpret_cast<const sockaddr*>(&l.where.address), l.where.length);
+    if (rc != 0 && errno != EINPROGRESS) return false;
+    pollfd entry{filler.get(), POLLOUT, 0};
+    const bool pending = rc != 0 && ::poll(&entry, 1, 50) == 0;
+    fillers.push_back(std::move(filler));
+    if (pending) return true;
+  }
+  return false;
+}
+
+char pattern_at(std::size_t i) { return static_cast<char>(i % 251); }  // a period no buffer size divides
+
+std::string make_pattern(std::size_t size) {
+  std::string data(size, '\0');
+  for (std::size_t i = 0; i != size; ++i) data[i] = pattern_at(i);
+  return data;
+}
+
+// ---- the transport side: every call checked against P-01 and P-03 -------------------------
+
+// P-03: one of the four statuses; sys_error set exactly on error; bytes only on ok for send and
+// recv, then 0 < bytes <= asked.
+void check_result(const io_result& r, std::size_t asked, bool moves_bytes, const char* call) {
+  switch (r.status) {
+    case io_status::ok:
+      EXPECT_EQ(r.sys_error, 0) << call;
+      if (moves_bytes) {
+        EXPECT_GT(r.bytes, 0u) << call << ": ok with 0 bytes (S-02, R-02)";
+        EXPECT_LE(r.bytes, asked) << call << ": more bytes than asked (S-01, R-01)";
+      } else {
+        EXPECT_EQ(r.bytes, 0u) << call;
+      }
+      return;
+    case io_status::would_block:
+    case io_status::closed:
+      EXPECT_EQ(r.bytes, 0u) << call;
+      EXPECT_EQ(r.sys_error, 0) << call;
+      return;
+    case io_status::error:
+      EXPECT_EQ(r.bytes, 0u) << call;
+      EXPECT_NE(r.sys_error, 0) << call << ": error without a cause";
+      return;
+  }
+  ADD_FAILURE() << call << ": unknown status " << static_cast<int>(r.status);
+}
+
+io_result connect_call(posix_transport& t, std::string_view host, std::uint16_t port) {
+  const auto start = steady::now();
+  const io_result r = t.connect(host, port);
+  EXPECT_LT(steady::now() - start, call_limit) << "connect(" << host << ") took " << ms_since(start) << " ms";
+  check_result(r, 0, false, "connect");
+  EXPECT_NE(r.status, io_status::closed) << "C-03: connect never gives closed";
+  return r;
+}
+
+io_result send_call(posix_transport& t, std::string_view data) {
+  const auto start = steady::now();
+  const io_result r = t.send(data);
+  EXPECT_LT(steady::now() - start, call_limit) << "send took " << ms_since(start) << " ms";
+  check_result(r, data.size(), true, "send");
+  return r;
+}
+
+io_result recv_call(posix_transport& t, mutable_bytes buffer) {
+  const auto start = steady::now();
+  const io_result r = t.recv(buffer);
+  EXPECT_LT(steady::now() - start, call_limit) << "recv took " << ms_since(start) << " ms";
+  check_result(r, buffer.size, true, "recv");
+  return r;
+}
+
+void close_call(posix_transport& t) {
+  const auto start = steady::now();
+  t.close();
+  EXPECT_LT(steady::now() - start, call_limit) << "close took " << ms_since(start) << " ms (X-01)";
+  EXPECT_EQ(t.native_handle(), -1) << "H-01: -1 after close";
+}
+
+// Waits up to `ms` for `events` on the transport's descriptor; without one (the name is being
+// resolved, P-02) sleeps 2 ms, the timer a client would use.
+void wait_handle(const posix_transport& t, short events, int ms) {
+  const std::intptr_t fd = t.native_handle();
+  if (fd < 0) {
+    std::this_thread::sleep_for(2ms);
+    return;
+  }
+  pollfd entry{static_cast<int>(fd), events, 0};
+  (void)::poll(&entry, 1, ms);
+}
+
+// Waits until the transport's descriptor shows the reset (POLLERR or POLLHUP).
+bool wait_for_reset(const posix_transport& t) {
+  const auto start = steady::now();
+  while (steady::now() - start < wait_budget) {
+    pollfd entry{static_cast<int>(t.native_handle()), 0, 0};
+    if (::poll(&entry, 1, 10) == 1 && (entry.revents & (POLLERR | POLLHUP)) != 0) return true;
+  }
+  return false;
+}
+
+// Calls connect() with the same arguments until it stops giving would_block (C-01).
+io_result connect_until_done(posix_transport& t, std::string_view host, std::uint16_t port,
+                             int* would_blocks = nullptr) {
+  const auto start = steady::now();
+  int blocks = 0;
+  io_result r = connect_call(t, host, port);
+  while (r.status == io_status::would_block && steady::now() - start < wait_budget) {
+    ++blocks;
+    wait_handle(t, POLLOUT, 20);
+    r = connect_call(t, host, port);
+  }
+  if (would_blocks != nullptr) *would_blocks = blocks;
+  return r;
+}
+
+// Receives in pieces of `piece` bytes until closed or error (or the budget), appending to `got`.
+io_result recv_until_end(posix_transport& t, std::string& got, std::size_t piece = 4096) {
+  char buffer[4096];
+  const auto start = steady::now();
+  io_result r{io_status::would_block, 0, 0};
+  while (steady::now() - start < wait_budget) {
+    r = recv_call(t, {buffer, std::min(piece, sizeof(buffer))});
+    if (r.status == io_status::ok) {
+      got.append(buffer, r.bytes);
+    } else if (r.status == io_status::would_block) {
+      wait_handle(t, POLLIN, 20);
+    } else {
+      break;
+    }
+  }
+  return r;
+}
+
+bool transport_send_all(posix_transport& t, std::string_view data) {
+  const auto start = steady::now();
+  while (!data.empty() && steady::now() - start < wait_budget) {
+    const io_result r = send_call(t, data);
+    if (r.status == io_status::ok) {
+      data.remove_prefix(r.bytes);
+    } else if (r.status == io_status::would_block) {
+      wait_handle(t, POLLOUT, 20);
+    } else {
+      return false;
+    }
+  }
+  return data.empty();
+}
+
+// A transport connected to a peer accepted from a fresh listener on `address`.
+struct connected_pair {
+  listener l;
+  posix_transport t;
+  unique_fd peer;
+};
+
+void connect_pair(connected_pair& p, const char* address = "127.0.0.1", int rcvbuf = 0) {
+  ASSERT_TRUE(open_listener(p.l, address, 16, rcvbuf)) << std::strerror(errno);
+  const io_result r = connect_until_done(p.t, address, p.l.port);
+  ASSERT_EQ(r.status, io_status::ok) << "sys_error " << r.sys_error;
+  p.peer = accept_within(p.l, 2000);
+  ASSERT_GE(p.peer.get(), 0) << "the peer never saw the connection";
+}
+
+// ---- name resolution without the network -----------------------------------------------------
+
+// The `hosts:` sources of /etc/nsswitch.conf, without [action] items; empty when unreadable
+// (glibc's default then asks DNS first).
+std::vector<std::string> hosts_sources() {
+  std::ifstream file("/etc/nsswitch.conf");
+  std::string line;
+  std::vector<std::string> sources;
+  while (std::getline(file, line)) {
+    std::istringstream words(line.substr(0, line.find('#')));
+    std::string word;
+    if (!(words >> word) || word != "hosts:") continue;
+    while (words >> word) {
+      if (word[0] != '[') sources.push_back(word);
+    }
+  }
+  return sources;
+}
+
+// Lookups of names that neither /etc/hosts nor DNS syntax accepts stay inside glibc: `files`
+// finds nothing and `dns` refuses an empty label before building a query (ns_name_pton).
+bool invalid_names_stay_local() {
+  const std::vector<std::string> sources = hosts_sources();
+  return !sources.empty() &&
+         std::all_of(sources.begin(), sources.end(), [](const std::string& s) { return s == "files" || s == "dns"; });
+}
+
+bool is_loopback_text(const std::string& address) {
+  endpoint e;
+  if (!parse_endpoint(address.c_str(), e)) return false;
+  if (e.address.ss_family == AF_INET6) return address == "::1";
+  return (ntohl(reinterpret_cast<const sockaddr_in&>(e.address).sin_addr.s_addr) >> 24) == 127;
+}
+
+std::string lowercase(std::string text) {
+  for (char& c : text) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return text;
+}
+
+struct hosts_name {
+  std::string name;
+  std::string address;  // its first address in /etc/hosts
+};
+
+// A name other than localhost that /etc/hosts maps to loopback addresses only, when glibc looks
+// in files first: its lookup never reaches DNS.
+bool find_loopback_hosts_name(hosts_name& out) {
+  const std::vector<std::string> sources = hosts_sources();
+  if (sources.empty() || sources[0] != "files") return false;
+  std::ifstream file("/etc/hosts");
+  std::string line;
+  std::vector<std::pair<std::string, std::string>> entries;  // lowercase name, address
+  while (std::getline(file, line)) {
+    std::istringstream words(line.substr(0, line.find('#')));
+    std::string address;
+    std::string name;
+    if (!(words >> address)) continue;
+    while (words >> name) entries.emplace_back(lowercase(name), address);
+  }
+  for (const auto& entry : entries) {
+    const std::string& name = entry.first;
+    if (name == "localhost" || name == "localhost." || !is_loopback_text(entry.second)) continue;
+    endpoint numeric;
+    if (parse_endpoint(name.c_str(), numeric)) continue;
+    const bool only_loopback = std::all_of(entries.begin(), entries.end(), [&name](const auto& other) {
+      return other.first != name || is_loopback_text(other.second);
+    });
+    if (!only_loopback) continue;
+    out = hosts_name{name, entry.second};
+    return true;
+  }
+  return false;
+}
+
+constexpr std::string_view invalid_name = "htpx..invalid";  // an empty label: no DNS query is built
+
+// ---- P-01, P-02 ---------------------------------------------------------------------------------
+
+TEST(PortConformance, P01_EveryCallReturnsAtOnceAgainstASilentPeer) {
+  listener l;  // never accepts: the kernel queues the connection and the peer never reads or writes
+  ASSERT_TRUE(open_listener(l, "127.0.0.1", 16, 4096));
+  posix_transport t;
+  ASSERT_EQ(connect_until_done(t, "127.0.0.1", l.port).status, io_status::ok);
+  const std::string chunk(65536, 'p');
+  std::size_t sent = 0;
+  io_result r = send_call(t, chunk);
+  while (r.status == io_status::ok && sent < (64u << 20)) {
+    sent += r.bytes;
+    r = send_call(t, chunk);
+  }
+  EXPECT_EQ(r.status, io_status::would_block) << "after " << sent << " bytes";
+  char buffer[64];
+  EXPECT_EQ(recv_call(t, buffer).status, io_status::would_block);
+  close_call(t);
+}
+
+TEST(PortConformance, P02_NumericAddressAndLocalhostResolveWithoutAResolver) {
+  listener l;
+  ASSERT_TRUE(open_listener(l, "127.0.0.1"));
+  for (const std::string_view host : {"127.0.0.1", "localhost", "LocalHost."}) {
+    posix_transport t;
+    const io_result first = connect_call(t, host, l.port);
+    EXPECT_GE(t.native_handle(), 0) << host << ": a socket from the first call, no lookup";
+    if (first.status == io_status::would_block) {
+      EXPECT_EQ(connect_until_done(t, host, l.port).status, io_status::ok) << host;
+    } else {
+      EXPECT_EQ(first.status, io_status::ok) << host;
+    }
+    EXPECT_GE(accept_within(l, 2000).get(), 0) << host;
+    close_call(t);
+  }
+}
+
+TEST(PortConformance, P02_Ipv6Loopback) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "no ::1 on this machine";
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p, "::1"));
+  EXPECT_EQ(peer_of(static_cast<int>(p.t.native_handle())), p.l.where);
+  ASSERT_TRUE(transport_send_all(p.t, "v6"));
+  EXPECT_EQ(peer_read(p.peer.get(), 2), "v6");
+}
+
+// RFC 8305-ish: localhost is 127.0.0.1 then ::1; a refused first address moves on to the next,
+// on the same descriptor number (H-01).
+TEST(PortConformance, P02_LocalhostFallsBackToIpv6WhenIpv4IsRefused) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "no ::1 on this machine";
+  listener v6;
+  ASSERT_TRUE(open_listener(v6, "::1"));
+  unique_fd v4_holder;
+  std::uint16_t port = v6.port;
+  if (!reserve_refusing_port(v4_holder, port)) GTEST_SKIP() << "127.0.0.1:" << port << " is in use";
+  posix_transport t;
+  const io_result first = connect_call(t, "localhost", port);
+  const std::intptr_t handle = t.native_handle();
+  EXPECT_GE(handle, 0);
+  const io_result r = first.status == io_status::would_block ? connect_until_done(t, "localhost", port) : first;
+  ASSERT_EQ(r.status, io_status::ok) << "sys_error " << r.sys_error;
+  EXPECT_EQ(t.native_handle(), handle);
+  EXPECT_EQ(peer_of(static_cast<int>(handle)), v6.where);
+  EXPECT_GE(accept_within(v6, 2000).get(), 0);
+  close_call(t);
+}
+
+// A name glibc resolves from /etc/hosts, through getaddrinfo_a: would_block while it runs
+// (handle -1 then), each call at once, never a hang.
+TEST(PortConformance, P02_NameFromHostsFileResolvesInTheBackground) {
+  hosts_name entry;
+  if (!find_loopback_hosts_name(entry))
+    GTEST_SKIP() << "no loopback-only name in /etc/hosts looked up from files first";
+  listener l;
+  if (!open_listener(l, entry.address.c_str())) GTEST_SKIP() << "cannot listen on " << entry.address;
+  posix_transport t;
+  int would_blocks = 0;
+  const auto start = steady::now();
+  const io_result r = connect_until_done(t, entry.name, l.port, &would_blocks);
+  ASSERT_EQ(r.status, io_status::ok) << entry.name << ": sys_error " << r.sys_error
+                                     << (is_resolver_error(r.sys_error) ? gai_strerror(r.sys_error) : "");
+  EXPECT_LT(ms_since(start), 2000) << entry.name;
+  EXPECT_EQ(peer_of(static_cast<int>(t.native_handle())), l.where);
+  EXPECT_GE(accept_within(l, 2000).get(), 0);
+  close_call(t);
+  RecordProperty("resolved_name", entry.name);
+  RecordProperty("would_blocks", would_blocks);
+}
+
+TEST(PortConformance, P02_UnresolvableNameIsAResolverErrorNeverAHang) {
+  if (!invalid_names_stay_local()) GTEST_SKIP() << "nsswitch.conf hosts has sources other than files and dns";
+  posix_transport t;
+  const io_result r = connect_until_done(t, invalid_name, 80);
+  ASSERT_EQ(r.status, io_status::error);
+  EXPECT_TRUE(is_resolver_error(r.sys_error)) << r.sys_error;
+  EXPECT_TRUE(r.sys_error == EAI_NONAME || r.sys_error == EAI_FAIL) << gai_strerror(r.sys_error);
+  EXPECT_EQ(connect_call(t, invalid_name, 80).sys_error, r.sys_error) << "the same error until close()";
+  close_call(t);
+}
+
+TEST(PortConformance, P02_NamesNoResolverCanTakeFailInOneCall) {
+  const std::string too_long(posix_transport::max_host_length + 1, 'a');
+  constexpr char nul_inside[] = "127.0.0.1\0.evil";
+  const std::string_view embedded_nul(nul_inside, sizeof(nul_inside) - 1);
+  for (const std::string_view host : {std::string_view{}, std::string_view{too_long}, embedded_nul}) {
+    posix_transport t;
+    const io_result r = connect_call(t, host, 80);
+    EXPECT_EQ(r.status, io_status::error) << host.size();
+    EXPECT_EQ(r.sys_error, EAI_NONAME) << host.size();
+    EXPECT_EQ(t.native_handle(), -1);
+    close_call(t);
+  }
+}
+
+// close() during a lookup cancels it, or leaves a lookup glibc has already started to finish:
+// the next connect() waits for it (would_block, handle -1) and then connects, and destroying a
+// transport mid-lookup waits for it. Many rounds, so some close() lands on a running lookup.
+TEST(PortConformance, P02_CloseDuringLookupLeavesTheTransportReusable) {
+  if (!invalid_names_stay_local()) GTEST_SKIP() << "nsswitch.conf hosts has sources other than files and dns";
+  listener l;
+  ASSERT_TRUE(open_listener(l, "127.0.0.1"));
+  posix_transport t;
+  int waited_for_old_lookup = 0;
+  for (int round = 0; round != 200; ++round) {
+    (void)connect_call(t, invalid_name, 80);
+    close_call(t);
+    const io_result first = connect_call(t, "127.0.0.1", l.port);
+    waited_for_old_lookup += first.status == io_status::would_block && t.native_handle() == -1 ? 1 : 0;
+    const io_result r = first.status == io_status::ok ? first : connect_until_done(t, "127.0.0.1", l.port);
+    ASSERT_EQ(r.status, io_status::ok) << "round " << round << ": sys_error " << r.sys_error;
+    ASSERT_GE(accept_within(l, 2000).get(), 0) << "round " << round;
+    close_call(t);
+    posix_transport doomed;
+    (void)connect_call(doomed, invalid_name, 80);
+  }
+  RecordProperty("waited_for_old_lookup", waited_for_old_lookup);
+}
+
+// ---- connect ---------------------------------------------------------------------------------
+
+// Linux drops SYNs to a full accept queue, so the handshake stays in progress. If a kernel
+// completed every connect, the test is skipped (it would then only show "ok or would_block").
+TEST(PortConformance, C01_FullBacklogGivesWouldBlockNotError) {
+  listener l;
+  ASSERT_TRUE(open_listener(l, "127.0.0.1", 0));
+  std::vector<unique_fd> fillers;
+  if (!fill_backlog(l, fillers)) GTEST_SKIP() << "the kernel completed every connect: none stays in progress";
+  const int fds_before = count_open_fds();
+  posix_transport t;
+  int would_blocks = 0;
+  std::intptr_t handle = -1;
+  for (int i = 0; i != 10; ++i) {
+    const io_result r = connect_call(t, "127.0.0.1", l.port);
+    EXPECT_NE(r.status, io_status::error) << "call " << i << ": sys_error " << r.sys_error;
+    if (r.status != io_status::would_block) break;
+    ++would_blocks;
+    if (i == 0) handle = t.native_handle();
+    EXPECT_TRUE(is_open_fd(t.native_handle())) << "H-01: a descriptor while connecting";
+    EXPECT_EQ(t.native_handle(), handle) << "H-01: the same value on every call";
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_GE(would_blocks, 1);
+  close_call(t);
+  EXPECT_EQ(count_open_fds(), fds_before) << "X-01: close() while connecting";
+}
+
+TEST(PortConformance, C02_OkOnceConnectedAndASendRightAfterSucceeds) {
+  listener l;
+  ASSERT_TRUE(open_listener(l, "127.0.0.1"));
+  posix_transport t;
+  ASSERT_EQ(connect_until_done(t, "127.0.0.1", l.port).status, io_status::ok);
+  EXPECT_EQ(connect_call(t, "127.0.0.1", l.port).status, io_status::ok) << "still ok when asked again";
+  const io_result sent = send_call(t, "ping");
+  EXPECT_EQ(sent.status, io_status::ok);
+  unique_fd peer = accept_within(l, 2000);
+  ASSERT_GE(peer.get(), 0) << "the peer never saw the connection";
+  EXPECT_EQ(peer_of(peer.get()), local_of(static_cast<int>(t.native_handle())));
+  EXPECT_EQ(peer_read(peer.get(), sent.bytes), std::string("ping").substr(0, sent.bytes));
+  close_call(t);
+}
+
+TEST(PortConformance, C03_RefusedIsErrorEconnrefusedNeverClosed) {
+  unique_fd holder;
+  std::uint16_t port = 0;
+  ASSERT_TRUE(reserve_refusing_port(holder, port));
+  posix_transport t;
+  const io_result r = connect_until_done(t, "127.0.0.1", port);
+  ASSERT_EQ(r.status, io_status::error);
+  EXPECT_EQ(r.sys_error, ECONNREFUSED);
+  EXPECT_EQ(connect_call(t, "127.0.0.1", port).sys_error, ECONNREFUSED) << "the same error until close()";
+  close_call(t);
+}
+
+TEST(PortConformance, C04_RefusedConnectsKeepTheirSocketUntilCloseAndLeakNothing) {
+  unique_fd holder;
+  std::uint16_t port = 0;
+  ASSERT_TRUE(reserve_refusing_port(holder, port));
+  const int fds_before = count_open_fds();
+  posix_transport t;
+  for (int i = 0; i != 1000; ++i) {
+    const io_result r = connect_until_done(t, "127.0.0.1", port);
+    ASSERT_EQ(r.status, io_status::error) << "connect " << i;
+    ASSERT_EQ(r.sys_error, ECONNREFUSED) << "connect " << i;
+    ASSERT_TRUE(is_open_fd(t.native_handle())) << "C-04: the socket stays taken until close()";
+    close_call(t);
+  }
+  EXPECT_EQ(count_open_fds(), fds_before);
+}
+
+// ---- send ------------------------------------------------------------------------------------
+
+// Reads `size` bytes slowly (1 KB at a time, pausing) into `got`, until EOF or 3 s of silence.
+void slow_reader(int fd, std::size_t size, std::string& got) {
+  char buffer[1024];
+  for (int reads = 1; got.size() < size; ++reads) {
+    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) return;
+    got.append(buffer, static_cast<std::size_t>(n));
+    if (reads % 32 == 0) std::this_thread::sleep_for(1ms);
+  }
+}
+
+TEST(PortConformance, S01_PartialSendsDeliverExactlyThePrefixesReported) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p, "127.0.0.1", 4096));
+  const int small = 4096;  // a small send buffer too, so sends are cut short
+  (void)::setsockopt(static_cast<int>(p.t.native_handle()), SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+  const std::string data = make_pattern(1u << 20);
+  std::string received;
+  std::thread reader(slow_reader, p.peer.get(), data.size(), std::ref(received));
+  std::size_t offset = 0;
+  std::size_t partial = 0;
+  const auto start = steady::now();
+  while (offset < data.size() && steady::now() - start < 8s) {
+    const std::size_t ask = std::min<std::size_t>(data.size() - offset, 65536);
+    const io_result r = send_call(p.t, {data.data() + offset, ask});
+    if (r.status == io_status::ok) {
+      partial += r.bytes < ask ? 1 : 0;
+      offset += r.bytes;
+    } else if (r.status == io_status::would_block) {
+      wait_handle(p.t, POLLOUT, 100);
+    } else {
+      ADD_FAILURE() << "send failed: status " << static_cast<int>(r.status) << " sys_error " << r.sys_error;
+      break;
+    }
+  }
+  reader.join();
+  EXPECT_EQ(offset, data.size());
+  EXPECT_EQ(received.size(), data.size());
+  EXPECT_TRUE(received == data) << "the peer did not receive the concatenated prefixes";
+  RecordProperty("partial_sends", static_cast<int>(partial));
+}
+
+TEST(PortConformance, S02_APeerThatNeverReadsGivesWouldBlockAtOnce) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p, "127.0.0.1", 4096));
+  const std::string chunk(65536, 's');
+  std::size_t sent = 0;
+  io_result r = send_call(p.t, chunk);
+  while (r.status == io_status::ok && sent < (64u << 20)) {
+    sent += r.bytes;
+    r = send_call(p.t, chunk);
+  }
+  ASSERT_EQ(r.status, io_status::would_block) << "after " << sent << " bytes";
+  for (int i = 0; i != 20; ++i) EXPECT_EQ(send_call(p.t, chunk).status, io_status::would_block);
+}
+
+TEST(PortConformance, S04_SendFailsAfterTheResetButTheAnswerStaysReadable) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  const std::string answer = "HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n";
+  ASSERT_TRUE(peer_send_all(p.peer.get(), answer));
+  ASSERT_EQ(::shutdown(p.peer.get(), SHUT_WR), 0);
+  wait_handle(p.t, POLLIN, 2000);  // the answer arrived before the reset
+  reset_peer(p.peer);
+  ASSERT_TRUE(wait_for_reset(p.t));
+  io_result r = send_call(p.t, "the rest of the body");
+  for (int i = 0; r.status == io_status::ok && i != 100; ++i) r = send_call(p.t, "the rest of the body");
+  EXPECT_TRUE(r.status == io_status::closed || r.status == io_status::error) << static_cast<int>(r.status);
+  std::string got;
+  const io_result end = recv_until_end(p.t, got);
+  EXPECT_EQ(got, answer);
+  EXPECT_TRUE(end.status == io_status::closed || end.status == io_status::error);
+}
+
+TEST(PortConformance, S05_SendToAResetPeerIsAnErrorNotSigpipe) {
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  struct sigaction previous {};
+  ASSERT_EQ(::sigaction(SIGPIPE, &default_action, &previous), 0);  // SIGPIPE would end the process
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  ASSERT_EQ(::shutdown(p.peer.get(), SHUT_WR), 0);  // FIN then RST: Linux answers the next send with EPIPE
+  reset_peer(p.peer);
+  ASSERT_TRUE(wait_for_reset(p.t));
+  const io_result r = send_call(p.t, "x");
+  EXPECT_EQ(r.status, io_status::error);
+  EXPECT_TRUE(r.sys_error == EPIPE || r.sys_error == ECONNRESET) << std::strerror(r.sys_error);
+  EXPECT_EQ(send_call(p.t, "x").status, io_status::error);
+  ::sigaction(SIGPIPE, &previous, nullptr);
+}
+
+// ---- recv ------------------------------------------------------------------------------------
+
+bool untouched(const char* from, const char* to, char fill) {
+  return std::all_of(from, to, [fill](char c) { return c == fill; });
+}
+
+// Every buffer size 1..4096, guard bytes around the buffer, the bytes in order.
+TEST(PortConformance, R01_RecvWritesOnlyTheBytesItReports) {
+  constexpr std::size_t largest = 4096;
+  constexpr std::size_t guard = 16;
+  constexpr char fill = '\xA5';
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  const std::string data = make_pattern(largest * (largest + 1) / 2);
+  std::thread writer([&p, &data] {
+    (void)peer_send_all(p.peer.get(), data);
+    (void)::shutdown(p.peer.get(), SHUT_WR);
+  });
+  std::string got;
+  char area[guard + largest + guard];
+  for (std::size_t size = 1; size <= largest; ++size) {
+    std::memset(area, fill, sizeof(area));
+    io_result r = recv_call(p.t, {area + guard, size});
+    const auto start = steady::now();
+    while (r.status == io_status::would_block && steady::now() - start < wait_budget) {
+      wait_handle(p.t, POLLIN, 20);
+      r = recv_call(p.t, {area + guard, size});
+    }
+    if (r.status != io_status::ok) {
+      ADD_FAILURE() << "size " << size << ": status " << static_cast<int>(r.status) << " sys_error " << r.sys_error;
+      break;
+    }
+    got.append(area + guard, r.bytes);
+    if (!untouched(area, area + guard, fill) || !untouched(area + guard + r.bytes, area + sizeof(area), fill)) {
+      ADD_FAILURE() << "size " << size << ": recv wrote outside buffer[0, " << r.bytes << ")";
+      break;
+    }
+  }
+  const io_result end = recv_until_end(p.t, got);
+  writer.join();
+  EXPECT_EQ(end.status, io_status::closed);
+  EXPECT_EQ(got.size(), data.size());
+  EXPECT_TRUE(got == data) << "the bytes read differ from the peer's";
+}
+
+TEST(PortConformance, R02_NothingAvailableIsWouldBlockNeverOkWithZero) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  char buffer[64];
+  for (int i = 0; i != 100; ++i) EXPECT_EQ(recv_call(p.t, buffer).status, io_status::would_block);
+  // Readiness lies: poll() says readable, another reader takes the byte first.
+  ASSERT_TRUE(peer_send_all(p.peer.get(), "x"));
+  pollfd entry{static_cast<int>(p.t.native_handle()), POLLIN, 0};
+  ASSERT_EQ(::poll(&entry, 1, 2000), 1);
+  ASSERT_EQ(::recv(entry.fd, buffer, sizeof(buffer), MSG_DONTWAIT), 1);
+  EXPECT_EQ(recv_call(p.t, buffer).status, io_status::would_block);
+}
+
+TEST(PortConformance, R03_OrderlyEofIsClosedAfterEveryByteAndAgain) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  ASSERT_TRUE(peer_send_all(p.peer.get(), "abc"));
+  ASSERT_EQ(::shutdown(p.peer.get(), SHUT_WR), 0);
+  std::string got;
+  EXPECT_EQ(recv_until_end(p.t, got, 2).status, io_status::closed);
+  EXPECT_EQ(got, "abc");
+  char buffer[8];
+  for (int i = 0; i != 3; ++i) EXPECT_EQ(recv_call(p.t, buffer).status, io_status::closed);
+}
+
+TEST(PortConformance, R04_ResetIsErrorEconnresetNeverClosed) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  reset_peer(p.peer);
+  ASSERT_TRUE(wait_for_reset(p.t));
+  char buffer[64];
+  for (int i = 0; i != 3; ++i) {
+    const io_result r = recv_call(p.t, buffer);
+    EXPECT_EQ(r.status, io_status::error) << "call " << i;
+    EXPECT_EQ(r.sys_error, ECONNRESET) << "call " << i;
+  }
+}
+
+// ---- close -----------------------------------------------------------------------------------
+
+TEST(PortConformance, X01_CloseReleasesEverythingInEveryState) {
+  listener live;
+  ASSERT_TRUE(open_listener(live, "127.0.0.1"));
+  listener full;
+  ASSERT_TRUE(open_listener(full, "127.0.0.1", 0));
+  std::vector<unique_fd> fillers;
+  const bool can_hold_in_progress = fill_backlog(full, fillers);
+  unique_fd holder;
+  std::uint16_t refused_port = 0;
+  ASSERT_TRUE(reserve_refusing_port(holder, refused_port));
+  const int fds_before = count_open_fds();
+  posix_transport t;
+
+  close_call(t);  // never connected
+  EXPECT_EQ(count_open_fds(), fds_before) << "never connected";
+
+  if (can_hold_in_progress) {
+    EXPECT_EQ(connect_call(t, "127.0.0.1", full.port).status, io_status::would_block);
+    EXPECT_EQ(count_open_fds(), fds_before + 1);
+    close_call(t);
+    EXPECT_EQ(count_open_fds(), fds_before) << "connecting";
+  }
+
+  EXPECT_EQ(connect_until_done(t, "127.0.0.1", refused_port).status, io_status::error);
+  close_call(t);
+  EXPECT_EQ(count_open_fds(), fds_before) << "after error";
+
+  ASSERT_EQ(connect_until_done(t, "127.0.0.1", live.port).status, io_status::ok);
+  {
+    unique_fd peer = accept_within(live, 2000);
+    ASSERT_TRUE(peer_send_all(peer.get(), "bye"));
+  }
+  std::string got;
+  EXPECT_EQ(recv_until_end(t, got).status, io_status::closed);
+  close_call(t);
+  EXPECT_EQ(count_open_fds(), fds_before) << "after EOF";
+}
+
+TEST(PortConformance, X02_SecondCloseDoesNothing) {
+  listener l;
+  ASSERT_TRUE(open_listener(l, "127.0.0.1"));
+  posix_transport t;
+  t.close();
+  t.close();  // never connected, twice
+  ASSERT_EQ(connect_until_done(t, "127.0.0.1", l.port).status, io_status::ok);
+  const std::intptr_t old_handle = t.native_handle();
+  close_call(t);
+  unique_fd newcomer(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));  // likely reuses the number
+  ASSERT_GE(newcomer.get(), 0);
+  close_call(t);
+  EXPECT_TRUE(is_open_fd(newcomer.get())) << "the second close() closed descriptor " << newcomer.get();
+  RecordProperty("number_reused", newcomer.get() == old_handle ? "yes" : "no");
+}
+
+TEST(PortConformance, X03_ConnectAfterCloseStartsANewConnection) {
+  listener l;
+  ASSERT_TRUE(open_listener(l, "127.0.0.1"));
+  posix_transport t;
+  std::vector<std::uint16_t> client_ports;
+  for (int round = 0; round != 3; ++round) {
+    ASSERT_EQ(connect_until_done(t, "127.0.0.1", l.port).status, io_status::ok) << "round " << round;
+    unique_fd peer = accept_within(l, 2000);
+    ASSERT_GE(peer.get(), 0) << "round " << round;
+    client_ports.push_back(peer_of(peer.get()).port());
+    const std::string ping = "ping " + std::to_string(round);
+    ASSERT_TRUE(transport_send_all(t, ping));
+    EXPECT_EQ(peer_read(peer.get(), ping.size()), ping);
+    ASSERT_TRUE(peer_send_all(peer.get(), "pong"));
+    peer.reset();
+    std::string got;
+    EXPECT_EQ(recv_until_end(t, got).status, io_status::closed);
+    EXPECT_EQ(got, "pong");
+    close_call(t);
+  }
+  std::sort(client_ports.begin(), client_ports.end());
+  EXPECT_EQ(std::unique(client_ports.begin(), client_ports.end()), client_ports.end()) << "a connection was reused";
+}
+
+// ---- native_handle -------------------------------------------------------------------------
+
+TEST(PortConformance, H01_NativeHandleIsTheConnectionsDescriptorFromConnectToClose) {
+  listener l;
+  ASSERT_TRUE(open_listener(l, "127.0.0.1"));
+  posix_transport t;
+  EXPECT_EQ(t.native_handle(), -1) << "before connect";
+  io_result r = connect_call(t, "127.0.0.1", l.port);
+  const std::intptr_t handle = t.native_handle();
+  ASSERT_TRUE(is_open_fd(handle));
+  while (r.status == io_status::would_block) {
+    EXPECT_EQ(t.native_handle(), handle);
+    wait_handle(t, POLLOUT, 20);
+    r = connect_call(t, "127.0.0.1", l.port);
+  }
+  ASSERT_EQ(r.status, io_status::ok);
+  EXPECT_EQ(t.native_handle(), handle);
+  EXPECT_EQ(peer_of(static_cast<int>(handle)), l.where) << "getpeername() is the test's listener";
+  unique_fd peer = accept_within(l, 2000);
+  ASSERT_TRUE(transport_send_all(t, "hi"));
+  EXPECT_EQ(peer_read(peer.get(), 2), "hi");
+  EXPECT_EQ(t.native_handle(), handle);
+  EXPECT_FALSE(t.has_buffered_input()) << "H-02: a plain socket buffers nothing";
+  close_call(t);
+  EXPECT_EQ(t.native_handle(), -1) << "after close";
+}
+
+// ---- platform ----------------------------------------------------------------------------------
+
+// A transport whose handle and buffered input the test sets (W-02, batches).
+class fake_transport final : public transport {
+ public:
+  fake_transport(std::intptr_t handle, bool buffered) : handle_(handle), buffered_(buffered) {}
+  io_result connect(std::string_view, std::uint16_t) noexcept override { return {io_status::error, 0, ENOTSUP}; }
+  io_result send(bytes_view) noexcept override { return {io_status::error, 0, ENOTSUP}; }
+  io_result recv(mutable_bytes) noexcept override { return {io_status::error, 0, ENOTSUP}; }
+  void close() noexcept override {}
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return handle_; }
+  [[nodiscard]] bool has_buffered_input() const noexcept override { return buffered_; }
+
+ private:
+  std::intptr_t handle_;
+  bool buffered_;
+};
+
+long long timed_wait(posix_platform& platform, const wait_entry* entries, std::size_t count, std::uint32_t ms) {
+  const auto start = steady::now();
+  platform.wait(entries, count, ms);
+  return ms_since(start);
+}
+
+// The shortest of three waits that should each sleep the whole timeout. Being descheduled after
+// poll() returns (a busy host, a VM) lengthens one wait, never all three, and never shortens one.
+long long shortest_of_three(posix_platform& platform, const wait_entry* entries, std::size_t count, std::uint32_t ms) {
+  long long shortest = timed_wait(platform, entries, count, ms);
+  for (int i = 0; i != 2; ++i) shortest = std::min(shortest, timed_wait(platform, entries, count, ms));
+  return shortest;
+}
+
+TEST(PosixPlatform, T01_NowMsIsMonotonicMillisecondsTruncatedTo32Bits) {
+  posix_platform platform;
+  std::uint32_t previous = platform.now_ms();
+  int backwards = 0;
+  for (int i = 0; i != 1000000; ++i) {
+    const std::uint32_t now = platform.now_ms();
+    backwards += static_cast<std::int32_t>(now - previous) < 0 ? 1 : 0;
+    previous = now;
+  }
+  EXPECT_EQ(backwards, 0);
+  // T-02: CLOCK_MONOTONIC truncated, neither the wall clock nor clamped.
+  timespec mono{};
+  ASSERT_EQ(::clock_gettime(CLOCK_MONOTONIC, &mono), 0);
+  const auto expected = static_cast<std::uint32_t>(static_cast<std::uint64_t>(mono.tv_sec) * 1000u +
+                                                   static_cast<std::uint64_t>(mono.tv_nsec) / 1000000u);
+  EXPECT_LE(static_cast<std::uint32_t>(platform.now_ms() - expected), 5u);
+  // Across a 100 ms sleep: the shortest of three, as a busy host may lengthen one (never shorten).
+  std::int32_t slept = INT32_MAX;
+  for (int i = 0; i != 3; ++i) {
+    const std::uint32_t before = platform.now_ms();
+    std::this_thread::sleep_for(100ms);
+    slept = std::min(slept, static_cast<std::int32_t>(platform.now_ms() - before));
+  }
+  EXPECT_GE(slept, 100);
+  EXPECT_LE(slept, 150);
+}
+
+TEST(PosixPlatform, W01_AReadablePeerWakesItAtOnce) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  posix_platform platform;
+  const wait_entry entry{&p.t, interest::read};
+  std::thread sender([&p] {
+    std::this_thread::sleep_for(30ms);
+    (void)peer_send_all(p.peer.get(), "wake");
+  });
+  const long long took = timed_wait(platform, &entry, 1, 5000);
+  sender.join();
+  EXPECT_GE(took, 20);
+  EXPECT_LT(took, 30 + 50);
+  EXPECT_LT(timed_wait(platform, &entry, 1, 5000), 50) << "readable already";
+  const wait_entry writable{&p.t, interest::write};
+  EXPECT_LT(timed_wait(platform, &writable, 1, 5000), 50);
+  const wait_entry both{&p.t, interest::read_write};
+  EXPECT_LT(timed_wait(platform, &both, 1, 5000), 50);
+}
+
+TEST(PosixPlatform, W01_AnIdlePeerTimesOutAndZeroPolls) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  posix_platform platform;
+  const wait_entry entry{&p.t, interest::read};
+  const long long idle = shortest_of_three(platform, &entry, 1, 100);
+  EXPECT_GE(idle, 80);
+  EXPECT_LE(idle, 120);
+  EXPECT_LT(timed_wait(platform, &entry, 1, 0), 5) << "timeout 0 polls";
+  const long long nothing = shortest_of_three(platform, nullptr, 0, 100);
+  EXPECT_GE(nothing, 80) << "count 0 sleeps";
+  EXPECT_LE(nothing, 120);
+}
+
+TEST(PosixPlatform, W02_BufferedInputReturnsAtOnceAndIgnoredEntriesDoNot) {
+  posix_platform platform;
+  const fake_transport buffered(-1, true);
+  const wait_entry buffered_entry{&buffered, interest::read};
+  EXPECT_LT(timed_wait(platform, &buffered_entry, 1, 10000), 50);
+
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  ASSERT_TRUE(peer_send_all(p.peer.get(), "ready"));
+  reset_peer(p.peer);  // readable, error and hang-up: poll(2) would report it even with no events
+  ASSERT_TRUE(wait_for_reset(p.t));
+  const fake_transport no_handle(-1, false);
+  const wait_entry ignored[] = {{&p.t, interest::none}, {&no_handle, interest::read}, {&buffered, interest::none}};
+  const long long took = shortest_of_three(platform, ignored, 3, 100);
+  EXPECT_GE(took, 80) << "an entry with interest none or handle -1 woke it";
+  EXPECT_LE(took, 120);
+}
+
+// More entries than one poll(2) takes: a ready entry past the first batch still wakes it, and
+// with none ready it returns within the timeout (possibly early, W-01).
+TEST(PosixPlatform, W01_MoreEntriesThanOneBatch) {
+  constexpr std::size_t count = posix_platform::wait_batch + 6;
+  std::vector<unique_fd> read_ends;
+  std::vector<unique_fd> write_ends;
+  std::vector<fake_transport> transports;
+  for (std::size_t i = 0; i != count; ++i) {
+    int ends[2];
+    ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
+    read_ends.emplace_back(ends[0]);
+    write_ends.emplace_back(ends[1]);
+    transports.emplace_back(ends[0], false);
+  }
+  std::vector<wait_entry> entries;
+  for (const fake_transport& t : transports) entries.push_back({&t, interest::read});
+  posix_platform platform;
+  const long long none_ready = timed_wait(platform, entries.data(), count, 100);
+  EXPECT_LE(none_ready, 120);
+  ASSERT_EQ(::write(write_ends.back().get(), "x", 1), 1);
+  EXPECT_LT(timed_wait(platform, entries.data(), count, 5000), 50);
+}
+
+}  // namespace
+}  // namespace htpx::port
