@@ -693,4 +693,35 @@ TEST(LocalServer, ResponseEndingOnALastReadOfAPollCompletesAtOnce) {
   EXPECT_LT(took, 1000) << "the whole response was there after 100 ms";
 }
 
+// A handler that takes at most 1000 bytes per call pauses the response each time; the rest must
+// be offered again soon even to a caller sleeping in wait_for() (regression: 60 s per pause).
+TEST(LocalServer, PausingHandlerGetsTheRestSoon) {
+  one_shot_server server("HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + std::string(3000, 'x'), 0);
+  ASSERT_NE(server.port(), 0);
+  struct sipping final : htpx::response_handler {
+    htpx::body_ack on_body(htpx::bytes_view data) noexcept override {
+      const std::size_t taken = data.size < 1000 ? data.size : 1000;
+      total += taken;
+      ++offers;
+      return {taken, {}};
+    }
+    void on_complete(htpx::error f) noexcept override { failure = f; }
+    std::size_t total = 0;
+    int offers = 0;
+    htpx::error failure{};
+  } handler;
+  auto c = make_client();
+  htpx::request req;
+  const std::string target = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  req.url = target;
+  const steady::time_point began = steady::now();
+  const htpx::result<htpx::request_handle> started = c->start(req, handler);
+  ASSERT_TRUE(started.ok()) << started.err();
+  c->wait_for(started.value());
+  EXPECT_FALSE(handler.failure) << handler.failure;
+  EXPECT_EQ(handler.total, 3000U);
+  EXPECT_GE(handler.offers, 3);
+  EXPECT_LT(ms_since(began), 1000);
+}
+
 }  // namespace

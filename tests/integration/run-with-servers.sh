@@ -12,7 +12,8 @@
 # CMD sees HTPX_NGINX_URL, HTPX_NGINX_ROOT, HTPX_NGINX_{SMALL,1MIB,100MIB}_{PATH,SHA256} and
 # HTPX_HTTPBIN_URL (see servers/*.sh). Exit status: CMD's; 77 (CTest's SKIP_RETURN_CODE) when a
 # server program is missing and HTPX_REQUIRE_SERVERS is not set; 1 when a server failed to start
-# or is missing while HTPX_REQUIRE_SERVERS is set.
+# or is missing while HTPX_REQUIRE_SERVERS is set. HTPX_NGINX_PROGRAM and HTPX_GUNICORN_PROGRAM
+# choose other binaries than Debian's.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the server fixtures (sourced, not run): ports, readiness, process groups.
 # Every server listens on 127.0.0.1 only and runs in its own process group (setsid), so
 # stopping it stops all of its processes.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The httpbin fixture (sourced, not run; needs common.sh): Debian's python3-httpbin under
 # Debian's gunicorn with the gthread worker (32 threads: requests are served concurrently, so
 # five /delay/1 take one second, not five), on 127.0.0.1 and a port the kernel picks, in its own
@@ -7,7 +8,15 @@
 #                                process group); returns 0 when serving
 #   htpx_httpbin_stop            stops it and waits until every process of it has gone
 
-htpx_gunicorn_program() { htpx_find_program gunicorn gunicorn3; }
+# The gunicorn script: $HTPX_GUNICORN_PROGRAM when set (a missing file counts as no gunicorn),
+# else Debian's.
+htpx_gunicorn_program() {
+  if [[ -n "${HTPX_GUNICORN_PROGRAM:-}" ]]; then
+    [[ -x "$HTPX_GUNICORN_PROGRAM" ]] && echo "$HTPX_GUNICORN_PROGRAM"
+    return
+  fi
+  htpx_find_program gunicorn gunicorn3
+}
 
 # Returns 0 when gunicorn is installed and its Python can import httpbin.
 htpx_httpbin_available() {

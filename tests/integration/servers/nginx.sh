@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The nginx fixture (sourced, not run; needs common.sh): Debian's nginx as the current user,
 # with its own prefix and configuration in a work directory, on 127.0.0.1 and a random free
 # port, in the foreground of its own process group (no daemon), keep-alive on, access log off,
@@ -13,7 +14,15 @@
 #                              HTPX_NGINX_PID (also its process group); returns 0 when serving
 #   htpx_nginx_stop            stops it and waits until every process of it has gone
 
-htpx_nginx_program() { htpx_find_program nginx; }
+# The nginx binary: $HTPX_NGINX_PROGRAM when set (a missing file counts as no nginx), else
+# Debian's.
+htpx_nginx_program() {
+  if [[ -n "${HTPX_NGINX_PROGRAM:-}" ]]; then
+    [[ -x "$HTPX_NGINX_PROGRAM" ]] && echo "$HTPX_NGINX_PROGRAM"
+    return
+  fi
+  htpx_find_program nginx
+}
 
 htpx_nginx_write_files() {
   local root="$1"

@@ -5,7 +5,6 @@
 #   selftest.sh path/to/run-with-servers.sh
 set -uo pipefail
 wrapper="$1"
-python="${HTPX_PYTHON3:-python3}"
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/htpx-servers-selftest.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 failures=0
@@ -52,6 +51,16 @@ check_gone "$scratch/failing.txt"
 [[ -s "$scratch/logs/failing/nginx/error.log" ]] || fail "nginx's error log not kept after a failure"
 [[ -s "$scratch/logs/failing/nginx/nginx.conf" ]] || fail "nginx's configuration not kept after a failure"
 [[ -s "$scratch/logs/failing/httpbin/gunicorn.log" ]] || fail "gunicorn's log not kept after a failure"
+
+# A missing server: a skip (77) without HTPX_REQUIRE_SERVERS, an error (1) with it; the command
+# never runs either way.
+HTPX_NGINX_PROGRAM=/nonexistent/nginx HTPX_REQUIRE_SERVERS='' "$wrapper" -- touch "$scratch/ran" 2>/dev/null
+status=$?
+[[ $status == 77 ]] || fail "nginx missing, not required: exit $status, expected 77"
+HTPX_GUNICORN_PROGRAM=/nonexistent/gunicorn HTPX_REQUIRE_SERVERS=1 "$wrapper" -- touch "$scratch/ran" 2>/dev/null
+status=$?
+[[ $status == 1 ]] || fail "gunicorn missing, required: exit $status, expected 1"
+[[ -e "$scratch/ran" ]] && fail "the command ran without its servers"
 
 if [[ $failures -ne 0 ]]; then
   echo "server fixtures: $failures failure(s)"
