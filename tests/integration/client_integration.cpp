@@ -472,6 +472,98 @@ TEST_F(Httpbin, FiveDelaysAtOnceTakeOneSecond) {
   EXPECT_LT(took, 3000) << "five /delay/1 in parallel should take about 1 s, not 5";
 }
 
+TEST_F(Httpbin, ReadTimeoutIsIdleTimeNotTotalTime) {
+  auto c = make_client();
+  // Four bytes over two seconds, one every half second: no gap reaches 800 ms.
+  const std::string target = url("/drip?duration=2&numbytes=4&delay=0");
+  htpx::request_options opts;
+  htpx::timeout t;
+  t.read_ms = 800;
+  opts.timeout = t;
+  const htpx::result<htpx::response> r = c->get(target, opts);
+  ASSERT_TRUE(r.ok()) << r.err();
+  EXPECT_EQ(r.value().text(), "****");
+  // The total deadline, though, counts everything: it fires as the phase's timeout.
+  t.total_ms = 1000;
+  opts.timeout = t;
+  const steady::time_point began = steady::now();
+  const htpx::result<htpx::response> cut = c->get(target, opts);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.err().code, htpx::errc::read_timeout) << cut.err();
+  EXPECT_STREQ(cut.err().detail, "total deadline exceeded");
+  EXPECT_LT(ms_since(began), 1500);
+}
+
+TEST_F(Httpbin, PoolTimeoutWhenTheOnlyConnectionStaysBusy) {
+  htpx::client_options options;
+  options.limits.max_connections = 1;
+  auto c = make_client(options);
+  htpx::timeout t;
+  t.pool_ms = 300;
+  collector slow(*c), waiting(*c);
+  htpx::request req;
+  const std::string target = url("/delay/1");
+  req.url = target;
+  req.options.timeout = t;
+  start(*c, slow, req);
+  start(*c, waiting, req);
+  run_until_idle(*c);
+  EXPECT_FALSE(slow.failure) << slow.failure;
+  EXPECT_EQ(slow.status, 200);
+  EXPECT_EQ(waiting.failure.code, htpx::errc::pool_timeout) << waiting.failure;
+  EXPECT_EQ(waiting.status, 0);
+}
+
+// A body source of known length that hands out at most `piece` bytes per call.
+class pattern_source final : public htpx::body_source {
+ public:
+  pattern_source(std::size_t size, std::size_t piece) : size_(size), piece_(piece) {}
+  htpx::port::io_result read(htpx::mutable_bytes out) noexcept override {
+    if (at_ == size_) return {htpx::port::io_status::closed, 0, 0};
+    std::size_t n = size_ - at_ < out.size ? size_ - at_ : out.size;
+    if (n > piece_) n = piece_;
+    for (std::size_t i = 0; i != n; ++i) out.data[i] = static_cast<char>('a' + (at_ + i) % 26);
+    at_ += n;
+    return {htpx::port::io_status::ok, n, 0};
+  }
+
+ private:
+  std::size_t size_;
+  std::size_t piece_;
+  std::size_t at_ = 0;
+};
+
+TEST_F(Httpbin, MebibyteUploadThroughTheTransmitBuffer) {
+  auto c = make_client();
+  constexpr std::size_t size = 1024 * 1024;
+  pattern_source source(size, 700);
+  collector handler(*c);  // the echo is larger than the body store: take it as it streams
+  htpx::request req;
+  req.method = "PUT";
+  const std::string target = url("/put");
+  req.url = target;
+  req.options.content = htpx::body::source(source, size, "text/plain");
+  start(*c, handler, req);
+  run_until_idle(*c);
+  ASSERT_TRUE(handler.completed);
+  EXPECT_FALSE(handler.failure) << handler.failure;
+  EXPECT_EQ(handler.status, 200);
+  EXPECT_EQ(json_field(handler.body, "Content-Length"), std::to_string(size));
+  const std::string_view data = json_field(handler.body, "data");
+  ASSERT_EQ(data.size(), size);
+  EXPECT_EQ(data.substr(0, 30), "abcdefghijklmnopqrstuvwxyzabcd");
+  EXPECT_EQ(data.substr(size - 4), std::string_view("abcdefghijklmnopqrstuvwxyz").substr((size - 4) % 26, 4));
+}
+
+TEST_F(Httpbin, RedirectIsReturnedNotFollowed) {
+  auto c = make_client();
+  const htpx::result<htpx::response> r = c->get(url("/redirect-to?url=/get&status_code=302"));
+  ASSERT_TRUE(r.ok()) << r.err();
+  EXPECT_EQ(r.value().status_code, 302);
+  EXPECT_TRUE(r.value().is_redirect());
+  EXPECT_EQ(r.value().headers.get("Location"), "/get");
+}
+
 // ---- nginx -----------------------------------------------------------------------------------
 
 // nginx's own counters (stub_status): connections accepted and requests served so far.
@@ -588,6 +680,19 @@ TEST_F(Nginx, MebibytePulledThroughAStreamMatchesItsHash) {
   EXPECT_EQ(hash.hex(), htpx_test::env("HTPX_NGINX_1MIB_SHA256"));
 }
 
+TEST_F(Nginx, HeadHasTheLengthAndNoBody) {
+  auto c = make_client();
+  const htpx::result<htpx::response> r = c->head(url(htpx_test::env("HTPX_NGINX_1MIB_PATH")));
+  ASSERT_TRUE(r.ok()) << r.err();
+  EXPECT_EQ(r.value().status_code, 200);
+  EXPECT_EQ(to_number(r.value().headers.get("Content-Length")), 1048576U);
+  EXPECT_EQ(r.value().body.size, 0U);
+  // The connection is still good for a GET after the body-less HEAD response.
+  const htpx::result<htpx::response> small = c->get(url(htpx_test::env("HTPX_NGINX_SMALL_PATH")));
+  ASSERT_TRUE(small.ok()) << small.err();
+  EXPECT_EQ(small.value().text(), "hello from nginx\n");
+}
+
 TEST_F(Nginx, MissingFileIs404) {
   auto c = make_client();
   const htpx::result<htpx::response> r = c->get(url("/no-such-file"));
@@ -691,6 +796,18 @@ TEST(LocalServer, ResponseEndingOnALastReadOfAPollCompletesAtOnce) {
   ASSERT_TRUE(r.ok()) << r.err();
   EXPECT_EQ(r.value().body.size, body_size);
   EXPECT_LT(took, 1000) << "the whole response was there after 100 ms";
+}
+
+// A response head that cannot fit the connection's receive buffer is a typed error, at once.
+TEST(LocalServer, HeadLargerThanTheReceiveBufferIsRemoteProtocolError) {
+  one_shot_server server("HTTP/1.1 200 OK\r\nX-Big: " + std::string(5000, 'v') + "\r\nContent-Length: 0\r\n\r\n", 0);
+  ASSERT_NE(server.port(), 0);
+  auto c = make_client();
+  const steady::time_point began = steady::now();
+  const htpx::result<htpx::response> r = c->get("http://127.0.0.1:" + std::to_string(server.port()) + "/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, htpx::errc::remote_protocol_error) << r.err();
+  EXPECT_LT(ms_since(began), 1000);
 }
 
 // A handler that takes at most 1000 bytes per call pauses the response each time; the rest must
