@@ -2,7 +2,9 @@
 // concurrency) and nginx (keep-alive, static files). run-with-servers.sh starts them and passes
 // their URLs in HTPX_HTTPBIN_URL and HTPX_NGINX_URL; without those the tests skip (or fail when
 // HTPX_REQUIRE_SERVERS is set). Everything goes through the public API, as an application would:
-// htpx::static_client over the POSIX port, blocking calls, handlers and response_stream.
+// htpx::static_client over the POSIX port, blocking calls, handlers and response_stream. A few
+// tests that need byte-exact control of what arrives when use a one-connection server of their
+// own (LocalServer.*), as regression tests for client bugs found here.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
