@@ -60,8 +60,9 @@ class response_handler {
   /// Body bytes, decoded from the transfer coding, as they arrive (a view into the connection's
   /// receive buffer, valid during this call). Taking fewer bytes than offered pauses this
   /// response: the connection stops reading, its socket leaves poll()'s wait list, and the rest
-  /// is offered again on every later poll(). So when the application is ready for more, it
-  /// calls poll() without waiting first (or pulls with client::read_body()).
+  /// is offered again on every later poll(); while any response is paused, poll() asks to be
+  /// called again within 10 ms (so blocking calls resume too). An application that becomes
+  /// ready sooner may call poll() at once, or pull with client::read_body().
   [[nodiscard]] virtual body_ack on_body(bytes_view data) noexcept { return {data.size, {}}; }
   /// The end: `failure.code` is errc::none on success. Called exactly once per started request
   /// (not after cancel()); the handle is invalid afterwards.
