@@ -33,6 +33,11 @@ HTPX_CLIENT_SOURCES := \
   src/client/response.cpp \
   src/client/stream.cpp
 
+# Request features, part of the htpx target: one list per module so each grows on its own line.
+HTPX_AUTH_SOURCES :=
+HTPX_BODY_SOURCES :=
+HTPX_COOKIE_SOURCES :=
+
 # htpx_port_posix: non-blocking TCP over BSD sockets, the monotonic clock and poll(2).
 HTPX_PORT_POSIX_SOURCES := port/posix/posix_transport.cpp port/posix/posix_platform.cpp
 HTPX_PORT_POSIX_INCLUDE_DIRS := port/posix

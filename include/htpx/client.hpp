@@ -10,6 +10,7 @@
 #include "htpx/config.hpp"
 #include "htpx/error.hpp"
 #include "htpx/h1/connection.hpp"
+#include "htpx/header_appender.hpp"
 #include "htpx/headers.hpp"
 #include "htpx/limits.hpp"
 #include "htpx/port/transport.hpp"
@@ -21,23 +22,6 @@
 #include "htpx/url.hpp"
 
 namespace htpx {
-
-/// Collects extra request headers from an event hook (storage is the client's, bounded).
-class header_appender {
- public:
-  header_appender(header* storage, std::size_t capacity, std::size_t used) noexcept
-      : storage_(storage), capacity_(capacity), used_(used) {}
-  /// Adds a field (views must outlive the request). Returns LocalProtocolError when the
-  /// client's header table is full.
-  [[nodiscard]] error add(std::string_view name, std::string_view value) noexcept;
-  /// Returns the number of fields in the table, including the client's own.
-  [[nodiscard]] std::size_t used() const noexcept { return used_; }
-
- private:
-  header* storage_;
-  std::size_t capacity_;
-  std::size_t used_;
-};
 
 /// httpx's event_hooks: called inside poll() for every request and response.
 class event_hooks {
