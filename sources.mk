@@ -30,6 +30,7 @@ HTPX_CLIENT_SOURCES := \
   src/client/client_pool.cpp \
   src/client/client_exchange.cpp \
   src/client/client_blocking.cpp \
+  src/client/client_redirect.cpp \
   src/client/response.cpp \
   src/client/stream.cpp
 

@@ -53,6 +53,9 @@ struct client_options {
   htpx::limits limits;                       ///< Pool limits (capped by the storage).
   h1::parser_limits parser_limits;           ///< What a response may make the parser accept.
   event_hooks* hooks = nullptr;              ///< on_request / on_response, or none.
+  bool follow_redirects = false;             ///< Off by default, as httpx.
+  std::uint8_t max_redirects = 20;           ///< Then TooManyRedirects.
+  bool allow_https_to_http = false;          ///< Follow a redirect from https to http.
   std::string_view user_agent = "htpx/0.1";  ///< Sent unless the caller sets User-Agent; empty: none.
 };
 
@@ -106,15 +109,19 @@ struct request_slot {
   request req;
   url origin;  // scheme, host, port (and, when absolute, path and query)
   response_handler* handler = nullptr;
-  std::uint64_t body_sent = 0;  // bytes of a body::bytes already queued
-  std::uint32_t started_ms = 0;
-  std::uint32_t sequence = 0;  // FIFO order in the queue
-  std::uint32_t serial = 0;    // the connection it got (pool_slot::serial), 0 before
+  std::uint64_t body_sent = 0;   // bytes of a body::bytes already queued
+  std::uint32_t started_ms = 0;  // for the total deadline
+  std::uint32_t queued_ms = 0;   // for the pool timeout (reset when re-queued)
+  std::uint32_t sequence = 0;    // FIFO order in the queue
+  std::uint32_t serial = 0;      // the connection it got (pool_slot::serial), 0 before
   std::uint16_t slot = 0;
   std::uint16_t generation = 0;
   state st = state::free;
-  bool relative = false;  // req.url resolves against base_url
-  bool retried = false;   // already retried once on a fresh connection
+  bool relative = false;       // req.url resolves against base_url
+  bool retried = false;        // already retried once on a fresh connection
+  bool cross_origin = false;   // a redirect left the original origin (credentials dropped)
+  bool redirecting = false;    // the current response is a redirect being followed
+  std::uint8_t redirects = 0;  // redirects followed so far
 };
 
 }  // namespace detail
@@ -133,6 +140,9 @@ struct client_storage {
   mutable_bytes scratch;     ///< Resolved URL and request target, while a head is written.
   mutable_bytes head_store;  ///< Blocking calls: a copy of the response head.
   mutable_bytes body_store;  ///< Blocking calls: the buffered response body.
+  mutable_bytes url_store;   ///< requests.size() areas of url_bytes_per_request: redirect targets.
+  std::size_t url_bytes_per_request = 0;
+  mutable_bytes history_store;  ///< Blocking calls: the redirect history.
 };
 
 /// A response being read by the caller (httpx `client.stream()`): the head first, then the
@@ -207,6 +217,7 @@ class client {
   using slot_state = detail::pool_slot::state;
   using req_state = detail::request_slot::state;
 
+  static error check_scheme(const url& target) noexcept;
   detail::request_slot* lookup(request_handle handle) noexcept;
   const detail::request_slot* lookup(request_handle handle) const noexcept;
   // pool (client_pool.cpp)
@@ -233,6 +244,12 @@ class client {
   void finish(detail::pool_slot& slot, error failure, bool retryable) noexcept;
   void complete(detail::request_slot& req, error failure) noexcept;
   const timeout& timeouts_of(const detail::request_slot& req) const noexcept;
+  // redirects (client_redirect.cpp)
+  [[nodiscard]] bool follows_redirect(const detail::request_slot& req, const response& head) const noexcept;
+  [[nodiscard]] error plan_redirect(detail::request_slot& req, const response& head) noexcept;
+  [[nodiscard]] error current_url(const detail::request_slot& req, mutable_bytes out,
+                                  std::string_view& url) const noexcept;
+  void requeue(detail::request_slot& req) noexcept;
   // poll bookkeeping (client.cpp)
   std::uint32_t next_wake() noexcept;
   std::size_t fill_waits() noexcept;
@@ -258,6 +275,8 @@ struct default_client_config {
   static constexpr std::size_t scratch_bytes = 1024;      ///< Longest resolved URL plus target.
   static constexpr std::size_t head_store_bytes = 2048;   ///< Blocking calls: response head.
   static constexpr std::size_t body_store_bytes = 16384;  ///< Blocking calls: response body.
+  static constexpr std::size_t redirect_url_bytes = 256;  ///< Per request: longest redirect URL.
+  static constexpr std::size_t history_bytes = 512;       ///< Blocking calls: redirect history.
 };
 
 namespace detail {
@@ -277,6 +296,8 @@ struct static_client_storage {
   char scratch_[Cfg::scratch_bytes];
   char head_store_[Cfg::head_store_bytes];
   char body_store_[Cfg::body_store_bytes];
+  char url_store_[Cfg::max_requests * Cfg::redirect_url_bytes + 1];  // + 1: never zero-sized
+  char history_store_[Cfg::history_bytes + 1];
 
   client_storage describe() noexcept {
     for (std::size_t i = 0; i != Cfg::max_connections; ++i) transport_ptrs_[i] = &transports_[i];
@@ -293,6 +314,9 @@ struct static_client_storage {
     s.scratch = scratch_;
     s.head_store = head_store_;
     s.body_store = body_store_;
+    s.url_store = {url_store_, Cfg::max_requests * Cfg::redirect_url_bytes};
+    s.url_bytes_per_request = Cfg::redirect_url_bytes;
+    s.history_store = {history_store_, Cfg::history_bytes};
     return s;
   }
 };

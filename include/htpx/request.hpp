@@ -19,6 +19,7 @@ struct request_options {
   span<const query_param> params;        ///< Appended to the URL's query, percent-encoded.
   request_body content;                  ///< body::bytes(...) or body::source(...).
   std::optional<htpx::timeout> timeout;  ///< Replaces the client's timeouts for this request.
+  std::optional<bool> follow_redirects;  ///< Replaces the client's follow_redirects.
 };
 
 /// A request for client::start() or client::send().

@@ -10,6 +10,35 @@
 
 namespace htpx {
 
+/// The redirects a response went through (httpx `response.history`), oldest first: the status
+/// of each followed redirect and the URL that answered with it. Views into the client's history
+/// store (blocking calls), valid as the response is.
+class redirect_history {
+ public:
+  /// One followed redirect.
+  struct hop {
+    std::uint16_t status = 0;
+    std::string_view url;
+  };
+  constexpr redirect_history() noexcept = default;
+  /// Views `records` holding `count` hops (2-byte status, 2-byte length, URL; big-endian).
+  constexpr redirect_history(bytes_view records, std::uint8_t count, bool truncated) noexcept
+      : records_(records), count_(count), truncated_(truncated) {}
+  /// Returns the number of hops kept.
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+  /// Returns hop `i` (0 = the first redirect); i must be below size().
+  [[nodiscard]] hop operator[](std::size_t i) const noexcept;
+  /// Returns true when more hops happened than the history store could keep (the first ones
+  /// are kept).
+  [[nodiscard]] bool truncated() const noexcept { return truncated_; }
+
+ private:
+  bytes_view records_;
+  std::uint8_t count_ = 0;
+  bool truncated_ = false;
+};
+
 /// A response head, and in buffered mode its body (httpx.Response). Views point into storage
 /// the producer names: for the blocking calls, the client's response store, valid until the
 /// next blocking call on that client; in a handler's on_head(), only during the call.
@@ -18,7 +47,8 @@ struct response {
   std::string_view reason_phrase;
   std::string_view http_version;  ///< "HTTP/1.1", "HTTP/1.0" (later "HTTP/2").
   headers_view headers;
-  bytes_view body;  ///< The whole body, in buffered mode.
+  bytes_view body;           ///< The whole body, in buffered mode.
+  redirect_history history;  ///< Redirects followed to get here (blocking calls).
 
   /// Returns the body as bytes (httpx `content`).
   [[nodiscard]] bytes_view content() const noexcept { return body; }
@@ -64,6 +94,12 @@ class response_handler {
   /// called again within 10 ms (so blocking calls resume too). An application that becomes
   /// ready sooner may call poll() at once, or pull with client::read_body().
   [[nodiscard]] virtual body_ack on_body(bytes_view data) noexcept { return {data.size, {}}; }
+  /// A redirect is being followed (follow_redirects): `status` came from `from_url`, and its
+  /// head and body are not given to this handler. Views live during the call.
+  virtual void on_redirect(std::uint16_t status, std::string_view from_url) noexcept {
+    (void)status;
+    (void)from_url;
+  }
   /// The end: `failure.code` is errc::none on success. Called exactly once per started request
   /// (not after cancel()); the handle is invalid afterwards.
   virtual void on_complete(error failure) noexcept = 0;

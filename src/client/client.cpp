@@ -65,6 +65,13 @@ const detail::request_slot* client::lookup(request_handle handle) const noexcept
   return const_cast<client*>(this)->lookup(handle);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
 }
 
+error client::check_scheme(const url& target) noexcept {
+  if (target.scheme == url_scheme::https)
+    return {errc::unsupported_protocol, "https needs the TLS port, which this build lacks"};
+  if (target.scheme != url_scheme::http) return {errc::unsupported_protocol, "only http and https URLs"};
+  return {};
+}
+
 result<request_handle> client::start(const htpx::request& req, response_handler& handler) noexcept {
   url origin{};
   const bool relative = !has_scheme(req.url);
@@ -80,10 +87,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     if (!parsed) return parsed.err();
     origin = parsed.value();
   }
-  if (origin.scheme == url_scheme::https) {
-    return error{errc::unsupported_protocol, "https needs the TLS port, which this build lacks"};
-  }
-  if (origin.scheme != url_scheme::http) return error{errc::unsupported_protocol, "only http and https URLs"};
+  if (const error refused = check_scheme(origin)) return refused;
 
   for (std::size_t i = 0; i != storage_.requests.size(); ++i) {
     detail::request_slot& slot = storage_.requests[i];
@@ -94,7 +98,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     slot.origin = origin;
     slot.relative = relative;
     slot.handler = &handler;
-    slot.started_ms = platform_->now_ms();
+    slot.started_ms = slot.queued_ms = platform_->now_ms();
     slot.sequence = ++sequence_;
     slot.generation = generation;
     slot.st = req_state::queued;
@@ -122,7 +126,7 @@ poll_result client::poll(std::uint32_t now_ms) noexcept {
     const timeout& t = timeouts_of(req);
     if (t.total_ms != 0 && reached(now_, req.started_ms + t.total_ms)) {
       complete(req, {errc::pool_timeout, "total deadline exceeded"});
-    } else if (t.pool_ms != 0 && reached(now_, req.started_ms + t.pool_ms)) {
+    } else if (t.pool_ms != 0 && reached(now_, req.queued_ms + t.pool_ms)) {
       complete(req, {errc::pool_timeout, "no connection slot became free within timeout.pool"});
     }
   }
@@ -207,7 +211,7 @@ std::uint32_t client::next_wake() noexcept {
     if (req.st == req_state::free) continue;
     const timeout& t = timeouts_of(req);
     wake.after(req.started_ms, t.total_ms);
-    if (req.st == req_state::queued) wake.after(req.started_ms, t.pool_ms);
+    if (req.st == req_state::queued) wake.after(req.queued_ms, t.pool_ms);
     if (req.st == req_state::queued && slot_free) wake.at(now_);
   }
   for (const detail::pool_slot& slot : storage_.slots) {

@@ -11,8 +11,8 @@ namespace {
 // Buffered mode: the head and the whole body into the client's stores.
 class buffering_handler final : public response_handler {
  public:
-  buffering_handler(mutable_bytes head_store, mutable_bytes body_store) noexcept
-      : head_store_(head_store), body_store_(body_store) {}
+  buffering_handler(mutable_bytes head_store, mutable_bytes body_store, mutable_bytes history_store) noexcept
+      : head_store_(head_store), body_store_(body_store), history_(history_store) {}
 
   error on_head(const response& head) noexcept override { return detail::copy_head(head, head_store_, response_); }
   body_ack on_body(bytes_view data) noexcept override {
@@ -23,9 +23,13 @@ class buffering_handler final : public response_handler {
     body_size_ += data.size;
     return {data.size, {}};
   }
+  void on_redirect(std::uint16_t status, std::string_view from_url) noexcept override {
+    history_.add(status, from_url);
+  }
   void on_complete(error failure) noexcept override {
     failure_ = failure;
     response_.body = {body_store_.data, body_size_};
+    response_.history = history_.view();
   }
 
   [[nodiscard]] result<response> outcome() const noexcept {
@@ -36,6 +40,7 @@ class buffering_handler final : public response_handler {
  private:
   mutable_bytes head_store_;
   mutable_bytes body_store_;
+  detail::history_recorder history_;
   std::size_t body_size_ = 0;
   response response_{};
   error failure_{};
@@ -58,7 +63,7 @@ void client::wait_for(request_handle handle) noexcept {
 }
 
 result<response> client::send(const htpx::request& req) noexcept {
-  buffering_handler handler(storage_.head_store, storage_.body_store);
+  buffering_handler handler(storage_.head_store, storage_.body_store, storage_.history_store);
   const result<request_handle> handle = start(req, handler);
   if (!handle) return handle.err();
   wait_for(handle.value());

@@ -39,6 +39,13 @@ const char* connect_detail(std::int32_t sys_error) noexcept {
   }
 }
 
+// After a redirect the caller's Host names the old target; after one to another origin the
+// caller's credentials would leak to it (RFC 9110 §15.4, CVE-2018-1000007 in curl).
+bool dropped_after_redirect(const detail::request_slot& req, std::string_view name) noexcept {
+  if (req.redirects != 0 && iequals(name, "Host")) return true;
+  return req.cross_origin && (iequals(name, "Authorization") || iequals(name, "Cookie"));
+}
+
 bool has_field(span<const header> fields, std::string_view name) noexcept {
   for (const header& field : fields) {
     if (iequals(field.name, name)) return true;
@@ -124,6 +131,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   std::size_t used = 0;
   for (const span<const header>& fields : {options_.headers, opts.headers}) {
     for (const header& field : fields) {
+      if (dropped_after_redirect(req, field.name)) continue;
       if (used == capacity) return {errc::local_protocol_error, "too many request headers for the header table"};
       table[used++] = field;
     }
@@ -267,6 +275,15 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
         head.http_version = ev.head.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
         head.headers = ev.head.headers;
         if (options_.hooks != nullptr) options_.hooks->on_response(req.req, head);
+        if (follows_redirect(req, head)) {
+          // The redirect's body is read and dropped (keeping the connection reusable); the
+          // handler sees only the final response.
+          if (const error failure = plan_redirect(req, head)) {
+            finish(slot, failure, false);
+            return false;
+          }
+          break;
+        }
         if (const error failure = req.handler->on_head(head)) {
           finish(slot, failure, false);
           return false;
@@ -275,6 +292,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
         break;
       }
       case h1::event_type::body:
+        if (req.redirecting) break;
         slot.pending_body = ev.body;
         if (!offer_pending(slot)) return false;
         slot.paused = !slot.pending_body.empty();
@@ -351,9 +369,14 @@ void client::finish(detail::pool_slot& slot, error failure, bool retryable) noex
     const request_body& content = req.req.options.content;
     if (content.type != request_body::kind::source || content.source->rewind()) {
       req.retried = true;
+      req.queued_ms = now_;
       req.st = req_state::queued;  // keeps its sequence: first in line for a new connection
       return;
     }
+  }
+  if (!failure && req.redirecting) {
+    requeue(req);
+    return;
   }
   complete(req, failure);
 }

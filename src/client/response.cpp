@@ -20,7 +20,31 @@ error response::raise_for_status() const noexcept {
   return {};
 }
 
+redirect_history::hop redirect_history::operator[](std::size_t i) const noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(records_.data);
+  for (;; --i) {
+    const std::size_t size = static_cast<std::size_t>(p[2] << 8 | p[3]);
+    if (i == 0) return {static_cast<std::uint16_t>(p[0] << 8 | p[1]), {reinterpret_cast<const char*>(p) + 4, size}};
+    p += 4 + size;
+  }
+}
+
 namespace detail {
+
+void history_recorder::add(std::uint16_t status, std::string_view url) noexcept {
+  if (truncated_ || url.size() > 0xFFFF || store_.size - used_ < 4 + url.size() || count_ == 0xFF) {
+    truncated_ = true;
+    return;
+  }
+  auto* p = reinterpret_cast<unsigned char*>(store_.data + used_);
+  p[0] = static_cast<unsigned char>(status >> 8);
+  p[1] = static_cast<unsigned char>(status);
+  p[2] = static_cast<unsigned char>(url.size() >> 8);
+  p[3] = static_cast<unsigned char>(url.size());
+  if (!url.empty()) std::memcpy(p + 4, url.data(), url.size());
+  used_ += 4 + url.size();
+  ++count_;
+}
 
 error copy_head(const response& head, mutable_bytes store, response& out) noexcept {
   const std::string_view reason = head.reason_phrase;

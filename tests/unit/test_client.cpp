@@ -3,6 +3,7 @@
 // streaming, buffered limits, base_url and params, hooks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -902,6 +903,187 @@ TEST(Client, RetryAfterAStaleConnectionDoesNotWaitForThePoolTimeout) {
   const std::uint32_t before = clock.now();
   ASSERT_TRUE(c.get("http://example.test/").ok());
   EXPECT_LT(clock.now() - before, 100u);  // not timeout.pool (5 s)
+}
+
+}  // namespace
+}  // namespace htpx::test
+
+// ---- redirects ---------------------------------------------------------------------------------
+
+namespace htpx::test {
+namespace {
+
+std::string redirect_to(int status, std::string_view location) {
+  return "HTTP/1.1 " + std::to_string(status) + " Moved\r\nLocation: " + std::string(location) +
+         "\r\nContent-Length: 4\r\n\r\ngone";
+}
+
+client_options following() {
+  client_options o;
+  o.follow_redirects = true;
+  return o;
+}
+
+TEST(ClientRedirects, OffByDefaultTheRedirectIsTheResponse) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(redirect_to(302, "/elsewhere"));
+  const result<response> r = c.get("http://example.test/start");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().status_code, 302);
+  EXPECT_TRUE(r.value().is_redirect());
+  EXPECT_EQ(r.value().text(), "gone");
+}
+
+TEST(ClientRedirects, RelativeLocationsAreFollowedOnTheSameConnectionWithHistory) {
+  fake_platform clock;
+  scripted_client c(clock, following());
+  c.transport_at(0)
+      .wait_for_request()
+      .serve(redirect_to(302, "next?x=1"))
+      .wait_for_request()
+      .serve(redirect_to(301, "/final"))
+      .wait_for_request()
+      .serve(ok_hello);
+  const result<response> r = c.get("http://example.test/dir/start#frag");
+  ASSERT_TRUE(r.ok()) << to_string(r.err().code) << ": " << r.err().detail;
+  EXPECT_EQ(r.value().status_code, 200);
+  EXPECT_EQ(r.value().text(), "hello");
+  ASSERT_EQ(r.value().history.size(), 2u);
+  EXPECT_EQ(r.value().history[0].status, 302);
+  EXPECT_EQ(r.value().history[0].url, "http://example.test/dir/start#frag");
+  EXPECT_EQ(r.value().history[1].status, 301);
+  EXPECT_EQ(r.value().history[1].url, "http://example.test/dir/next?x=1#frag");  // fragment kept
+  const std::string& sent = c.transport_at(0).sent();
+  EXPECT_NE(sent.find("GET /dir/next?x=1 HTTP/1.1\r\n"), std::string::npos) << sent;
+  EXPECT_NE(sent.find("GET /final HTTP/1.1\r\n"), std::string::npos);
+  EXPECT_EQ(c.transport_at(0).connections_started(), 1u);
+}
+
+TEST(ClientRedirects, PerRequestSettingOverridesTheClient) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(redirect_to(307, "/b")).wait_for_request().serve(ok_hello);
+  request_options o;
+  o.follow_redirects = true;
+  const result<response> r = c.get("http://example.test/a", o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().status_code, 200);
+}
+
+TEST(ClientRedirects, MethodAndBodyFollowTheStatus) {
+  struct scenario {
+    int status;
+    const char* method;
+    const char* expected_method;
+    bool body_kept;
+  };
+  const scenario scenarios[] = {
+      {301, "POST", "GET", false},  {302, "POST", "GET", false}, {303, "PUT", "GET", false},
+      {303, "HEAD", "HEAD", false}, {307, "POST", "POST", true}, {308, "PUT", "PUT", true},
+      {302, "PUT", "PUT", true},
+  };
+  for (const scenario& s : scenarios) {
+    fake_platform clock;
+    scripted_client c(clock, following());
+    const bool head = std::string_view(s.method) == "HEAD";
+    c.transport_at(0)
+        .wait_for_request()
+        .serve(head ? "HTTP/1.1 " + std::to_string(s.status) + " R\r\nLocation: /to\r\nContent-Length: 4\r\n\r\n"
+                    : redirect_to(s.status, "/to"))
+        .wait_for_request()
+        .serve(head ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" : std::string(ok_hello));
+    request_options o;
+    if (!head) o.content = body::bytes(std::string_view("payload"), "text/plain");
+    const result<response> r = c.request(s.method, "http://example.test/from", o);
+    ASSERT_TRUE(r.ok()) << s.status << " " << s.method << ": " << r.err().detail;
+    const std::string& sent = c.transport_at(0).sent();
+    const std::size_t second = sent.find(std::string(s.expected_method) + " /to HTTP/1.1\r\n");
+    ASSERT_NE(second, std::string::npos) << s.status << " " << s.method << "\n" << sent;
+    const read_request again = read_first_request(sent.substr(second));
+    ASSERT_TRUE(again.complete) << again.problem;
+    EXPECT_EQ(again.body, s.body_kept ? "payload" : "") << s.status << " " << s.method;
+    EXPECT_EQ(field_value(again.head, "Content-Type").empty(), !s.body_kept) << s.status << " " << s.method;
+  }
+}
+
+TEST(ClientRedirects, StreamedBodyIsRewoundFor307OrRefused) {
+  struct once_source final : body_source {
+    port::io_result read(mutable_bytes out) noexcept override {
+      if (done) return {port::io_status::closed, 0, 0};
+      done = true;
+      out.data[0] = 'x';
+      return {port::io_status::ok, 1, 0};
+    }
+    bool done = false;
+  };
+  fake_platform clock;
+  scripted_client c(clock, following());
+  c.transport_at(0).wait_for_request().serve(redirect_to(307, "/again"));
+  once_source src;
+  request_options o;
+  o.content = body::source(src);
+  const result<response> r = c.post("http://example.test/", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::local_protocol_error);
+
+  piece_source rewindable("abcdef", 2);
+  scripted_client c2(clock, following());
+  c2.transport_at(0).wait_for_request().serve(redirect_to(308, "/again")).wait_for_request().serve(ok_hello);
+  o.content = body::source(rewindable, 6);
+  ASSERT_TRUE(c2.post("http://example.test/", o).ok());
+  const std::string& sent = c2.transport_at(0).sent();
+  const read_request again = read_first_request(sent.substr(sent.find("POST /again")));
+  EXPECT_EQ(again.body, "abcdef");
+}
+
+TEST(ClientRedirects, TooManyRedirects) {
+  fake_platform clock;
+  client_options o = following();
+  o.max_redirects = 3;
+  scripted_client c(clock, o);
+  scripted_transport& t = c.transport_at(0);
+  for (int i = 0; i != 5; ++i) t.wait_for_request().serve(redirect_to(302, "/loop"));
+  const result<response> r = c.get("http://example.test/loop");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::too_many_redirects);
+  std::size_t requests = 0;
+  for (std::size_t at = 0; (at = t.sent().find("GET /loop", at)) != std::string::npos; ++at) ++requests;
+  EXPECT_EQ(requests, 4u);  // the request and 3 redirects followed; the 4th redirect is the error
+}
+
+TEST(ClientRedirects, CredentialsAreDroppedOnlyWhenTheOriginChanges) {
+  fake_platform clock;
+  client_options o = following();
+  const header secrets[] = {{"Authorization", "Bearer s3cret"}, {"Cookie", "id=1"}, {"X-Keep", "1"}};
+  o.headers = secrets;
+  scripted_client c(clock, o);
+  c.transport_at(0)
+      .wait_for_request()
+      .serve(redirect_to(302, "/same"))
+      .wait_for_request()
+      .serve(redirect_to(302, "http://other.test:81/there"));
+  c.transport_at(1).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("http://example.test/").ok());
+  const std::string& first = c.transport_at(0).sent();
+  EXPECT_EQ(std::count(first.begin(), first.end(), 'B'), 2);  // "Bearer" on both same-origin requests
+  const std::string& other = c.transport_at(1).sent();
+  EXPECT_EQ(other.rfind("GET /there HTTP/1.1\r\nHost: other.test:81\r\n", 0), 0u) << other;
+  EXPECT_EQ(other.find("Authorization"), std::string::npos);
+  EXPECT_EQ(other.find("Cookie"), std::string::npos);
+  EXPECT_NE(other.find("X-Keep: 1"), std::string::npos);
+}
+
+TEST(ClientRedirects, UnsupportedTargetsAreErrors) {
+  for (const char* location : {"ftp://example.test/file", "https://example.test/secure", "http://[bad/"}) {
+    fake_platform clock;
+    scripted_client c(clock, following());
+    c.transport_at(0).wait_for_request().serve(redirect_to(302, location));
+    const result<response> r = c.get("http://example.test/");
+    ASSERT_FALSE(r.ok()) << location;
+    // https is unsupported until the TLS port; a bad Location is an InvalidURL.
+    EXPECT_TRUE(r.err().code == errc::unsupported_protocol || r.err().code == errc::invalid_url) << location;
+  }
 }
 
 }  // namespace

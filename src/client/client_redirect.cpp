@@ -1,0 +1,92 @@
+// Following redirects (RFC 9110 §15.4): where to, with which method and body, and which
+// credentials survive the trip.
+#include <cstring>
+
+#include "htpx/client.hpp"
+
+namespace htpx {
+
+bool client::follows_redirect(const detail::request_slot& req, const response& head) const noexcept {
+  const bool enabled = req.req.options.follow_redirects.value_or(options_.follow_redirects);
+  return enabled && head.is_redirect();
+}
+
+error client::current_url(const detail::request_slot& req, mutable_bytes out, std::string_view& url) const noexcept {
+  if (!req.relative) {
+    url = req.req.url;
+    return {};
+  }
+  const result<std::size_t> resolved = resolve_url(options_.base_url, req.req.url, out);
+  if (!resolved) return resolved.err();
+  url = {out.data, resolved.value()};
+  return {};
+}
+
+error client::plan_redirect(detail::request_slot& req, const response& head) noexcept {
+  if (req.redirects >= options_.max_redirects) return {errc::too_many_redirects, "more redirects than max_redirects"};
+
+  // Where the request went, and where Location sends it: relative to the request's URL
+  // (RFC 9110 §10.2.2, RFC 3986 §5). Both are composed in the scratch buffer.
+  std::string_view from;
+  if (const error failure = current_url(req, storage_.scratch, from)) return failure;
+  const bool from_in_scratch = from.data() == storage_.scratch.data;
+  mutable_bytes rest = storage_.scratch;
+  if (from_in_scratch) rest = {rest.data + from.size(), rest.size - from.size()};
+  const result<std::size_t> resolved = resolve_url(from, head.headers.get("Location"), rest);
+  if (!resolved) return resolved.err();
+  std::size_t to_size = resolved.value();
+  // A Location without a fragment inherits the request's (RFC 9110 §10.2.2).
+  const std::size_t fragment = from.find('#');
+  if (std::string_view(rest.data, to_size).find('#') == std::string_view::npos && fragment != std::string_view::npos) {
+    const std::size_t extra = from.size() - fragment;
+    if (to_size + extra > rest.size) return {errc::invalid_url, "URL too long for the buffer"};
+    std::memcpy(rest.data + to_size, from.data() + fragment, extra);
+    to_size += extra;
+  }
+  const std::string_view to{rest.data, to_size};
+  const result<url> target = parse_url(to);
+  if (!target) return target.err();
+  if (req.origin.scheme == url_scheme::https && target.value().scheme == url_scheme::http &&
+      !options_.allow_https_to_http) {
+    return {errc::unsupported_protocol, "redirect from https to http refused"};
+  }
+  if (const error refused = check_scheme(target.value())) return refused;
+
+  // RFC 9110 §15.4.4: 303 turns any method but HEAD into GET without content; §15.4.2-3: 301
+  // and 302 do the same to POST, as every browser and httpx do. 307 and 308 keep both.
+  const std::uint16_t status = head.status_code;
+  const std::string_view method = req.req.method;
+  const bool to_get = (status == 303 && method != "HEAD") || ((status == 301 || status == 302) && method == "POST");
+  request_body& content = req.req.options.content;
+  if (!to_get && content.type == request_body::kind::source && !content.source->rewind()) {
+    return {errc::local_protocol_error, "streamed body cannot be re-sent for a 307/308 redirect"};
+  }
+  const std::size_t area = storage_.url_bytes_per_request;
+  if (to.size() > area) return {errc::invalid_url, "redirect URL longer than redirect_url_bytes"};
+
+  req.handler->on_redirect(status, from);  // before the URL store is overwritten
+  char* store = storage_.url_store.data + static_cast<std::size_t>(&req - storage_.requests.data()) * area;
+  std::memmove(store, to.data(), to.size());
+  req.req.url = {store, to.size()};
+  req.relative = false;
+  const url next = parse_url(req.req.url).value();  // parsed above: cannot fail
+  // Credentials set by the caller are for the origin they named (RFC 9110 §15.4; httpx, curl).
+  if (!same_origin(req.origin, next)) req.cross_origin = true;
+  req.origin = next;
+  if (to_get) {
+    req.req.method = "GET";
+    content = request_body{};
+  }
+  ++req.redirects;
+  req.redirecting = true;
+  return {};
+}
+
+void client::requeue(detail::request_slot& req) noexcept {
+  req.redirecting = false;
+  req.retried = false;
+  req.queued_ms = now_;
+  req.st = req_state::queued;  // keeps its sequence: first in line
+}
+
+}  // namespace htpx
