@@ -31,13 +31,14 @@ HTPX_CLIENT_SOURCES := \
   src/client/client_exchange.cpp \
   src/client/client_blocking.cpp \
   src/client/client_redirect.cpp \
+  src/client/client_retry.cpp \
   src/client/response.cpp \
   src/client/stream.cpp
 
 # Request features, part of the htpx target: one list per module so each grows on its own line.
-HTPX_AUTH_SOURCES :=
+HTPX_AUTH_SOURCES := src/auth/md5.cpp src/auth/sha256.cpp src/auth/base64.cpp src/auth/auth.cpp src/auth/digest_auth.cpp
 HTPX_BODY_SOURCES :=
-HTPX_COOKIE_SOURCES :=
+HTPX_COOKIE_SOURCES := src/cookies/cookie_date.cpp src/cookies/cookie_match.cpp src/cookies/public_suffix.cpp src/cookies/set_cookie.cpp src/cookies/cookie_jar.cpp src/cookies/cookie_header.cpp src/cookies/cookie_store.cpp
 
 # htpx_port_posix: non-blocking TCP over BSD sockets, the monotonic clock and poll(2).
 HTPX_PORT_POSIX_SOURCES := port/posix/posix_transport.cpp port/posix/posix_platform.cpp

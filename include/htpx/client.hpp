@@ -47,15 +47,28 @@ class event_hooks {
 
 /// httpx.Client's arguments. Views must outlive the client.
 struct client_options {
-  std::string_view base_url;                 ///< Relative request URLs resolve against it (RFC 3986 §5).
-  span<const header> headers;                ///< Sent with every request, before the request's own.
-  htpx::timeout timeout;                     ///< Default timeouts (5 s each, as httpx).
-  htpx::limits limits;                       ///< Pool limits (capped by the storage).
-  h1::parser_limits parser_limits;           ///< What a response may make the parser accept.
-  event_hooks* hooks = nullptr;              ///< on_request / on_response, or none.
-  bool follow_redirects = false;             ///< Off by default, as httpx.
-  std::uint8_t max_redirects = 20;           ///< Then TooManyRedirects.
-  bool allow_https_to_http = false;          ///< Follow a redirect from https to http.
+  std::string_view base_url;         ///< Relative request URLs resolve against it (RFC 3986 §5).
+  span<const header> headers;        ///< Sent with every request, before the request's own.
+  htpx::timeout timeout;             ///< Default timeouts (5 s each, as httpx).
+  htpx::limits limits;               ///< Pool limits (capped by the storage).
+  h1::parser_limits parser_limits;   ///< What a response may make the parser accept.
+  event_hooks* hooks = nullptr;      ///< on_request / on_response, or none.
+  bool follow_redirects = false;     ///< Off by default, as httpx.
+  std::uint8_t max_redirects = 20;   ///< Then TooManyRedirects.
+  bool allow_https_to_http = false;  ///< Follow a redirect from https to http.
+  /// Retries after a connect failure (ConnectError, ConnectTimeout), as httpx's transport
+  /// `retries`: exponential backoff from `retry_backoff_ms` (doubling, capped at
+  /// `retry_backoff_max_ms`) with jitter, waited in poll(), never in a sleep.
+  std::uint8_t retries = 0;
+  std::uint32_t retry_backoff_ms = 500;
+  std::uint32_t retry_backoff_max_ms = 8000;
+  /// Also retry (up to `retries` times) on 429 and 503, after the server's Retry-After
+  /// (delta-seconds; otherwise the backoff) when it is at most `retry_after_max_ms`.
+  bool retry_on_status = false;
+  std::uint32_t retry_after_max_ms = 60000;
+  /// How long a request sent with Expect: 100-continue waits for the 100 before sending its
+  /// body anyway (RFC 9110 §10.1.1).
+  std::uint32_t expect_continue_ms = 1000;
   std::string_view user_agent = "htpx/0.1";  ///< Sent unless the caller sets User-Agent; empty: none.
 };
 
@@ -93,12 +106,14 @@ struct pool_slot {
   std::uint16_t port = 0;
   url_scheme scheme = url_scheme::http;
   state st = state::closed;
-  std::uint8_t host_size = 0;   // 0 with a long host: not kept for reuse
-  bool reused = false;          // served a response before this request
-  bool paused = false;          // the handler took fewer bytes than offered
-  bool send_failed = false;     // the transport stopped taking bytes (early response?)
-  bool source_waiting = false;  // the body source had nothing to give (would_block)
-  std::uint32_t serial = 0;     // connection number, for logs and the tool's `conn`
+  std::uint8_t host_size = 0;      // 0 with a long host: not kept for reuse
+  bool reused = false;             // served a response before this request
+  bool paused = false;             // the handler took fewer bytes than offered
+  bool send_failed = false;        // the transport stopped taking bytes (early response?)
+  bool source_waiting = false;     // the body source had nothing to give (would_block)
+  bool awaiting_continue = false;  // Expect: 100-continue sent, body held back
+  std::uint32_t continue_deadline_ms = 0;
+  std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
   char host[HTPX_MAX_HOST_BYTES] = {};
 };
 
@@ -117,11 +132,15 @@ struct request_slot {
   std::uint16_t slot = 0;
   std::uint16_t generation = 0;
   state st = state::free;
-  bool relative = false;       // req.url resolves against base_url
-  bool retried = false;        // already retried once on a fresh connection
-  bool cross_origin = false;   // a redirect left the original origin (credentials dropped)
-  bool redirecting = false;    // the current response is a redirect being followed
-  std::uint8_t redirects = 0;  // redirects followed so far
+  bool relative = false;            // req.url resolves against base_url
+  bool retried = false;             // already retried once on a fresh connection
+  bool cross_origin = false;        // a redirect left the original origin (credentials dropped)
+  bool redirecting = false;         // the current response is a redirect being followed
+  bool replaying = false;           // the current response is dropped and the request sent again
+  std::uint8_t redirects = 0;       // redirects followed so far
+  std::uint8_t attempts = 0;        // retries used (connect failures, 429/503)
+  std::uint32_t not_before_ms = 0;  // a queued retry waits until then
+  std::uint32_t replay_delay_ms = 0;
 };
 
 }  // namespace detail
@@ -222,6 +241,7 @@ class client {
   const detail::request_slot* lookup(request_handle handle) const noexcept;
   // pool (client_pool.cpp)
   void assign_queued() noexcept;
+  [[nodiscard]] bool ready(const detail::request_slot& req) const noexcept;
   bool assign(detail::request_slot& req) noexcept;
   detail::pool_slot* find_idle(const url& origin) noexcept;
   bool idle_is_alive(detail::pool_slot& slot) noexcept;
@@ -249,7 +269,11 @@ class client {
   [[nodiscard]] error plan_redirect(detail::request_slot& req, const response& head) noexcept;
   [[nodiscard]] error current_url(const detail::request_slot& req, mutable_bytes out,
                                   std::string_view& url) const noexcept;
-  void requeue(detail::request_slot& req) noexcept;
+  void requeue(detail::request_slot& req, std::uint32_t delay_ms) noexcept;
+  // retries (client_retry.cpp)
+  [[nodiscard]] bool retry_connect_failure(detail::request_slot& req, error failure) noexcept;
+  [[nodiscard]] bool plan_status_retry(detail::request_slot& req, const response& head) noexcept;
+  std::uint32_t backoff_ms(std::uint8_t attempt) noexcept;
   // poll bookkeeping (client.cpp)
   std::uint32_t next_wake() noexcept;
   std::size_t fill_waits() noexcept;
@@ -262,6 +286,7 @@ class client {
   std::uint32_t now_ = 0;
   std::uint32_t sequence_ = 0;
   std::uint32_t serial_ = 0;
+  std::uint32_t random_ = 0x9E3779B9u;  // xorshift32 state for retry jitter
   std::size_t in_flight_ = 0;
 };
 

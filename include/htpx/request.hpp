@@ -20,6 +20,10 @@ struct request_options {
   request_body content;                  ///< body::bytes(...) or body::source(...).
   std::optional<htpx::timeout> timeout;  ///< Replaces the client's timeouts for this request.
   std::optional<bool> follow_redirects;  ///< Replaces the client's follow_redirects.
+  /// Send `Expect: 100-continue` and hold the body back until the server says 100, answers
+  /// (a 4xx or 5xx stops the upload before it starts), or client_options::expect_continue_ms
+  /// passes (RFC 9110 §10.1.1). For large uploads a server may refuse.
+  bool expect_continue = false;
 };
 
 /// A request for client::start() or client::send().

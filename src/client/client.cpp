@@ -98,7 +98,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     slot.origin = origin;
     slot.relative = relative;
     slot.handler = &handler;
-    slot.started_ms = slot.queued_ms = platform_->now_ms();
+    slot.started_ms = slot.queued_ms = slot.not_before_ms = platform_->now_ms();
     slot.sequence = ++sequence_;
     slot.generation = generation;
     slot.st = req_state::queued;
@@ -212,7 +212,8 @@ std::uint32_t client::next_wake() noexcept {
     const timeout& t = timeouts_of(req);
     wake.after(req.started_ms, t.total_ms);
     if (req.st == req_state::queued) wake.after(req.queued_ms, t.pool_ms);
-    if (req.st == req_state::queued && slot_free) wake.at(now_);
+    // A retry waiting out its backoff wakes at its time; otherwise a free connection means now.
+    if (req.st == req_state::queued && slot_free) wake.at(ready(req) ? now_ : req.not_before_ms);
   }
   for (const detail::pool_slot& slot : storage_.slots) {
     switch (slot.st) {
@@ -229,6 +230,7 @@ std::uint32_t client::next_wake() noexcept {
         if (!slot.conn.pending_output().empty()) wake.after(slot.last_write_ms, t.write_ms);
         if (!slot.paused) wake.after(slot.last_read_ms, t.read_ms);
         if (slot.source_waiting) wake.at(now_ + 10);
+        if (slot.awaiting_continue) wake.at(slot.continue_deadline_ms);
         // A paused handler is offered the rest on a later poll(): make it soon, not at the
         // next timeout (nothing on the socket will wake a caller sleeping in wait()).
         if (slot.paused) wake.at(now_ + 10);

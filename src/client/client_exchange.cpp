@@ -46,6 +46,11 @@ bool dropped_after_redirect(const detail::request_slot& req, std::string_view na
   return req.cross_origin && (iequals(name, "Authorization") || iequals(name, "Cookie"));
 }
 
+// Expect: 100-continue only means something with a body to hold back (RFC 9110 §10.1.1).
+bool expects_100(const request_options& opts) noexcept {
+  return opts.expect_continue && opts.content.type != request_body::kind::none;
+}
+
 bool has_field(span<const header> fields, std::string_view name) noexcept {
   for (const header& field : fields) {
     if (iequals(field.name, name)) return true;
@@ -102,7 +107,7 @@ void client::begin_exchange(detail::pool_slot& slot) noexcept {
   req.body_sent = 0;
   slot.st = slot_state::busy;
   slot.last_read_ms = slot.last_write_ms = now_;
-  slot.paused = slot.send_failed = slot.source_waiting = false;
+  slot.paused = slot.send_failed = slot.source_waiting = slot.awaiting_continue = false;
   slot.pending_body = {};
   if (const error failure = write_head(slot, req)) finish(slot, failure, false);
 }
@@ -144,6 +149,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
       {"Accept-Encoding", "identity"},
       {"User-Agent", options_.user_agent},
       {"Content-Type", content.content_type},
+      {"Expect", expects_100(opts) ? std::string_view("100-continue") : std::string_view()},
   };
   for (const header& field : defaults) {
     if (field.value.empty() || has_field(given, field.name)) continue;
@@ -176,6 +182,8 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
       head.content_length = content.length == request_body::unknown_length ? 0 : content.length;
       break;
   }
+  slot.awaiting_continue = expects_100(opts);
+  slot.continue_deadline_ms = now_ + options_.expect_continue_ms;
   return slot.conn.send_request(head);
 }
 
@@ -215,8 +223,13 @@ bool client::flush(detail::pool_slot& slot) noexcept {
   const bool sending = st == h1::conn_state::sending_head || st == h1::conn_state::sending_body;
   if (!sending || slot.send_failed) return true;
   slot.last_read_ms = now_;  // the read timeout counts from the end of the request
+  if (slot.awaiting_continue && static_cast<std::int32_t>(now_ - slot.continue_deadline_ms) >= 0) {
+    slot.awaiting_continue = false;  // no 100 in time: send the body anyway (RFC 9110 §10.1.1)
+  }
   for (;;) {
-    if (const error failure = fill_body(slot, req)) {
+    if (slot.awaiting_continue) {
+      // Only the head goes out; the body waits for the 100 (or the final response).
+    } else if (const error failure = fill_body(slot, req)) {
       finish(slot, failure, false);
       return false;
     }
@@ -266,7 +279,9 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
     const h1::event ev = slot.conn.next_event();
     switch (ev.type) {
       case h1::event_type::need_more: return true;
-      case h1::event_type::informational:    // 1xx are skipped (RFC 9110 §15.2)
+      case h1::event_type::informational:                                // 1xx are skipped (RFC 9110 §15.2) ...
+        if (ev.head.status_code == 100) slot.awaiting_continue = false;  // ... 100 releases the body
+        break;
       case h1::event_type::trailers: break;  // trailers are not exposed yet
       case h1::event_type::head: {
         response head;
@@ -284,6 +299,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
           }
           break;
         }
+        if (plan_status_retry(req, head)) break;  // dropped like a redirect, sent again later
         if (const error failure = req.handler->on_head(head)) {
           finish(slot, failure, false);
           return false;
@@ -292,7 +308,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
         break;
       }
       case h1::event_type::body:
-        if (req.redirecting) break;
+        if (req.redirecting || req.replaying) break;
         slot.pending_body = ev.body;
         if (!offer_pending(slot)) return false;
         slot.paused = !slot.pending_body.empty();
@@ -374,10 +390,11 @@ void client::finish(detail::pool_slot& slot, error failure, bool retryable) noex
       return;
     }
   }
-  if (!failure && req.redirecting) {
-    requeue(req);
+  if (!failure && (req.redirecting || req.replaying)) {
+    requeue(req, req.replaying ? req.replay_delay_ms : 0);
     return;
   }
+  if (failure && retry_connect_failure(req, failure)) return;
   complete(req, failure);
 }
 

@@ -17,12 +17,16 @@ std::size_t client::count_slots(slot_state st) const noexcept {
   return n;
 }
 
+bool client::ready(const detail::request_slot& req) const noexcept {
+  return static_cast<std::int32_t>(now_ - req.not_before_ms) >= 0;
+}
+
 void client::assign_queued() noexcept {
   for (;;) {
     // The oldest queued request goes first (FIFO, a retried request keeps its place).
     detail::request_slot* oldest = nullptr;
     for (detail::request_slot& req : storage_.requests) {
-      if (req.st != req_state::queued) continue;
+      if (req.st != req_state::queued || !ready(req)) continue;  // a retry waits out its backoff
       if (oldest == nullptr || static_cast<std::int32_t>(req.sequence - oldest->sequence) < 0) oldest = &req;
     }
     if (oldest == nullptr || !assign(*oldest)) return;

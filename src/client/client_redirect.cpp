@@ -82,11 +82,12 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   return {};
 }
 
-void client::requeue(detail::request_slot& req) noexcept {
-  req.redirecting = false;
+void client::requeue(detail::request_slot& req, std::uint32_t delay_ms) noexcept {
+  req.redirecting = req.replaying = false;
   req.retried = false;
-  req.queued_ms = now_;
-  req.st = req_state::queued;  // keeps its sequence: first in line
+  req.not_before_ms = now_ + delay_ms;
+  req.queued_ms = req.not_before_ms;  // the pool timeout starts when it may have a connection
+  req.st = req_state::queued;         // keeps its sequence: first in line
 }
 
 }  // namespace htpx

@@ -1088,3 +1088,136 @@ TEST(ClientRedirects, UnsupportedTargetsAreErrors) {
 
 }  // namespace
 }  // namespace htpx::test
+
+// ---- retries and Expect: 100-continue -----------------------------------------------------------
+
+namespace htpx::test {
+namespace {
+
+TEST(ClientRetries, ConnectFailuresAreRetriedWithBackoff) {
+  fake_platform clock;
+  client_options o;
+  o.retries = 2;
+  scripted_client c(clock, o);
+  c.transport_at(0).refuse_connect().next_connection().refuse_connect().next_connection().wait_for_request().serve(
+      ok_hello);
+  const std::uint32_t before = clock.now();
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  EXPECT_EQ(c.transport_at(0).connections_started(), 3u);
+  // Backoff: 250..500 ms, then 500..1000 ms (equal jitter), waited in poll().
+  const std::uint32_t took = clock.now() - before;
+  EXPECT_GE(took, 750u);
+  EXPECT_LE(took, 1510u);
+}
+
+TEST(ClientRetries, ExhaustedRetriesGiveTheConnectError) {
+  fake_platform clock;
+  client_options o;
+  o.retries = 1;
+  scripted_client c(clock, o);
+  c.transport_at(0).refuse_connect().next_connection().refuse_connect().next_connection().wait_for_request().serve(
+      ok_hello);
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::connect_error);
+  EXPECT_EQ(c.transport_at(0).connections_started(), 2u);
+}
+
+TEST(ClientRetries, OtherFailuresAreNotRetried) {
+  fake_platform clock;
+  client_options o;
+  o.retries = 3;
+  scripted_client c(clock, o);
+  c.transport_at(0).wait_for_request().reset().next_connection().wait_for_request().serve(ok_hello);
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::read_error);
+  EXPECT_EQ(c.transport_at(0).connections_started(), 1u);
+}
+
+TEST(ClientRetries, StatusRetryHonoursRetryAfterWhenAsked) {
+  const std::string busy = "HTTP/1.1 503 Busy\r\nRetry-After: 2\r\nContent-Length: 4\r\n\r\nbusy";
+  {
+    fake_platform clock;  // off by default: the 503 is the response
+    client_options o;
+    o.retries = 2;
+    scripted_client c(clock, o);
+    c.transport_at(0).wait_for_request().serve(busy);
+    const result<response> r = c.get("http://example.test/");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value().status_code, 503);
+  }
+  fake_platform clock;
+  client_options o;
+  o.retries = 2;
+  o.retry_on_status = true;
+  scripted_client c(clock, o);
+  c.transport_at(0).wait_for_request().serve(busy).wait_for_request().serve(ok_hello);
+  const std::uint32_t before = clock.now();
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().status_code, 200);
+  EXPECT_GE(clock.now() - before, 2000u);
+  EXPECT_LE(clock.now() - before, 2100u);
+  EXPECT_EQ(c.transport_at(0).connections_started(), 1u);  // the 503's body was read: reused
+
+  // A Retry-After beyond retry_after_max_ms: the 503 is the answer.
+  fake_platform clock2;
+  o.retry_after_max_ms = 1000;
+  scripted_client c2(clock2, o);
+  c2.transport_at(0).wait_for_request().serve(busy);
+  const result<response> r2 = c2.get("http://example.test/");
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2.value().status_code, 503);
+}
+
+TEST(ClientExpect, BodyWaitsForTheHundred) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).recv_would_block(20).serve("HTTP/1.1 100 Continue\r\n\r\n").wait_for_request().serve(ok_hello);
+  recording_handler h;
+  request_options o;
+  o.expect_continue = true;
+  o.content = body::bytes(std::string_view("payload"));
+  ASSERT_TRUE(c.start({"PUT", "http://example.test/up", o}, h).ok());
+  for (int i = 0; i != 10; ++i) c.poll(clock.now());
+  EXPECT_NE(c.transport_at(0).sent().find("Expect: 100-continue\r\n"), std::string::npos);
+  EXPECT_EQ(c.transport_at(0).sent().find("payload"), std::string::npos);  // held back
+  run(c, clock);
+  EXPECT_FALSE(h.result) << h.result.detail;
+  EXPECT_EQ(h.body, "hello");
+  EXPECT_NE(c.transport_at(0).sent().find("payload"), std::string::npos);
+  EXPECT_LT(clock.now() - 0xFFFFF000u, 1000u);  // released by the 100, not by the timer
+}
+
+TEST(ClientExpect, AnEarlyRefusalMeansTheBodyIsNeverSent) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_sent(1).serve("HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n");
+  request_options o;
+  o.expect_continue = true;
+  o.content = body::bytes(std::string_view("payload"));
+  const result<response> r = c.put("http://example.test/up", o);
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  EXPECT_EQ(r.value().status_code, 413);
+  EXPECT_EQ(c.transport_at(0).sent().find("payload"), std::string::npos);
+}
+
+TEST(ClientExpect, WithoutAnAnswerTheBodyGoesAfterTheWait) {
+  fake_platform clock;
+  client_options co;
+  co.expect_continue_ms = 1500;
+  scripted_client c(clock, co);
+  c.transport_at(0).wait_for_request().serve(ok_hello);
+  request_options o;
+  o.expect_continue = true;
+  o.content = body::bytes(std::string_view("payload"));
+  const std::uint32_t before = clock.now();
+  ASSERT_TRUE(c.put("http://example.test/up", o).ok());
+  EXPECT_GE(clock.now() - before, 1500u);
+  EXPECT_NE(c.transport_at(0).sent().find("payload"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace htpx::test
