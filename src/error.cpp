@@ -2,50 +2,40 @@
 
 namespace htpx {
 
+namespace {
+
+constexpr unsigned errc_count = static_cast<unsigned>(errc::invalid_url) + 1;
+
+// The httpx class names in errc order, one after the other: no table of pointers.
+constexpr char names[] =
+    "none\0ConnectTimeout\0ReadTimeout\0WriteTimeout\0PoolTimeout\0ConnectError\0ReadError\0WriteError\0"
+    "CloseError\0RemoteProtocolError\0LocalProtocolError\0ProxyError\0UnsupportedProtocol\0DecodingError\0"
+    "TooManyRedirects\0HTTPStatusError\0InvalidURL";
+
+// The httpx base class of each errc, in errc order (DESIGN.md §5).
+constexpr error_kind kinds[errc_count] = {
+    error_kind::none,     error_kind::timeout,     error_kind::timeout,   error_kind::timeout, error_kind::timeout,
+    error_kind::network,  error_kind::network,     error_kind::network,   error_kind::network, error_kind::protocol,
+    error_kind::protocol, error_kind::transport,   error_kind::transport, error_kind::request, error_kind::request,
+    error_kind::status,   error_kind::invalid_url,
+};
+
+}  // namespace
+
 const char* to_string(errc code) noexcept {
-  switch (code) {
-    case errc::none: return "none";
-    case errc::connect_timeout: return "ConnectTimeout";
-    case errc::read_timeout: return "ReadTimeout";
-    case errc::write_timeout: return "WriteTimeout";
-    case errc::pool_timeout: return "PoolTimeout";
-    case errc::connect_error: return "ConnectError";
-    case errc::read_error: return "ReadError";
-    case errc::write_error: return "WriteError";
-    case errc::close_error: return "CloseError";
-    case errc::remote_protocol_error: return "RemoteProtocolError";
-    case errc::local_protocol_error: return "LocalProtocolError";
-    case errc::proxy_error: return "ProxyError";
-    case errc::unsupported_protocol: return "UnsupportedProtocol";
-    case errc::decoding_error: return "DecodingError";
-    case errc::too_many_redirects: return "TooManyRedirects";
-    case errc::http_status_error: return "HTTPStatusError";
-    case errc::invalid_url: return "InvalidURL";
+  auto n = static_cast<unsigned>(code);
+  if (n >= errc_count) return "unknown";
+  const char* p = names;
+  for (; n != 0; --n) {
+    while (*p++ != '\0') {
+    }
   }
-  return "unknown";
+  return p;
 }
 
 error_kind kind_of(errc code) noexcept {
-  switch (code) {
-    case errc::none: return error_kind::none;
-    case errc::connect_timeout:
-    case errc::read_timeout:
-    case errc::write_timeout:
-    case errc::pool_timeout: return error_kind::timeout;
-    case errc::connect_error:
-    case errc::read_error:
-    case errc::write_error:
-    case errc::close_error: return error_kind::network;
-    case errc::remote_protocol_error:
-    case errc::local_protocol_error: return error_kind::protocol;
-    case errc::proxy_error:
-    case errc::unsupported_protocol: return error_kind::transport;
-    case errc::decoding_error:
-    case errc::too_many_redirects: return error_kind::request;
-    case errc::http_status_error: return error_kind::status;
-    case errc::invalid_url: return error_kind::invalid_url;
-  }
-  return error_kind::none;
+  const auto n = static_cast<unsigned>(code);
+  return n < errc_count ? kinds[n] : error_kind::none;
 }
 
 }  // namespace htpx

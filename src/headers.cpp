@@ -22,7 +22,10 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 // The block was validated by the parser: every line holds a colon and ends in CRLF, and the
 // first CR after the colon ends the line (obs-fold CRLFs were replaced by SP).
 void headers_view::iterator::load() noexcept {
-  if (at_ == end_) return;
+  if (at_ == end_) {
+    current_ = {};  // the end reads as a field with an empty name
+    return;
+  }
   const auto size = static_cast<std::size_t>(end_ - at_);
   const auto* colon = static_cast<const char*>(std::memchr(at_, ':', size));
   const auto* cr = static_cast<const char*>(std::memchr(colon, '\r', static_cast<std::size_t>(end_ - colon)));
@@ -40,18 +43,15 @@ headers_view::iterator& headers_view::iterator::operator++() noexcept {
   return *this;
 }
 
+// Field names are never empty, so an empty name marks the end (no end() iterator to build).
 std::string_view headers_view::get(std::string_view name, std::string_view fallback) const noexcept {
-  for (const header& field : *this) {
-    if (iequals(field.name, name)) return field.value;
+  for (iterator it = begin(); !it->name.empty(); ++it) {
+    if (iequals(it->name, name)) return it->value;
   }
   return fallback;
 }
 
-bool headers_view::contains(std::string_view name) const noexcept {
-  for (const header& field : *this) {
-    if (iequals(field.name, name)) return true;
-  }
-  return false;
-}
+// A present field's value views the block, so it is never null; the fallback here is.
+bool headers_view::contains(std::string_view name) const noexcept { return get(name).data() != nullptr; }
 
 }  // namespace htpx

@@ -8,22 +8,48 @@
 
 namespace htpx::h1::detail {
 
+/// Bits of char_class[c].
+enum : std::uint8_t {
+  hex_value_mask = 0x0f,  ///< the value of a hex digit
+  hex_digit = 0x10,       ///< HEXDIG (RFC 5234 B.1)
+  tchar = 0x20,           ///< tchar (RFC 9110 §5.6.2)
+  ext_char = 0x40,        ///< tchar, ";", "=", SP, HTAB: an unquoted chunk extension (RFC 9112 §7.1.1)
+  host_char = 0x80,       ///< a byte of uri-host [ ":" port ]: reg-name, IPv4, IP-literal (RFC 3986 §3.2.2)
+};
+
+/// One table for every per-byte class the parsers test, so each test is one load:
 /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" /
 ///         "~" / DIGIT / ALPHA   (RFC 9110 §5.6.2)
-struct tchar_table {
-  bool is[256];
-  constexpr tchar_table() : is() {
-    for (int c = '0'; c <= '9'; ++c) is[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c) is[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c) is[c] = true;
-    for (const char c : "!#$%&'*+-.^_`|~") is[static_cast<unsigned char>(c)] = true;
-    is[0] = false;  // the string literal's terminator
+struct char_class_table {
+  std::uint8_t bits[256];
+  constexpr char_class_table() : bits() {
+    for (int c = '0'; c <= '9'; ++c) bits[c] = static_cast<std::uint8_t>(tchar | hex_digit | (c - '0'));
+    for (int c = 'a'; c <= 'z'; ++c) bits[c] = tchar;
+    for (int c = 'A'; c <= 'Z'; ++c) bits[c] = tchar;
+    for (int c = 0; c != 6; ++c) {
+      bits['a' + c] = bits['A' + c] = static_cast<std::uint8_t>(tchar | hex_digit | (10 + c));
+    }
+    for (const char c : "!#$%&'*+-.^_`|~") bits[static_cast<unsigned char>(c)] = tchar;
+    bits[0] = 0;  // the string literal's terminator
+    for (int c = 0; c != 256; ++c) {
+      if ((bits[c] & tchar) != 0 || c == ';' || c == '=' || c == ' ' || c == '\t') bits[c] |= ext_char;
+      const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      if (alnum) bits[c] |= host_char;
+    }
+    for (const char c : "-._~!$&'()*+,;=:[]%") bits[static_cast<unsigned char>(c)] |= host_char;
+    bits[0] = static_cast<std::uint8_t>(bits[0] & ~host_char);  // the string literal's terminator
   }
+  constexpr std::uint8_t operator[](unsigned char c) const { return bits[c]; }
 };
-inline constexpr tchar_table tchar{};
+inline constexpr char_class_table char_class{};
+
+/// Texts used by more than one part: inline variables, so an image holds one copy of each.
+inline constexpr char ctl_in_value[] = "CTL in field value";
+inline constexpr char bad_field_name[] = "bad field name";
+inline constexpr char chunked_coding[] = "chunked";
 
 /// Returns true for a token character.
-inline bool is_tchar(char c) noexcept { return tchar.is[static_cast<unsigned char>(c)]; }
+inline bool is_tchar(char c) noexcept { return (char_class[static_cast<unsigned char>(c)] & tchar) != 0; }
 
 /// Returns true for a byte that may not appear in field content: a CTL other than HTAB is
 /// invalid (RFC 9110 §5.5), and so is DEL. HTAB itself is reported too; callers accept it.
@@ -52,7 +78,12 @@ inline Char* find_ctl(Char* p, Char* end) noexcept {
     const word found = below_space | is_del;
     if (found != 0) {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-      return p + static_cast<unsigned>(__builtin_ctzll(found)) / 8;
+      // The builtin of the word's own width: a wider one would call libgcc on 32-bit targets.
+      if constexpr (sizeof(word) == sizeof(unsigned long)) {
+        return p + static_cast<unsigned>(__builtin_ctzl(found)) / 8;
+      } else {
+        return p + static_cast<unsigned>(__builtin_ctzll(found)) / 8;
+      }
 #else
       break;
 #endif
@@ -63,28 +94,11 @@ inline Char* find_ctl(Char* p, Char* end) noexcept {
   return p;
 }
 
-/// Returns the first byte in [p, end) that is not a token character, or `end`. Unrolled: a
-/// field name is a dozen bytes and this loop is the whole of its cost.
+/// Returns the first byte in [p, end) that is not a token character, or `end`.
 template <class Char>
 inline Char* skip_tchars(Char* p, Char* end) noexcept {
-  while (end - p >= 4) {
-    if (!is_tchar(p[0])) return p;
-    if (!is_tchar(p[1])) return p + 1;
-    if (!is_tchar(p[2])) return p + 2;
-    if (!is_tchar(p[3])) return p + 3;
-    p += 4;
-  }
   while (p != end && is_tchar(*p)) ++p;
   return p;
-}
-
-/// Returns the value of a hex digit, or 0xff for any other byte.
-inline std::uint8_t hex_value(char c) noexcept {
-  const unsigned u = static_cast<unsigned char>(c);
-  if (u - '0' < 10u) return static_cast<std::uint8_t>(u - '0');
-  const unsigned lower = u | 0x20u;
-  if (lower - 'a' < 6u) return static_cast<std::uint8_t>(lower - 'a' + 10);
-  return 0xff;
 }
 
 /// Returns true for SP or HTAB (OWS / BWS, RFC 9110 §5.6.3).

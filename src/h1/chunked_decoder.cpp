@@ -4,10 +4,9 @@
 
 namespace htpx::h1 {
 
-using detail::hex_value;
+using detail::char_class;
 using detail::is_ctl;
 using detail::is_ows;
-using detail::is_tchar;
 
 namespace {
 
@@ -20,204 +19,233 @@ constexpr std::uint32_t ext_slack_factor = 16;
 
 }  // namespace
 
+// Member by member (a fresh object would be built and copied); the trailer parser is reset when
+// a trailer section starts.
 void chunked_decoder::reset() noexcept {
-  const parser_limits* limits = limits_;
-  *this = chunked_decoder{*limits};
-}
-
-chunk_step chunked_decoder::fail(std::size_t consumed, const char* detail) noexcept {
-  state_ = state::failed;
-  failure_ = detail;
-  chunk_step step;
-  step.consumed = consumed;
-  step.status = chunk_status::failed;
-  return step;
-}
-
-// After the CRLF of a chunk-size line: checks the extension budget and moves to the payload,
-// or to the trailer section after the last chunk (RFC 9112 §7.1.2).
-chunk_step chunked_decoder::end_size_line(std::size_t consumed) noexcept {
-  ext_excess_ += ext_bytes_;
-  if (ext_excess_ > ext_slack_factor * limits_->max_chunk_ext_bytes) {
-    return fail(consumed, "chunk extensions outweigh the payload");
-  }
+  remaining_ = 0;
+  ext_excess_ = 0;
   ext_bytes_ = 0;
   digits_ = 0;
-  if (remaining_ == 0) {
-    trailer_parser_.reset();
-    state_ = state::trailers;
-  } else {
-    state_ = state::data;
-  }
-  chunk_step step;
-  step.consumed = consumed;
-  return step;
+  state_ = state::size;
+  failure_ = nullptr;
 }
 
-// The chunk-size line: chunk-size [ chunk-ext ] CRLF (RFC 9112 §7.1, §7.1.1), byte by byte so
-// it resumes anywhere. Returns need_more with everything consumed, or a failure; on success the
-// state has moved past the line.
-chunk_step chunked_decoder::parse_size_line(const char* input, std::size_t size) noexcept {
+chunk_status chunked_decoder::fail(const char* detail) noexcept {
+  state_ = state::failed;
+  failure_ = detail;
+  return chunk_status::failed;
+}
+
+// One loop over the states, resumable at any byte (RFC 9112 §7.1): chunk-size [ chunk-ext ]
+// CRLF, then payload, then CRLF, until the last chunk and the trailer section. It works on
+// local copies of the members and saves them on the way out.
+//
+// One call per chunk: after a chunk's payload the loop goes on through its CRLF and the next
+// chunk-size line while they are in the input, so the next call starts with payload. An invalid
+// byte met there is left unconsumed and unapplied (no state changes on a failing byte), so the
+// next call reports it after this payload has been delivered.
+chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t& consumed, bytes_view& data) noexcept {
+  state st = state_;
+  std::uint64_t remaining = remaining_;
+  std::uint16_t ext = ext_bytes_;
+  std::uint8_t digits = digits_;
   std::size_t i = 0;
-  if (state_ == state::size) {
-    // The common line, "<hex>CRLF", without the general loop's per-byte dispatch.
-    for (; i != size; ++i) {
-      const std::uint8_t digit = hex_value(input[i]);
-      if (digit == 0xff) break;
-      if (digits_ == max_size_digits) return fail(i, "chunk size longer than 16 hex digits");
-      remaining_ = (remaining_ << 4) | digit;
-      ++digits_;
-    }
-    if (digits_ != 0 && size - i >= 2 && input[i] == '\r' && input[i + 1] == '\n') return end_size_line(i + 2);
-  }
-  for (; i != size; ++i) {
-    const char c = input[i];
-    switch (state_) {
+  chunk_status status = chunk_status::need_more;  // until payload, trailers or the end is found
+  const char* failure = nullptr;
+
+  for (;;) {
+    switch (st) {
+      case state::data: {
+        if (i == size) goto out;  // (no payload was found before: size_lf stops after one)
+        const std::size_t available = size - i;
+        const std::size_t n = remaining < available ? static_cast<std::size_t>(remaining) : available;
+        remaining -= n;
+        if (ext_excess_ != 0) ext_excess_ = n < ext_excess_ ? ext_excess_ - static_cast<std::uint32_t>(n) : 0;
+        status = chunk_status::data;
+        data = {input + i, n};
+        i += n;
+        if (remaining != 0) goto out;
+        st = state::data_cr;
+        [[fallthrough]];
+      }
+      case state::data_cr:
+        if (i == size) goto out;
+        if (input[i] != '\r') goto bad_crlf;
+        st = state::data_lf;
+        ++i;
+        [[fallthrough]];
+      case state::data_lf:
+        if (i == size) goto out;
+        if (input[i] != '\n') goto bad_crlf;
+        st = state::size;
+        ++i;
+        [[fallthrough]];
       case state::size: {
-        const std::uint8_t digit = hex_value(c);
-        if (digit != 0xff) {
-          if (digits_ == max_size_digits) return fail(i, "chunk size longer than 16 hex digits");
-          remaining_ = (remaining_ << 4) | digit;
-          ++digits_;
-          continue;
+        std::uint8_t k = 0;
+        for (; i != size && ((k = char_class[static_cast<unsigned char>(input[i])]) & detail::hex_digit) != 0; ++i) {
+          if (digits == max_size_digits) {
+            failure = "chunk size too long";
+            goto out;
+          }
+          remaining = (remaining << 4) | (k & detail::hex_value_mask);
+          ++digits;
         }
-        if (digits_ == 0) return fail(i, "chunk size is not a hex number");
+        if (i == size) goto out;
+        const char c = input[i];
+        if (digits == 0) {
+          failure = "chunk size not hex";
+          goto out;
+        }
+        if (c == '\r') {
+          st = state::size_lf;
+          ++i;
+          goto size_lf;
+        }
         if (c == ';') {
-          state_ = state::ext;
-        } else if (c == '\r') {
-          state_ = state::size_lf;
+          st = state::ext;
         } else if (is_ows(c)) {
-          state_ = state::size_bws;
+          st = state::size_bws;
         } else {
-          return fail(i, "invalid character after the chunk size");
+          failure = "junk after chunk size";
+          goto out;
         }
+        ++i;
         continue;
       }
       case state::size_bws:
         // BWS is allowed only before ";" (chunk-ext = *( BWS ";" BWS ext-name ...)).
-        if (is_ows(c)) continue;
-        if (c != ';') return fail(i, "whitespace after the chunk size without an extension");
-        state_ = state::ext;
+        if (i == size) goto out;
+        if (input[i] == ';') {
+          st = state::ext;
+        } else if (!is_ows(input[i])) {
+          failure = "junk after chunk size";
+          goto out;
+        }
+        ++i;
         continue;
-      case state::ext:
+      case state::ext: {
+        // The usual extension, tokens with ";" "=" and OWS, in a tight loop; the limit holds
+        // per line (Node CVE-2024-22019).
+        const std::uint16_t max = limits_->max_chunk_ext_bytes;
+        const std::size_t first = i;
+        const std::size_t stop = size - i > static_cast<std::size_t>(max - ext) ? i + (max - ext) : size;
+        while (i != stop && (char_class[static_cast<unsigned char>(input[i])] & detail::ext_char) != 0) ++i;
+        ext = static_cast<std::uint16_t>(ext + (i - first));
+        if (i == size) goto out;
+        const char c = input[i];
+        if (c == '\r') {
+          st = state::size_lf;
+          ++i;
+          goto size_lf;
+        }
+        if (ext == max) {
+          failure = "extension too long";
+          goto out;
+        }
+        if (c != '"') {
+          failure = "bad chunk extension";
+          goto out;
+        }
+        st = state::ext_quoted;
+        ++ext;
+        ++i;
+        continue;
+      }
       case state::ext_quoted:
-      case state::ext_quoted_escape:
-        if (c == '\r' && state_ == state::ext) {
-          state_ = state::size_lf;
-          continue;
+      case state::ext_quoted_escape: {
+        // quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE (RFC 9110 §5.6.4)
+        if (i == size) goto out;
+        const char c = input[i];
+        if (ext == limits_->max_chunk_ext_bytes) {
+          failure = "extension too long";
+          goto out;
         }
-        if (++ext_bytes_ > limits_->max_chunk_ext_bytes) return fail(i, "chunk extension longer than the limit");
-        if (state_ == state::ext) {
-          if (c == '"') {
-            state_ = state::ext_quoted;
-          } else if (!is_tchar(c) && c != ';' && c != '=' && !is_ows(c)) {
-            return fail(i, c == '\n' ? "bare LF in a chunk extension" : "invalid character in a chunk extension");
-          }
-        } else if (c != '\t' && is_ctl(c)) {
-          return fail(i, "control character in a quoted chunk extension");
-        } else if (state_ == state::ext_quoted_escape) {
-          state_ = state::ext_quoted;
+        if (c != '\t' && is_ctl(c)) {
+          failure = "bad chunk extension";
+          goto out;
+        }
+        if (st == state::ext_quoted_escape) {
+          st = state::ext_quoted;
         } else if (c == '\\') {
-          state_ = state::ext_quoted_escape;
+          st = state::ext_quoted_escape;
         } else if (c == '"') {
-          state_ = state::ext;
+          st = state::ext;
+        }
+        ++ext;
+        ++i;
+        continue;
+      }
+      case state::size_lf:
+      size_lf:
+        if (i == size) goto out;
+        if (input[i] != '\n') {
+          failure = "bare CR in size line";
+          goto out;
+        }
+        if (ext != 0) {
+          if (ext_excess_ + ext > ext_slack_factor * limits_->max_chunk_ext_bytes) {
+            failure = "extensions outweigh data";
+            goto out;
+          }
+          ext_excess_ += ext;
+          ext = 0;
+        }
+        digits = 0;
+        ++i;
+        if (remaining != 0) {
+          st = state::data;
+          if (status == chunk_status::data) goto out;  // this payload first
+        } else if (size - i >= 2 && input[i] == '\r' && input[i + 1] == '\n' && limits_->max_trailer_bytes >= 2) {
+          // The usual end, the last chunk and an empty trailer section, without the field parser.
+          st = state::done;
+          i += 2;
+        } else {
+          // The last chunk: the trailer section follows (RFC 9112 §7.1.2).
+          trailer_parser_.reset();
+          st = state::trailers;
         }
         continue;
-      case state::size_lf:
-        if (c != '\n') return fail(i, "chunk size line not ended by CRLF");
-        return end_size_line(i + 1);
-      default: return fail(i, "chunked decoder in an impossible state");
+      case state::trailers: goto out;  // after any payload found here: decode_trailers()
+      case state::done:
+        if (status == chunk_status::need_more) status = chunk_status::end;
+        goto out;
+      case state::failed: consumed = 0; return chunk_status::failed;
     }
   }
-  chunk_step step;
-  step.consumed = i;
-  return step;
+
+bad_crlf:
+  failure = "no CRLF after data";
+out:
+  state_ = st;
+  remaining_ = remaining;
+  ext_bytes_ = ext;
+  digits_ = digits;
+  consumed = i;
+  if (failure != nullptr && status != chunk_status::data) {
+    state_ = state::failed;
+    failure_ = failure;
+    return chunk_status::failed;
+  }
+  if (st == state::trailers && status == chunk_status::need_more)
+    return decode_trailers(input, i, size, consumed, data);
+  return status;
 }
 
-chunk_step chunked_decoder::decode(char* input, std::size_t size) noexcept {
-  std::size_t used = 0;
-  for (;;) {
-    switch (state_) {
-      case state::size:
-      case state::size_bws:
-      case state::ext:
-      case state::ext_quoted:
-      case state::ext_quoted_escape:
-      case state::size_lf: {
-        const chunk_step step = parse_size_line(input + used, size - used);
-        used += step.consumed;
-        if (step.status == chunk_status::failed) return fail(used, failure_);
-        if (state_ <= state::size_lf) {  // the line is incomplete: every byte was used
-          chunk_step need;
-          need.consumed = used;
-          return need;
-        }
-        // Go on in the next state even with no bytes left, so need_more always means "no more
-        // to do": a trailer limit of 0 fails here, not on a later call with the same bytes.
-        continue;
-      }
-      case state::data: {
-        const std::size_t available = size - used;
-        if (available == 0) {
-          chunk_step need;
-          need.consumed = used;
-          return need;
-        }
-        const std::size_t n = remaining_ < available ? static_cast<std::size_t>(remaining_) : available;
-        remaining_ -= n;
-        ext_excess_ = n < ext_excess_ ? ext_excess_ - static_cast<std::uint32_t>(n) : 0;
-        if (remaining_ == 0) state_ = state::data_cr;
-        chunk_step step;
-        step.consumed = used + n;
-        step.status = chunk_status::data;
-        step.data = {input + used, n};
-        return step;
-      }
-      case state::data_cr:
-      case state::data_lf: {
-        if (used == size) {
-          chunk_step need;
-          need.consumed = used;
-          return need;
-        }
-        const char expected = state_ == state::data_cr ? '\r' : '\n';
-        if (input[used] != expected) return fail(used, "chunk data not followed by CRLF");
-        ++used;
-        state_ = state_ == state::data_cr ? state::data_lf : state::size;
-        continue;
-      }
-      case state::trailers: {
-        char* const block = input + used;
-        // RFC 9110 §6.5.1: trailers are delivered as they are; framing fields among them are
-        // not acted on here (the response's framing was fixed by its head).
-        const field_status trailers = trailer_parser_.parse(block, size - used, limits_->max_trailer_bytes,
-                                                            limits_->max_headers, nullptr, nullptr);
-        if (trailers == field_status::failed) return fail(used, trailer_parser_.failure().detail);
-        if (trailers == field_status::need_more) {
-          chunk_step need;
-          need.consumed = used;
-          return need;
-        }
-        state_ = state::done;
-        chunk_step step;
-        step.consumed = used + trailer_parser_.block_size();
-        if (trailer_parser_.field_count() == 0) {
-          step.status = chunk_status::end;
-          return step;
-        }
-        step.status = chunk_status::trailers;
-        step.data = {block, trailer_parser_.fields_size()};
-        return step;
-      }
-      case state::done: {
-        chunk_step step;
-        step.consumed = used;
-        step.status = chunk_status::end;
-        return step;
-      }
-      case state::failed: return fail(0, failure_);
-    }
+// The trailer section, from input[i] (RFC 9112 §7.1.2). RFC 9110 §6.5.1: trailers are delivered
+// as they are; framing fields among them are not acted on (the head fixed the framing).
+chunk_status chunked_decoder::decode_trailers(char* input, std::size_t i, std::size_t size, std::size_t& consumed,
+                                              bytes_view& data) noexcept {
+  char* const block = input + i;
+  switch (trailer_parser_.parse(block, size - i, limits_->max_trailer_bytes, limits_->max_headers, nullptr, nullptr)) {
+    case field_status::need_more: return chunk_status::need_more;
+    case field_status::failed: return fail(trailer_parser_.failure().detail);
+    case field_status::end_of_block: break;
   }
+  state_ = state::done;
+  consumed = i + trailer_parser_.block_size();
+  if (trailer_parser_.field_count() == 0) return chunk_status::end;
+  data = {block, trailer_parser_.fields_size()};
+  return chunk_status::trailers;
 }
 
 }  // namespace htpx::h1

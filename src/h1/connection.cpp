@@ -13,6 +13,22 @@ constexpr std::size_t chunk_end_room = 2;
 
 std::uint32_t clamp32(std::size_t n) noexcept { return n > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(n); }
 
+// Makes room at the end of a buffer whose bytes [start, end) are still wanted: an empty buffer
+// starts over; a buffer more than half full moves them to the front. An incomplete head (or a
+// line) stays contiguous, and nothing moves while there is room.
+void compact(char* buffer, std::uint32_t& start, std::uint32_t& end, std::uint32_t capacity) noexcept {
+  if (start == end) {
+    start = end = 0;
+  } else if (start != 0 && capacity - end < capacity / 2) {
+    std::memmove(buffer, buffer + start, end - start);
+    end -= start;
+    start = 0;
+  }
+}
+
+// The caller's misuse (one out-of-line place that builds the error).
+error local_error(const char* detail) noexcept { return {errc::local_protocol_error, detail}; }
+
 bool only_blank_lines(const char* p, std::size_t n) noexcept {
   for (std::size_t i = 0; i != n; ++i) {
     if (p[i] != '\r' && p[i] != '\n') return false;
@@ -23,41 +39,39 @@ bool only_blank_lines(const char* p, std::size_t n) noexcept {
 }  // namespace
 
 connection::connection(mutable_bytes rx, mutable_bytes tx, const parser_limits& limits) noexcept
-    : parser_(limits),
-      rx_(rx.data),
-      tx_(tx.data),
-      rx_capacity_(clamp32(rx.size)),
-      tx_capacity_(clamp32(tx.size)) {}
+    : parser_(limits), rx_(rx.data), tx_(tx.data), rx_capacity_(clamp32(rx.size)), tx_capacity_(clamp32(tx.size)) {}
 
-void connection::reset() noexcept {
-  *this = connection({rx_, rx_capacity_}, {tx_, tx_capacity_}, parser_.limits());
-}
+void connection::reset() noexcept { *this = connection({rx_, rx_capacity_}, {tx_, tx_capacity_}, parser_.limits()); }
 
 void connection::apply(conn_input input) noexcept {
-  if (!transition_defined(state_, input) && failure_code_ == errc::none) {
-    failure_code_ = errc::local_protocol_error;
-    failure_detail_ = "operation not allowed in this connection state";
-  }
+  if (!transition_defined(state_, input)) record(errc::local_protocol_error, "not allowed now");
   state_ = next_state(state_, input);
 }
 
-event connection::fail(errc code, const char* detail) noexcept {
+// Keeps the first error: it is the cause, later ones are its consequences.
+void connection::record(errc code, const char* detail) noexcept {
   if (failure_code_ == errc::none) {
     failure_code_ = code;
     failure_detail_ = detail;
   }
+}
+
+void connection::set_failure(errc code, const char* detail) noexcept {
+  record(code, detail);
   apply(conn_input::protocol_failure);
-  event ev;
+}
+
+void connection::fail(event& ev, errc code, const char* detail) noexcept {
+  set_failure(code, detail);
   ev.type = event_type::failed;
   ev.failure = failure();
-  return ev;
 }
 
 // ---- the request -------------------------------------------------------------------------
 
 error connection::send_request(const request_head& head) noexcept {
-  if (state_ != conn_state::idle) return {errc::local_protocol_error, "a request is already in flight"};
-  if (rx_start_ != rx_end_ || eof_) return {errc::local_protocol_error, "connection must be recycled first"};
+  if (state_ != conn_state::idle) return local_error("request in flight");
+  if (rx_start_ != rx_end_ || eof_) return local_error("recycle() first");
   tx_sent_ = tx_end_ = 0;
   // A chunked request keeps room for its last chunk from the start.
   const std::size_t reserve = head.framing == body_framing::chunked ? last_chunk_room : 0;
@@ -68,26 +82,17 @@ error connection::send_request(const request_head& head) noexcept {
   head_unsent_ = tx_end_;
   framing_ = head.framing;
   body_remaining_ = head.framing == body_framing::content_length ? head.content_length : 0;
-  body_finished_ = head.framing == body_framing::none || (head.framing == body_framing::content_length && body_remaining_ == 0);
-  parser_.reset(head.method == "HEAD");
+  body_finished_ =
+      head.framing == body_framing::none || (head.framing == body_framing::content_length && body_remaining_ == 0);
+  parser_.reset(head.method == std::string_view("HEAD", 4));
   apply(conn_input::start_request);
   return {};
-}
-
-void connection::compact_tx() noexcept {
-  if (tx_sent_ == tx_end_) {
-    tx_sent_ = tx_end_ = 0;
-  } else if (tx_sent_ != 0 && tx_capacity_ - tx_end_ < tx_capacity_ / 2) {
-    std::memmove(tx_, tx_ + tx_sent_, tx_end_ - tx_sent_);
-    tx_end_ -= tx_sent_;
-    tx_sent_ = 0;
-  }
 }
 
 mutable_bytes connection::body_buffer() noexcept {
   const bool sending = state_ == conn_state::sending_head || state_ == conn_state::sending_body;
   if (!sending || body_finished_) return {};
-  compact_tx();
+  compact(tx_, tx_sent_, tx_end_, tx_capacity_);
   const std::size_t free = tx_capacity_ - tx_end_;
   if (framing_ == body_framing::content_length) {
     const std::size_t n = body_remaining_ < free ? static_cast<std::size_t>(body_remaining_) : free;
@@ -102,19 +107,20 @@ mutable_bytes connection::body_buffer() noexcept {
 
 error connection::commit_body(std::size_t n) noexcept {
   const bool sending = state_ == conn_state::sending_head || state_ == conn_state::sending_body;
-  if (!sending || body_finished_) return {errc::local_protocol_error, "no request body is being sent"};
+  if (!sending || body_finished_) return local_error("no body being sent");
   if (n == 0) return {};  // a zero-size chunk would end the body
-  const std::size_t free = tx_capacity_ - tx_end_;
-  if (framing_ == body_framing::content_length) {
-    if (n > body_remaining_) return {errc::local_protocol_error, "more body bytes than the declared Content-Length"};
-    if (n > free) return {errc::local_protocol_error, "body larger than body_buffer()"};
+  const bool chunked = framing_ == body_framing::chunked;
+  if (!chunked && n > body_remaining_) return local_error("body over Content-Length");
+  // A chunk also needs its size line (reserved by body_buffer()), its CRLF and the last chunk's room.
+  const std::size_t framing = chunked ? chunk_header_ + chunk_end_room + last_chunk_room : 0;
+  if ((chunked && chunk_header_ == 0) || n + framing > tx_capacity_ - tx_end_) {
+    return local_error("body over body_buffer()");
+  }
+  if (!chunked) {
     tx_end_ += static_cast<std::uint32_t>(n);
     body_remaining_ -= n;
     body_finished_ = body_remaining_ == 0;
     return {};
-  }
-  if (chunk_header_ == 0 || n + chunk_header_ + chunk_end_room + last_chunk_room > free) {
-    return {errc::local_protocol_error, "body larger than body_buffer()"};
   }
   write_chunk_header(tx_ + tx_end_, chunk_header_, n);
   tx_end_ += static_cast<std::uint32_t>(chunk_header_ + n);
@@ -135,11 +141,11 @@ result<std::size_t> connection::write_body(bytes_view data) noexcept {
 error connection::finish_body() noexcept {
   if (body_finished_) return {};
   const bool sending = state_ == conn_state::sending_head || state_ == conn_state::sending_body;
-  if (!sending) return {errc::local_protocol_error, "no request body is being sent"};
+  if (!sending) return local_error("no body being sent");
   if (framing_ == body_framing::content_length) {
-    return {errc::local_protocol_error, "fewer body bytes than the declared Content-Length"};
+    return local_error("body under Content-Length");
   }
-  compact_tx();
+  compact(tx_, tx_sent_, tx_end_, tx_capacity_);
   std::memcpy(tx_ + tx_end_, last_chunk.data(), last_chunk.size());  // room was kept for it
   tx_end_ += static_cast<std::uint32_t>(last_chunk.size());
   body_finished_ = true;
@@ -164,14 +170,7 @@ void connection::consume_output(std::size_t n) noexcept {
 
 mutable_bytes connection::receive_buffer() noexcept {
   if (state_ == conn_state::closed || state_ == conn_state::failed || eof_) return {};
-  if (rx_start_ == rx_end_) {
-    rx_start_ = rx_end_ = 0;
-  } else if (rx_start_ != 0 && rx_capacity_ - rx_end_ < rx_capacity_ / 2) {
-    // Keep an incomplete head (or chunk line) contiguous and make room behind it.
-    std::memmove(rx_, rx_ + rx_start_, rx_end_ - rx_start_);
-    rx_end_ -= rx_start_;
-    rx_start_ = 0;
-  }
+  compact(rx_, rx_start_, rx_end_, rx_capacity_);
   return {rx_ + rx_end_, rx_capacity_ - rx_end_};
 }
 
@@ -182,27 +181,27 @@ void connection::commit_received(std::size_t n) noexcept {
 
 void connection::receive_eof() noexcept { eof_ = true; }
 
+// Every path returns `ev`, so it is built in place.
 event connection::next_event() noexcept {
+  event ev;
   switch (state_) {
-    case conn_state::failed: {
-      event ev;
+    case conn_state::failed:
       ev.type = event_type::failed;
       ev.failure = failure();
       return ev;
-    }
-    case conn_state::closed: return {};
+    case conn_state::closed: return ev;
     case conn_state::idle:
     case conn_state::done:
-    case conn_state::must_close: {
+    case conn_state::must_close:
       // RFC 9112 §9.2: bytes with no request outstanding are not a response; only blank
       // lines are harmless. A 408 or junk on an idle connection poisons it (catalogue S-12).
       if (!only_blank_lines(rx_ + rx_start_, rx_end_ - rx_start_)) {
-        return fail(errc::remote_protocol_error, "data received with no request in flight");
+        fail(ev, errc::remote_protocol_error, "data while idle");
+      } else {
+        rx_start_ = rx_end_;
+        if (eof_) apply(conn_input::transport_closed);
       }
-      rx_start_ = rx_end_;
-      if (eof_) apply(conn_input::transport_closed);
-      return {};
-    }
+      return ev;
     case conn_state::sending_head:
     case conn_state::sending_body:
     case conn_state::awaiting_head:
@@ -211,17 +210,18 @@ event connection::next_event() noexcept {
   for (;;) {
     const parse_step step = parser_.parse(rx_ + rx_start_, rx_end_ - rx_start_);
     rx_start_ += static_cast<std::uint32_t>(step.consumed);
-    if (step.ev.type != event_type::need_more) return on_parse_event(step.ev);
-    if (step.consumed != 0) continue;
-    if (eof_) return on_parse_event(parser_.finish());
-    if (rx_start_ == 0 && rx_end_ == rx_capacity_) {
-      return fail(errc::remote_protocol_error, "response head larger than the receive buffer");
+    if (step.ev.type != event_type::need_more) {
+      ev = step.ev;
+      break;
     }
-    return step.ev;
+    if (step.consumed != 0) continue;
+    if (eof_) {
+      ev = parser_.finish();
+      break;
+    }
+    if (rx_start_ == 0 && rx_end_ == rx_capacity_) fail(ev, errc::remote_protocol_error, "head over rx buffer");
+    return ev;
   }
-}
-
-event connection::on_parse_event(event ev) noexcept {
   switch (ev.type) {
     case event_type::head:
       keep_alive_ = ev.head.keep_alive;
@@ -240,7 +240,7 @@ event connection::on_parse_event(event ev) noexcept {
       apply(reusable ? conn_input::response_end_keep : conn_input::response_end_close);
       break;
     }
-    case event_type::failed: return fail(ev.failure.code, ev.failure.detail);
+    case event_type::failed: fail(ev, ev.failure.code, ev.failure.detail); break;
     case event_type::need_more:
     case event_type::informational:
     case event_type::body:
@@ -252,9 +252,10 @@ event connection::on_parse_event(event ev) noexcept {
 // ---- reuse -------------------------------------------------------------------------------
 
 error connection::recycle() noexcept {
-  if (state_ != conn_state::done) return {errc::local_protocol_error, "connection is not reusable"};
+  if (state_ != conn_state::done) return local_error("not reusable");
   if (eof_ || !only_blank_lines(rx_ + rx_start_, rx_end_ - rx_start_)) {
-    return fail(errc::remote_protocol_error, "server sent data or closed an idle connection").failure;
+    set_failure(errc::remote_protocol_error, "data or EOF while idle");
+    return failure();
   }
   rx_start_ = rx_end_ = 0;
   apply(conn_input::recycle);

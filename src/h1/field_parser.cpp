@@ -6,6 +6,7 @@ namespace htpx::h1 {
 
 using detail::find_ctl;
 using detail::is_ows;
+using detail::is_tchar;
 using detail::skip_tchars;
 
 field_status field_parser::fail(const char* detail) noexcept {
@@ -19,7 +20,7 @@ field_status field_parser::fail(const char* detail) noexcept {
 // works on local copies of the members (writes through `char*` could alias them, which would
 // make the compiler store every member at every step) and saves them on the way out.
 field_status field_parser::parse(char* block, std::size_t size, std::uint32_t max_bytes, std::uint16_t max_fields,
-                                 field_handler on_field, void* context) noexcept {
+                                 field_handler on_field, void* context, std::uint32_t name_lengths) noexcept {
   if (state_ == state::complete) return field_status::end_of_block;
   if (state_ == state::failed) return field_status::failed;
   const std::size_t limit = size < max_bytes ? size : max_bytes;
@@ -28,40 +29,38 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
   state st = state_;
   char* line = block + line_start_;
   char* value_start = block + value_start_;
-  std::size_t name_size = name_size_;
   std::uint16_t count = count_;
   bool folded = folded_;
   const char* failure = nullptr;
 
   for (;;) {
     switch (st) {
-      case state::line_start: {
+      case state::line_start:
+      line_start : {
         if (p == end) goto need_more;
         const char c = *p;
-        if (c == '\r') {
-          if (end - p < 2) goto need_more;
-          if (p[1] != '\n') {
-            failure = "bare CR in the header section";
+        if (is_tchar(c)) {
+          ++p;  // the usual start of a field name, known to be a tchar
+        } else {
+          if (c == '\r') {
+            if (end - p < 2) goto need_more;
+            if (p[1] != '\n') goto bare_cr;
+            p += 2;
+            pos_ = static_cast<std::uint32_t>(p - block);
+            line_start_ = static_cast<std::uint32_t>(line - block);
+            count_ = count;
+            state_ = state::complete;
+            return field_status::end_of_block;
+          }
+          if (c == '\n') goto bare_lf;
+          // RFC 9112 §2.2: a whitespace-preceded line before the first field is not a fold.
+          if (is_ows(c)) {
+            failure = "leading whitespace";
             goto failed;
           }
-          p += 2;
-          pos_ = static_cast<std::uint32_t>(p - block);
-          line_start_ = static_cast<std::uint32_t>(line - block);
-          count_ = count;
-          state_ = state::complete;
-          return field_status::end_of_block;
-        }
-        if (c == '\n') {
-          failure = "bare LF in the header section (CRLF required)";
-          goto failed;
-        }
-        // RFC 9112 §2.2: a whitespace-preceded line before the first field is not a fold.
-        if (is_ows(c)) {
-          failure = "whitespace at the start of a field line";
-          goto failed;
         }
         if (count == max_fields) {
-          failure = "too many header fields";
+          failure = "too many fields";
           goto failed;
         }
         folded = false;
@@ -71,23 +70,12 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
       case state::name: {
         p = skip_tchars(p, end);
         if (p == end) goto need_more;
-        if (*p != ':') {
-          // RFC 9112 §5.1: no whitespace between the field name and the colon.
-          failure = is_ows(*p) ? "whitespace between a field name and its colon" : "invalid character in a field name";
+        // field-name = token (RFC 9110 §5.1), with no whitespace before the colon (RFC 9112 §5.1).
+        if (*p != ':' || p == line) {
+          failure = is_ows(*p) ? "whitespace before colon" : detail::bad_field_name;
           goto failed;
         }
-        if (p == line) {
-          failure = "empty field name";
-          goto failed;
-        }
-        if (p - line > 0xffff) {
-          failure = "field name longer than 65535 bytes";
-          goto failed;
-        }
-        name_size = static_cast<std::size_t>(p - line);
-        ++p;
-        if (p != end && *p == ' ') ++p;  // the usual single SP of OWS, skipped here for speed
-        value_start = p;
+        value_start = ++p;
         st = state::value;
         [[fallthrough]];
       }
@@ -98,17 +86,13 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
           if (*p != '\t') break;
           ++p;
         }
+        if (*p == '\n') goto bare_lf;
         if (*p != '\r') {
-          failure = *p == '\n'   ? "bare LF in a field value (CRLF required)"
-                    : *p == '\0' ? "NUL in a field value"
-                                 : "control character in a field value";
+          failure = detail::ctl_in_value;
           goto failed;
         }
         if (end - p < 2) goto need_more;
-        if (p[1] != '\n') {
-          failure = "bare CR in a field value";
-          goto failed;
-        }
+        if (p[1] != '\n') goto bare_cr;
         p += 2;
         st = state::after_line;
         [[fallthrough]];
@@ -124,20 +108,21 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
           st = state::value;
           continue;
         }
-        const char* value = value_start;
-        const char* value_end = p - 2;
-        while (value != value_end && is_ows(*value)) ++value;
-        while (value_end != value && is_ows(value_end[-1])) --value_end;
         ++count;
-        if (on_field != nullptr) {
-          const std::string_view name{line, name_size};
+        const auto name_size = static_cast<std::size_t>(value_start - 1 - line);
+        if (on_field != nullptr && (name_size >= 32 || ((name_lengths >> name_size) & 1u) != 0)) {
+          // OWS around the value is not part of it (RFC 9110 §5.5).
+          const char* value = value_start;
+          const char* value_end = p - 2;
+          while (value != value_end && is_ows(*value)) ++value;
+          while (value_end != value && is_ows(value_end[-1])) --value_end;
           const std::string_view trimmed{value, static_cast<std::size_t>(value_end - value)};
-          failure = on_field(context, name, trimmed, folded);
+          failure = on_field(context, {line, name_size}, trimmed, folded);
           if (failure != nullptr) goto failed;
         }
         line = p;
         st = state::line_start;
-        continue;
+        goto line_start;
       }
       case state::complete:
       case state::failed: break;  // handled before the loop
@@ -148,12 +133,17 @@ need_more:
   pos_ = static_cast<std::uint32_t>(p - block);
   line_start_ = static_cast<std::uint32_t>(line - block);
   value_start_ = static_cast<std::uint32_t>(value_start - block);
-  name_size_ = static_cast<std::uint16_t>(name_size);
   count_ = count;
   folded_ = folded;
   state_ = st;
   if (size < max_bytes) return field_status::need_more;
-  failure = "field section larger than the limit";
+  failure = "fields over limit";
+  goto failed;
+bare_cr:
+  failure = "bare CR in fields";
+  goto failed;
+bare_lf:
+  failure = "bare LF in fields";  // RFC 9112 §2.2: CRLF required
 
 failed:
   count_ = count;

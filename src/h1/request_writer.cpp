@@ -11,39 +11,52 @@ using detail::is_tchar;
 
 namespace {
 
-constexpr std::string_view version_line = " HTTP/1.1\r\n";
-constexpr std::string_view host_name = "Host: ";
-constexpr std::string_view length_name = "Content-Length: ";
-constexpr std::string_view chunked_line = "Transfer-Encoding: chunked\r\n";
+// Appends to `out`, or only counts when `out` is null: the head is sized and then written by
+// the same code, so the size and the bytes cannot disagree.
+// The names the writer both matches and writes (constexpr: no length computed at run time).
+constexpr std::string_view host_name = "Host";
+constexpr std::string_view content_length_name = "Content-Length";
+constexpr std::string_view transfer_encoding_name = "Transfer-Encoding";
+constexpr std::string_view colon = ": ";
+constexpr std::string_view crlf = "\r\n";
 
-error invalid(const char* detail) noexcept { return {errc::local_protocol_error, detail}; }
+struct head_writer {
+  char* out;
+  std::size_t size = 0;
+
+  void put(std::string_view s) noexcept {
+    if (out != nullptr) std::memcpy(out + size, s.data(), s.size());
+    size += s.size();
+  }
+  void field(std::string_view name, std::string_view value) noexcept {
+    put(name);
+    put(colon);
+    put(value);
+    put(crlf);
+  }
+};
 
 bool is_token(std::string_view s) noexcept {
-  if (s.empty()) return false;
   for (const char c : s) {
     if (!is_tchar(c)) return false;
   }
-  return true;
+  return !s.empty();
 }
 
 // request-target: printable US-ASCII only; SP, CTL, DEL and non-ASCII would let a caller split
 // the request line (RFC 9112 §3.2; Python CVE-2019-9740). A fragment is never sent (RFC 9110 §7.1).
 bool is_valid_target(std::string_view s) noexcept {
-  if (s.empty()) return false;
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '#') return false;
   }
-  return true;
+  return !s.empty();
 }
 
 // Host = uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IPv4 or [IPv6] characters only.
 bool is_valid_host(std::string_view s) noexcept {
   for (const char c : s) {
-    if (c == '\0') return false;  // strchr() would find the terminator
-    const unsigned u = static_cast<unsigned char>(c);
-    const bool alnum = (u - '0' < 10u) || ((u | 0x20u) - 'a' < 26u);
-    if (!alnum && std::strchr("-._~!$&'()*+,;=:[]%", c) == nullptr) return false;
+    if ((detail::char_class[static_cast<unsigned char>(c)] & detail::host_char) == 0) return false;
   }
   return true;
 }
@@ -56,91 +69,76 @@ bool is_valid_value(std::string_view s) noexcept {
   return true;
 }
 
-// Powers of ten for writing a 64-bit length by subtraction: 32-bit targets have no 64-bit
-// divide instruction, and libgcc's would add about 700 bytes.
-constexpr std::uint64_t powers_of_ten[] = {10000000000000000000u, 1000000000000000000u, 100000000000000000u,
-                                           10000000000000000u,    1000000000000000u,    100000000000000u,
-                                           10000000000000u,       1000000000000u,       100000000000u,
-                                           10000000000u,          1000000000u,          100000000u,
-                                           10000000u,             1000000u,             100000u,
-                                           10000u,                1000u,                100u,
-                                           10u,                   1u};
+// Writes `v` in decimal. Each digit is a long division by 10 over 16-bit pieces in 32-bit
+// arithmetic: 32-bit targets have no 64-bit divide instruction, and libgcc's would add about
+// 700 bytes.
+void put_decimal(head_writer& w, std::uint64_t v) noexcept {
+  const auto high = static_cast<std::uint32_t>(v >> 32);
+  const auto low = static_cast<std::uint32_t>(v);
+  std::uint32_t pieces[4] = {high >> 16, high & 0xffffu, low >> 16, low & 0xffffu};
+  char digits[20];
+  std::size_t n = sizeof digits;
+  std::uint32_t left;
+  do {
+    std::uint32_t rest = 0;
+    left = 0;
+    for (std::uint32_t& piece : pieces) {
+      const std::uint32_t part = (rest << 16) | piece;
+      piece = part / 10;
+      rest = part % 10;
+      left |= piece;
+    }
+    digits[--n] = static_cast<char>('0' + rest);
+  } while (left != 0);
+  w.put({digits + n, sizeof digits - n});
+}
 
-// Writes `v` in decimal at `out` (when not null); returns the number of digits.
-std::size_t write_decimal(char* out, std::uint64_t v) noexcept {
-  std::size_t n = 0;
-  for (const std::uint64_t power : powers_of_ten) {
-    unsigned digit = 0;
-    while (v >= power) {
-      v -= power;
-      ++digit;
-    }
-    if (digit != 0 || n != 0 || power == 1) {
-      if (out != nullptr) out[n] = static_cast<char>('0' + digit);
-      ++n;
-    }
+// Checks `request` and writes (or counts) its head. Returns nullptr, or why it is refused.
+const char* write_head(head_writer& w, const request_head& request) noexcept {
+  if (!is_token(request.method)) return "method not a token";
+  if (!is_valid_target(request.target)) return "bad request target";
+  if (!is_valid_host(request.host)) return "invalid Host";
+  w.put(request.method);
+  w.put(std::string_view(" ", 1));
+  w.put(request.target);
+  w.put(std::string_view(" HTTP/1.1\r\n", 11));
+  bool caller_host = false;
+  for (std::size_t i = 0; i != request.header_count; ++i) {
+    caller_host = caller_host || iequals(request.headers[i].name, host_name);
   }
-  return n;
-}
-
-char* put(char* out, std::string_view s) noexcept {
-  std::memcpy(out, s.data(), s.size());
-  return out + s.size();
-}
-
-char* put_crlf(char* out) noexcept {
-  out[0] = '\r';
-  out[1] = '\n';
-  return out + 2;
+  if (!request.host.empty() && !caller_host) w.field(host_name, request.host);
+  for (std::size_t i = 0; i != request.header_count; ++i) {
+    const header& field = request.headers[i];
+    if (!is_token(field.name)) return detail::bad_field_name;
+    if (!is_valid_value(field.value)) return detail::ctl_in_value;
+    if (iequals(field.name, content_length_name) || iequals(field.name, transfer_encoding_name)) {
+      return "framing field set by caller";
+    }
+    w.field(field.name, field.value);
+  }
+  if (request.framing == body_framing::content_length) {
+    w.put(content_length_name);
+    w.put(colon);
+    put_decimal(w, request.content_length);
+    w.put(crlf);
+  } else if (request.framing == body_framing::chunked) {
+    w.field(transfer_encoding_name, std::string_view(detail::chunked_coding, 7));
+  }
+  w.put(crlf);
+  return nullptr;
 }
 
 }  // namespace
 
 result<std::size_t> write_request_head(mutable_bytes out, const request_head& request) noexcept {
-  // Validate everything and size the head first, so an invalid or oversized head writes nothing.
-  if (!is_token(request.method)) return invalid("request method is not a token");
-  if (!is_valid_target(request.target)) return invalid("request target contains SP, a control character or #");
-  if (!is_valid_host(request.host)) return invalid("Host contains a character not allowed in a host");
-  bool caller_host = false;
-  std::size_t size = request.method.size() + 1 + request.target.size() + version_line.size() + 2;  // SP, final CRLF
-  for (std::size_t i = 0; i != request.header_count; ++i) {
-    const header& field = request.headers[i];
-    if (!is_token(field.name)) return invalid("header name is not a token");
-    if (!is_valid_value(field.value)) return invalid("header value contains CR, LF, NUL or a control character");
-    if (iequals(field.name, "content-length") || iequals(field.name, "transfer-encoding")) {
-      return invalid("Content-Length and Transfer-Encoding are set by the library");
-    }
-    caller_host = caller_host || iequals(field.name, "host");
-    size += field.name.size() + 2 + field.value.size() + 2;
-  }
-  const bool auto_host = !request.host.empty() && !caller_host;
-  if (auto_host) size += host_name.size() + request.host.size() + 2;
-  if (request.framing == body_framing::content_length) {
-    size += length_name.size() + write_decimal(nullptr, request.content_length) + 2;
-  } else if (request.framing == body_framing::chunked) {
-    size += chunked_line.size();
-  }
-  if (size > out.size) return invalid("request head does not fit the transmit buffer");
-
-  char* p = out.data;
-  p = put(p, request.method);
-  *p++ = ' ';
-  p = put(p, request.target);
-  p = put(p, version_line);
-  if (auto_host) p = put_crlf(put(put(p, host_name), request.host));
-  for (std::size_t i = 0; i != request.header_count; ++i) {
-    p = put(p, request.headers[i].name);
-    p = put(p, ": ");
-    p = put_crlf(put(p, request.headers[i].value));
-  }
-  if (request.framing == body_framing::content_length) {
-    p = put(p, length_name);
-    p = put_crlf(p + write_decimal(p, request.content_length));
-  } else if (request.framing == body_framing::chunked) {
-    p = put(p, chunked_line);
-  }
-  p = put_crlf(p);
-  return static_cast<std::size_t>(p - out.data);
+  // Check and size the whole head first, so an invalid or oversized head writes nothing.
+  head_writer count{nullptr};
+  const char* failure = write_head(count, request);
+  if (failure == nullptr && count.size > out.size) failure = "head over tx buffer";
+  if (failure != nullptr) return error{errc::local_protocol_error, failure};
+  head_writer writer{out.data};
+  (void)write_head(writer, request);
+  return writer.size;
 }
 
 std::size_t chunk_header_size(std::size_t max_payload) noexcept {
@@ -153,12 +151,11 @@ std::size_t chunk_header_size(std::size_t max_payload) noexcept {
 }
 
 void write_chunk_header(char* out, std::size_t header_size, std::size_t payload) noexcept {
-  static constexpr char hex[] = "0123456789abcdef";
   std::size_t i = header_size - 2;
   out[i] = '\r';
   out[i + 1] = '\n';
   while (i != 0) {
-    out[--i] = hex[payload & 0xf];
+    out[--i] = "0123456789abcdef"[payload & 0xf];
     payload >>= 4;
   }
 }

@@ -167,7 +167,7 @@ TEST(Connection, EofMidBodyIsARemoteProtocolError) {
   ASSERT_FALSE(f.conn.send_request(get()));
   f.drain();
   EXPECT_EQ(f.receive("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf", true),
-            "head 200;body half;failed server closed the connection before the end of the Content-Length body;");
+            "head 200;body half;failed EOF in body;");
   EXPECT_EQ(f.conn.state(), conn_state::failed);
   EXPECT_EQ(f.conn.failure().code, htpx::errc::remote_protocol_error);
 }
@@ -176,7 +176,7 @@ TEST(Connection, EofBeforeAnyByteSaysNothingWasSent) {
   fixture f;
   ASSERT_FALSE(f.conn.send_request(get()));
   f.drain();
-  EXPECT_EQ(f.receive("\r\n", true), "failed server closed the connection without sending a response;");
+  EXPECT_EQ(f.receive("\r\n", true), "failed EOF before response;");
   EXPECT_FALSE(f.conn.response_started());
   fixture g;
   ASSERT_FALSE(g.conn.send_request(get()));
@@ -328,7 +328,7 @@ TEST(Connection, HeadLargerThanTheReceiveBufferFails) {
   ASSERT_FALSE(f.conn.send_request(get()));
   f.drain();
   EXPECT_EQ(f.receive("HTTP/1.1 200 OK\r\nX-Long: " + std::string(100, 'v') + "\r\n\r\n"),
-            "failed response head larger than the receive buffer;");
+            "failed head over rx buffer;");
   EXPECT_EQ(f.conn.state(), conn_state::failed);
   EXPECT_TRUE(f.conn.receive_buffer().empty());
 }
@@ -354,7 +354,7 @@ TEST(Connection, DataWithNoRequestInFlightPoisonsTheConnection) {
   fixture f;
   EXPECT_EQ(f.receive("\r\n\r\n"), "");  // blank lines are harmless (RFC 9112 §9.2)
   EXPECT_EQ(f.conn.state(), conn_state::idle);
-  EXPECT_EQ(f.receive("HTTP/1.1 408 Request Timeout\r\n\r\n"), "failed data received with no request in flight;");
+  EXPECT_EQ(f.receive("HTTP/1.1 408 Request Timeout\r\n\r\n"), "failed data while idle;");
   EXPECT_EQ(f.conn.state(), conn_state::failed);
 
   fixture g;

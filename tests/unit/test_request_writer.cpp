@@ -101,7 +101,7 @@ TEST(RequestWriter, FramingFieldsBelongToTheLibrary) {
     request_head head;
     head.headers = fields;
     head.header_count = 1;
-    EXPECT_EQ(write(head), "error: LocalProtocolError: Content-Length and Transfer-Encoding are set by the library");
+    EXPECT_EQ(write(head), "error: LocalProtocolError: framing field set by caller");
   }
 }
 

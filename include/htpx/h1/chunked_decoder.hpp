@@ -44,7 +44,15 @@ class chunked_decoder {
   /// Decodes from `input[0, size)`. Returns data (a view into `input`), trailers, end,
   /// need_more or failed (RemoteProtocolError). After a failure every call returns it again
   /// until reset(). Trailer bytes are rewritten in place where obs-fold is replaced.
-  [[nodiscard]] chunk_step decode(char* input, std::size_t size) noexcept;
+  [[nodiscard]] chunk_step decode(char* input, std::size_t size) noexcept {
+    chunk_step step;
+    step.status = decode(input, size, step.consumed, step.data);
+    return step;
+  }
+  /// The same as decode(input, size), with the step's `consumed` and `data` written to the
+  /// arguments (`data` only with data or trailers) and its status returned: the response
+  /// parser's per-chunk path, which fills its event in place.
+  [[nodiscard]] chunk_status decode(char* input, std::size_t size, std::size_t& consumed, bytes_view& data) noexcept;
 
   /// Returns the trailers reported by the last `trailers` step (`data` of that step).
   [[nodiscard]] headers_view trailers(bytes_view data) const noexcept {
@@ -60,14 +68,25 @@ class chunked_decoder {
 
  private:
   enum class state : std::uint8_t {
-    size, size_bws, ext, ext_quoted, ext_quoted_escape, size_lf, data, data_cr, data_lf, trailers, done, failed
+    data_cr,
+    data_lf,
+    size,
+    size_bws,
+    ext,
+    ext_quoted,
+    ext_quoted_escape,
+    size_lf,
+    data,
+    trailers,
+    done,
+    failed
   };
-  chunk_step fail(std::size_t consumed, const char* detail) noexcept;
-  chunk_step parse_size_line(const char* input, std::size_t size) noexcept;
-  chunk_step end_size_line(std::size_t consumed) noexcept;
+  chunk_status fail(const char* detail) noexcept;
+  chunk_status decode_trailers(char* input, std::size_t i, std::size_t size, std::size_t& consumed,
+                               bytes_view& data) noexcept;
 
   // Members ordered widest first: no padding (the decoder lives inside every connection).
-  std::uint64_t remaining_ = 0;   // payload bytes left in the current chunk (or its size so far)
+  std::uint64_t remaining_ = 0;  // payload bytes left in the current chunk (or its size so far)
   const parser_limits* limits_;
   std::uint32_t ext_excess_ = 0;  // extension bytes beyond the payload so far (never below 0)
   std::uint16_t ext_bytes_ = 0;   // extension bytes on the current line

@@ -35,7 +35,7 @@ class connection {
   /// Returns the current state.
   [[nodiscard]] conn_state state() const noexcept { return state_; }
   /// Returns the error that put the connection in conn_state::failed (code none otherwise).
-  [[nodiscard]] error failure() const noexcept { return {failure_code_, failure_detail_ ? failure_detail_ : ""}; }
+  [[nodiscard]] error failure() const noexcept { return {failure_code_, failure_detail_}; }
 
   // ---- the request ---------------------------------------------------------------------
 
@@ -90,16 +90,14 @@ class connection {
   /// Returns true when any byte of the current response other than blank lines has been parsed
   /// (a request that failed before that on a reused connection may be retried if idempotent,
   /// RFC 9112 §9.3.1). Call next_event() first so received bytes are parsed.
-  [[nodiscard]] bool response_started() const noexcept {
-    return state_ != conn_state::idle && !parser_.at_start();
-  }
+  [[nodiscard]] bool response_started() const noexcept { return state_ != conn_state::idle && !parser_.at_start(); }
 
  private:
   void apply(conn_input input) noexcept;
-  event fail(errc code, const char* detail) noexcept;
-  event on_parse_event(event ev) noexcept;
+  void record(errc code, const char* detail) noexcept;
+  void set_failure(errc code, const char* detail) noexcept;
+  void fail(event& ev, errc code, const char* detail) noexcept;
   bool request_flushed() const noexcept { return body_finished_ && tx_sent_ == tx_end_; }
-  void compact_tx() noexcept;
 
   // Members ordered widest first: no padding. 128 bytes on 32-bit targets (`make size`).
   response_parser parser_;
@@ -107,19 +105,19 @@ class connection {
   char* rx_;
   char* tx_;
   std::uint32_t rx_capacity_;
-  std::uint32_t rx_start_ = 0;        // first byte not yet consumed by the parser
-  std::uint32_t rx_end_ = 0;          // one past the last received byte
+  std::uint32_t rx_start_ = 0;  // first byte not yet consumed by the parser
+  std::uint32_t rx_end_ = 0;    // one past the last received byte
   std::uint32_t tx_capacity_;
-  std::uint32_t tx_sent_ = 0;         // first byte not yet taken by the transport
-  std::uint32_t tx_end_ = 0;          // one past the last queued byte
-  std::uint32_t head_unsent_ = 0;     // bytes of the request head not yet taken
-  const char* failure_detail_ = nullptr;
+  std::uint32_t tx_sent_ = 0;        // first byte not yet taken by the transport
+  std::uint32_t tx_end_ = 0;         // one past the last queued byte
+  std::uint32_t head_unsent_ = 0;    // bytes of the request head not yet taken
+  const char* failure_detail_ = "";  // never null: failure() returns it as it is
   errc failure_code_ = errc::none;
   conn_state state_ = conn_state::idle;
   body_framing framing_ = body_framing::none;
-  std::uint8_t chunk_header_ = 0;     // size line width reserved by the last body_buffer()
-  bool body_finished_ = false;         // every body byte (and the last chunk) is queued
-  bool keep_alive_ = false;           // the final head allows reuse
+  std::uint8_t chunk_header_ = 0;  // size line width reserved by the last body_buffer()
+  bool body_finished_ = false;     // every body byte (and the last chunk) is queued
+  bool keep_alive_ = false;        // the final head allows reuse
   bool eof_ = false;
 };
 

@@ -37,8 +37,11 @@ class field_parser {
   /// field, never per byte) and returns `end_of_block`, `need_more` or `failed`. The section
   /// may take at most `max_bytes` bytes and `max_fields` fields (pass the same limits on every
   /// call). After a failure every call fails again until reset(). `on_field` may be null.
+  /// `name_lengths` selects the fields passed to `on_field` by the length n of their name: bit n
+  /// set (names of 32 bytes or more always); every field is still parsed, checked and counted.
   [[nodiscard]] field_status parse(char* block, std::size_t size, std::uint32_t max_bytes, std::uint16_t max_fields,
-                                   field_handler on_field, void* context) noexcept;
+                                   field_handler on_field, void* context,
+                                   std::uint32_t name_lengths = ~std::uint32_t{0}) noexcept;
 
   /// Returns the error after `failed` (RemoteProtocolError with a static detail).
   [[nodiscard]] error failure() const noexcept { return {errc::remote_protocol_error, failure_}; }
@@ -58,7 +61,6 @@ class field_parser {
   std::uint32_t pos_ = 0;          // next byte to examine
   std::uint32_t line_start_ = 0;   // first byte of the current field line
   std::uint32_t value_start_ = 0;  // first byte after the colon
-  std::uint16_t name_size_ = 0;
   std::uint16_t count_ = 0;
   state state_ = state::line_start;
   bool folded_ = false;

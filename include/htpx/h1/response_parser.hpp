@@ -93,19 +93,12 @@ class response_parser {
 
  private:
   enum class state : std::uint8_t { status_line, fields, body_length, body_chunked, body_until_close, done, failed };
-  parse_step fail(std::size_t consumed, const char* detail) noexcept;
+  void fail(parse_step& step, const char* detail) noexcept;
   std::uint32_t head_budget() const noexcept;
-  parse_step parse_status_line(char* input, std::size_t size) noexcept;
-  parse_step parse_fields(char* input, std::size_t size) noexcept;
-  parse_step finish_head(char* input) noexcept;
-  static const char* on_field(void* self, std::string_view name, std::string_view value, bool folded) noexcept;
-  const char* note_field(std::string_view name, std::string_view value, bool folded) noexcept;
-  using element_handler = const char* (response_parser::*)(std::string_view element) noexcept;
-  const char* for_each_element(std::string_view list, element_handler element) noexcept;
-  const char* note_length(std::string_view element) noexcept;
-  const char* note_coding(std::string_view coding) noexcept;
-  const char* note_connection_option(std::string_view option) noexcept;
-  parse_step parse_body(char* input, std::size_t size) noexcept;
+  const char* parse_status_line(parse_step& step, char* input, std::size_t size) noexcept;
+  const char* parse_fields(parse_step& step, char* input, std::size_t size) noexcept;
+  const char* finish_head(parse_step& step, char* input) noexcept;
+  static const char* on_field(void* context, std::string_view name, std::string_view value, bool folded) noexcept;
 
   // While the head is parsed: the field parser, the status-line scan and the declared length
   // (then the body bytes left). During a chunked body: the chunked decoder. Never both, so they
@@ -125,14 +118,14 @@ class response_parser {
   head_or_chunked u_;
   const parser_limits* limits_;
   const char* failure_ = nullptr;
-  std::uint32_t head_used_ = 0;     // head bytes of earlier 1xx responses (they share the limit)
+  std::uint32_t head_used_ = 0;  // head bytes of earlier 1xx responses (they share the limit)
   std::uint16_t status_line_size_ = 0;
   std::uint16_t status_code_ = 0;
   std::uint8_t version_minor_ = 1;
   std::uint8_t informational_ = 0;
-  std::uint8_t framing_ = 0;        // bit set of what the fields said (see response_parser.cpp)
+  std::uint8_t framing_ = 0;  // bit set of what the fields said (see response_parser.cpp)
   bool head_request_ = false;
-  bool started_ = false;            // a byte other than a blank line was seen
+  bool started_ = false;  // a byte other than a blank line was seen
   state state_ = state::status_line;
 };
 
