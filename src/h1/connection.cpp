@@ -78,7 +78,7 @@ error connection::send_request(const request_head& head) noexcept {
   const std::size_t room = tx_capacity_ > reserve ? tx_capacity_ - reserve : 0;
   const result<std::size_t> written = write_request_head({tx_, room}, head);
   if (!written) return written.err();
-  tx_end_ = clamp32(written.value());
+  tx_end_ = static_cast<std::uint32_t>(written.value());  // at most `room`
   head_unsent_ = tx_end_;
   framing_ = head.framing;
   body_remaining_ = head.framing == body_framing::content_length ? head.content_length : 0;

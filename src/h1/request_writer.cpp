@@ -155,7 +155,8 @@ void write_chunk_header(char* out, std::size_t header_size, std::size_t payload)
   out[i] = '\r';
   out[i + 1] = '\n';
   while (i != 0) {
-    out[--i] = "0123456789abcdef"[payload & 0xf];
+    const auto digit = static_cast<char>(payload & 0xf);
+    out[--i] = static_cast<char>(digit < 10 ? '0' + digit : 'a' - 10 + digit);
     payload >>= 4;
   }
 }

@@ -355,6 +355,7 @@ const char* response_parser::finish_head(parse_step& step, char* input) noexcept
 // EOF ends a close-delimited or complete response; anywhere else the response is incomplete
 // (RFC 9112 §8).
 event response_parser::finish() noexcept {
+  parse_step step;
   const char* failure = nullptr;
   switch (state_) {
     case state::status_line: failure = at_start() ? "EOF before response" : "EOF in head"; break;
@@ -367,7 +368,6 @@ event response_parser::finish() noexcept {
     case state::done: break;
     case state::failed: failure = failure_; break;
   }
-  parse_step step;
   if (failure != nullptr) {
     fail(step, failure);
   } else {
