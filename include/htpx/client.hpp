@@ -22,6 +22,11 @@
 #include "htpx/url.hpp"
 
 namespace htpx {
+class auth;
+class cookie_jar;
+}  // namespace htpx
+
+namespace htpx {
 
 /// httpx's event_hooks: called inside poll() for every request and response.
 class event_hooks {
@@ -56,6 +61,19 @@ struct client_options {
   bool follow_redirects = false;     ///< Off by default, as httpx.
   std::uint8_t max_redirects = 20;   ///< Then TooManyRedirects.
   bool allow_https_to_http = false;  ///< Follow a redirect from https to http.
+  /// An http:// proxy for every request (httpx `proxy=`), e.g. "http://user:pass@10.0.0.1:3128";
+  /// http:// URLs go to it in absolute-form, with Proxy-Authorization: Basic from its userinfo.
+  std::string_view proxy;
+  /// Without `proxy`, read HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (either case) from
+  /// the environment when the client is built (httpx's default).
+  bool trust_env = true;
+  /// Credentials for every request (basic_auth, bearer_auth, digest_auth or your own auth),
+  /// outliving the client; a request's own `auth` replaces it. Never sent after a redirect to
+  /// another origin.
+  htpx::auth* auth = nullptr;
+  /// A cookie jar (e.g. static_cookie_jar<16, 2048>) kept across requests: every response's
+  /// Set-Cookie is stored, every request gets the Cookie field the jar gives for its URL.
+  cookie_jar* cookies = nullptr;
   /// Retries after a connect failure (ConnectError, ConnectTimeout), as httpx's transport
   /// `retries`: exponential backoff from `retry_backoff_ms` (doubling, capped at
   /// `retry_backoff_max_ms`) with jitter, waited in poll(), never in a sleep.
@@ -135,9 +153,11 @@ struct request_slot {
   bool relative = false;            // req.url resolves against base_url
   bool retried = false;             // already retried once on a fresh connection
   bool cross_origin = false;        // a redirect left the original origin (credentials dropped)
+  bool proxied = false;             // sent through the http proxy (absolute-form target)
   bool redirecting = false;         // the current response is a redirect being followed
   bool replaying = false;           // the current response is dropped and the request sent again
   std::uint8_t redirects = 0;       // redirects followed so far
+  std::uint8_t auth_rounds = 0;     // extra attempts an auth scheme asked for
   std::uint8_t attempts = 0;        // retries used (connect failures, 429/503)
   std::uint32_t not_before_ms = 0;  // a queued retry waits until then
   std::uint32_t replay_delay_ms = 0;
@@ -237,6 +257,19 @@ class client {
   using req_state = detail::request_slot::state;
 
   static error check_scheme(const url& target) noexcept;
+  // proxies and targets (client_proxy.cpp)
+  struct proxy_route {
+    url at{};
+    error failure{};
+    bool enabled = false;
+  };
+  void load_proxies() noexcept;
+  [[nodiscard]] const proxy_route* proxy_for(const url& origin) const noexcept;
+  [[nodiscard]] const url& connect_target(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] result<std::string_view> compose_target(const detail::request_slot& req, url& target_url,
+                                                        mutable_bytes& scratch) const noexcept;
+  [[nodiscard]] static result<std::string_view> basic_credentials(std::string_view userinfo,
+                                                                  mutable_bytes& scratch) noexcept;
   detail::request_slot* lookup(request_handle handle) noexcept;
   const detail::request_slot* lookup(request_handle handle) const noexcept;
   // pool (client_pool.cpp)
@@ -270,6 +303,15 @@ class client {
   [[nodiscard]] error current_url(const detail::request_slot& req, mutable_bytes out,
                                   std::string_view& url) const noexcept;
   void requeue(detail::request_slot& req, std::uint32_t delay_ms) noexcept;
+  // credentials and cookies (client_credentials.cpp)
+  static constexpr std::uint8_t max_auth_rounds = 2;
+  [[nodiscard]] htpx::auth* auth_of(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] error add_credentials(const detail::request_slot& req, const url& target_url, std::string_view target,
+                                      header_appender& fields, mutable_bytes& scratch) noexcept;
+  [[nodiscard]] error add_cookies(const detail::request_slot& req, const url& target_url, header_appender& fields,
+                                  mutable_bytes& scratch) noexcept;
+  void store_cookies(const detail::request_slot& req, const response& head) noexcept;
+  [[nodiscard]] bool answer_challenge(detail::request_slot& req, const response& head) noexcept;
   // retries (client_retry.cpp)
   [[nodiscard]] bool retry_connect_failure(detail::request_slot& req, error failure) noexcept;
   [[nodiscard]] bool plan_status_retry(detail::request_slot& req, const response& head) noexcept;
@@ -283,6 +325,9 @@ class client {
   client_options options_;
   url base_{};
   error base_error_{};
+  proxy_route http_proxy_{};
+  proxy_route https_proxy_{};
+  std::string_view no_proxy_;
   std::uint32_t now_ = 0;
   std::uint32_t sequence_ = 0;
   std::uint32_t serial_ = 0;

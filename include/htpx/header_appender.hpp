@@ -17,6 +17,13 @@ class header_appender {
   /// Adds a field (views must outlive the request). Returns LocalProtocolError when the
   /// client's header table is full.
   [[nodiscard]] error add(std::string_view name, std::string_view value) noexcept;
+  /// Returns true when a field named `name` (case-insensitive) is in the table.
+  [[nodiscard]] bool contains(std::string_view name) const noexcept {
+    for (std::size_t i = 0; i != used_; ++i) {
+      if (iequals(storage_[i].name, name)) return true;
+    }
+    return false;
+  }
   /// Returns the number of fields in the table, including the client's own.
   [[nodiscard]] std::size_t used() const noexcept { return used_; }
 

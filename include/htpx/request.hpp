@@ -12,6 +12,8 @@
 
 namespace htpx {
 
+class auth;
+
 /// The keyword arguments of httpx's request methods. Views only: everything they point at
 /// must outlive the request (until its completion callback, or the blocking call returns).
 struct request_options {
@@ -24,6 +26,10 @@ struct request_options {
   /// (a 4xx or 5xx stops the upload before it starts), or client_options::expect_continue_ms
   /// passes (RFC 9110 §10.1.1). For large uploads a server may refuse.
   bool expect_continue = false;
+  /// Credentials for this request only (replaces client_options::auth).
+  htpx::auth* auth = nullptr;
+  /// Cookies for this request only, added to the jar's (httpx `cookies=`).
+  span<const query_param> cookies;
 };
 
 /// A request for client::start() or client::send().

@@ -60,6 +60,12 @@ std::uint32_t posix_platform::now_ms() noexcept {
   return static_cast<std::uint32_t>(ms);  // T-02: truncated, never clamped
 }
 
+std::int64_t posix_platform::unix_time_s() noexcept {
+  timespec now{};
+  (void)::clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<std::int64_t>(now.tv_sec);
+}
+
 void posix_platform::wait(const wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept {
   if (any_buffered_input(entries, count)) return;
   pollfd fds[wait_batch];

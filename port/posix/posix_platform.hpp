@@ -30,6 +30,8 @@ class posix_platform final : public platform {
   /// without sleeping, then sleeps at most overflow_nap_ms: an early return, which W-01 allows.
   /// `entries` need only live for the call.
   void wait(const wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override;
+  /// Returns CLOCK_REALTIME in whole seconds (cookie expiry dates).
+  [[nodiscard]] std::int64_t unix_time_s() noexcept override;
 };
 
 }  // namespace htpx::port

@@ -38,6 +38,7 @@ client::client(const client_storage& storage, port::platform& platform, const cl
         h1::connection({storage_.rx.data + i * storage_.rx_per_slot, storage_.rx_per_slot},
                        {storage_.tx.data + i * storage_.tx_per_slot, storage_.tx_per_slot}, options_.parser_limits);
   }
+  load_proxies();
   if (!options_.base_url.empty()) {
     const result<url> base = parse_url(options_.base_url);
     if (base) {
@@ -88,6 +89,8 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     origin = parsed.value();
   }
   if (const error refused = check_scheme(origin)) return refused;
+  const proxy_route* proxy = proxy_for(origin);
+  if (proxy != nullptr && proxy->failure) return proxy->failure;
 
   for (std::size_t i = 0; i != storage_.requests.size(); ++i) {
     detail::request_slot& slot = storage_.requests[i];
@@ -97,6 +100,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     slot.req = req;
     slot.origin = origin;
     slot.relative = relative;
+    slot.proxied = proxy != nullptr;
     slot.handler = &handler;
     slot.started_ms = slot.queued_ms = slot.not_before_ms = platform_->now_ms();
     slot.sequence = ++sequence_;

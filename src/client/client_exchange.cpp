@@ -51,13 +51,6 @@ bool expects_100(const request_options& opts) noexcept {
   return opts.expect_continue && opts.content.type != request_body::kind::none;
 }
 
-bool has_field(span<const header> fields, std::string_view name) noexcept {
-  for (const header& field : fields) {
-    if (iequals(field.name, name)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 void client::drive(detail::pool_slot& slot) noexcept {
@@ -91,7 +84,8 @@ void client::drive(detail::pool_slot& slot) noexcept {
 
 void client::drive_connect(detail::pool_slot& slot) noexcept {
   const detail::request_slot& req = storage_.requests[slot.request];
-  const port::io_result r = slot.transport->connect(req.origin.host, req.origin.port);
+  const url& target = connect_target(req);
+  const port::io_result r = slot.transport->connect(target.host, target.port);
   switch (r.status) {
     case port::io_status::ok: begin_exchange(slot); return;
     case port::io_status::would_block: return;
@@ -115,33 +109,22 @@ void client::begin_exchange(detail::pool_slot& slot) noexcept {
 error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noexcept {
   // The target (and for a relative URL the whole resolved URL) is composed in the scratch
   // buffer; send_request() copies it into the transmit buffer, so one scratch serves all.
-  url target_url = req.origin;
+  url target_url{};
   mutable_bytes scratch = storage_.scratch;
-  if (req.relative) {
-    const result<std::size_t> resolved = resolve_url(options_.base_url, req.req.url, scratch);
-    if (!resolved) return resolved.err();
-    const result<url> parsed = parse_url({scratch.data, resolved.value()});
-    if (!parsed) return parsed.err();
-    target_url = parsed.value();
-    scratch = {scratch.data + resolved.value(), scratch.size - resolved.value()};
-  }
-  const request_options& opts = req.req.options;
-  const result<std::size_t> target = write_request_target(target_url, opts.params.data(), opts.params.size(), scratch);
+  const result<std::string_view> target = compose_target(req, target_url, scratch);
   if (!target) return target.err();
+  const request_options& opts = req.req.options;
 
   // Fields: the client's defaults, the request's own, then what the library adds when the
-  // caller did not (httpx sends Accept, Accept-Encoding and User-Agent by default).
-  header* table = storage_.header_table.data();
-  const std::size_t capacity = storage_.header_table.size();
-  std::size_t used = 0;
-  for (const span<const header>& fields : {options_.headers, opts.headers}) {
-    for (const header& field : fields) {
+  // caller did not (httpx sends Accept, Accept-Encoding and User-Agent by default), then
+  // credentials and cookies, then the hooks' own.
+  header_appender fields(storage_.header_table.data(), storage_.header_table.size(), 0);
+  for (const span<const header>& list : {options_.headers, opts.headers}) {
+    for (const header& field : list) {
       if (dropped_after_redirect(req, field.name)) continue;
-      if (used == capacity) return {errc::local_protocol_error, "too many request headers for the header table"};
-      table[used++] = field;
+      if (const error full = fields.add(field.name, field.value)) return full;
     }
   }
-  const span<const header> given{table, used};
   const request_body& content = opts.content;
   const header defaults[] = {
       {"Accept", "*/*"},
@@ -152,20 +135,21 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
       {"Expect", expects_100(opts) ? std::string_view("100-continue") : std::string_view()},
   };
   for (const header& field : defaults) {
-    if (field.value.empty() || has_field(given, field.name)) continue;
-    if (used == capacity) return {errc::local_protocol_error, "too many request headers for the header table"};
-    table[used++] = field;
+    if (field.value.empty() || fields.contains(field.name)) continue;
+    if (const error full = fields.add(field.name, field.value)) return full;
   }
+  if (const error failure = add_credentials(req, target_url, target.value(), fields, scratch)) return failure;
+  if (const error failure = add_cookies(req, target_url, fields, scratch)) return failure;
   if (options_.hooks != nullptr) {
-    header_appender extra(table, capacity, used);
-    if (const error failure = options_.hooks->on_request(req.req, extra)) return failure;
-    used = extra.used();
+    if (const error failure = options_.hooks->on_request(req.req, fields)) return failure;
   }
+  header* table = storage_.header_table.data();
+  const std::size_t used = fields.used();
 
   h1::request_head head;
   head.method = req.req.method;
-  head.target = {scratch.data, target.value()};
-  head.host = has_field({table, used}, "Host") ? std::string_view{} : target_url.authority_host;
+  head.target = target.value();
+  head.host = fields.contains("Host") ? std::string_view{} : target_url.authority_host;
   head.headers = table;
   head.header_count = used;
   switch (content.type) {
@@ -290,6 +274,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
         head.http_version = ev.head.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
         head.headers = ev.head.headers;
         if (options_.hooks != nullptr) options_.hooks->on_response(req.req, head);
+        store_cookies(req, head);
         if (follows_redirect(req, head)) {
           // The redirect's body is read and dropped (keeping the connection reusable); the
           // handler sees only the final response.
@@ -300,6 +285,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
           break;
         }
         if (plan_status_retry(req, head)) break;  // dropped like a redirect, sent again later
+        if (answer_challenge(req, head)) break;   // an auth challenge answered: sent again
         if (const error failure = req.handler->on_head(head)) {
           finish(slot, failure, false);
           return false;

@@ -37,7 +37,7 @@ bool client::assign(detail::request_slot& req) noexcept {
   const auto index = static_cast<std::uint16_t>(&req - storage_.requests.data());
   // Keep-alive reuse: an idle connection to the same origin, checked for a close first. A
   // retry after a stale connection failed always gets a new one (RFC 9112 §9.3.1).
-  while (detail::pool_slot* idle = req.retried ? nullptr : find_idle(req.origin)) {
+  while (detail::pool_slot* idle = req.retried ? nullptr : find_idle(connect_target(req))) {
     if (!idle_is_alive(*idle)) continue;  // closed by idle_is_alive; look for another
     idle->request = index;
     req.serial = idle->serial;
@@ -96,11 +96,12 @@ void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) no
   slot.st = slot_state::connecting;
   slot.request = static_cast<std::uint16_t>(&req - storage_.requests.data());
   slot.since_ms = now_;
-  slot.port = req.origin.port;
-  slot.scheme = req.origin.scheme;
+  const url& target = connect_target(req);  // the origin, or the proxy
+  slot.port = target.port;
+  slot.scheme = target.scheme;
   // A host too long to remember still connects; its connection is just not kept (host_size 0).
-  const std::size_t host_size = req.origin.host.size() <= sizeof slot.host ? req.origin.host.size() : 0;
-  if (host_size != 0) std::memcpy(slot.host, req.origin.host.data(), host_size);
+  const std::size_t host_size = target.host.size() <= sizeof slot.host ? target.host.size() : 0;
+  if (host_size != 0) std::memcpy(slot.host, target.host.data(), host_size);
   slot.host_size = static_cast<std::uint8_t>(host_size);
   slot.reused = false;
   slot.serial = ++serial_;

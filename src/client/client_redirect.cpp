@@ -51,6 +51,8 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
     return {errc::unsupported_protocol, "redirect from https to http refused"};
   }
   if (const error refused = check_scheme(target.value())) return refused;
+  const proxy_route* proxy = proxy_for(target.value());
+  if (proxy != nullptr && proxy->failure) return proxy->failure;
 
   // RFC 9110 §15.4.4: 303 turns any method but HEAD into GET without content; §15.4.2-3: 301
   // and 302 do the same to POST, as every browser and httpx do. 307 and 308 keep both.
@@ -73,6 +75,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   // Credentials set by the caller are for the origin they named (RFC 9110 §15.4; httpx, curl).
   if (!same_origin(req.origin, next)) req.cross_origin = true;
   req.origin = next;
+  req.proxied = proxy != nullptr;
   if (to_get) {
     req.req.method = "GET";
     content = request_body{};

@@ -12,7 +12,7 @@ namespace htpx::test {
 class fake_platform final : public port::platform {
  public:
   /// Starts the clock at `start` (default: 4 s before the 2^32 ms wrap).
-  explicit fake_platform(std::uint32_t start = 0xFFFFF000u) : now_(start) {}
+  explicit fake_platform(std::uint32_t start = 0xFFFFF000u) : now_(start), start_(start) {}
 
   std::uint32_t now_ms() noexcept override { return now_; }
   /// Sleeping: with sockets to wait on, 1 ms passes (a scripted peer is always "ready soon");
@@ -23,12 +23,17 @@ class fake_platform final : public port::platform {
     now_ += count != 0 && timeout_ms > 1 ? 1 : timeout_ms;
   }
 
+  /// The calendar clock moves with the millisecond one, from `unix_start`.
+  std::int64_t unix_time_s() noexcept override { return unix_start + (now_ - start_) / 1000; }
+
   void advance(std::uint32_t ms) { now_ += ms; }
+  std::int64_t unix_start = 1767225600;  // 2026-01-01T00:00:00Z
   [[nodiscard]] std::uint32_t now() const { return now_; }
   [[nodiscard]] std::size_t waits() const { return waits_; }
 
  private:
   std::uint32_t now_;
+  std::uint32_t start_;
   std::size_t waits_ = 0;
 };
 

@@ -9,7 +9,9 @@
 
 #include "fake_platform.hpp"
 #include "fault_transport.hpp"
+#include "htpx/auth.hpp"
 #include "htpx/client.hpp"
+#include "htpx/cookies.hpp"
 #include "htpx/stream.hpp"
 #include "scripted_transport.hpp"
 
@@ -1217,6 +1219,195 @@ TEST(ClientExpect, WithoutAnAnswerTheBodyGoesAfterTheWait) {
   ASSERT_TRUE(c.put("http://example.test/up", o).ok());
   EXPECT_GE(clock.now() - before, 1500u);
   EXPECT_NE(c.transport_at(0).sent().find("payload"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace htpx::test
+
+// ---- proxies and URL credentials -------------------------------------------------------------
+
+namespace htpx::test {
+namespace {
+
+TEST(ClientProxy, HttpUrlsGoToTheProxyInAbsoluteFormWithProxyAuthorization) {
+  fake_platform clock;
+  client_options o;
+  o.proxy = "http://u%40x:p%3Ass@proxy.test:3128";
+  scripted_client c(clock, o);
+  c.transport_at(0).wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
+  const query_param params[] = {{"k", "v w"}};
+  request_options ro;
+  ro.params = params;
+  ASSERT_TRUE(c.get("http://origin.test:8080/path?q=1#frag", ro).ok());
+  ASSERT_TRUE(c.get("http://other.test/", ro).ok());
+  scripted_transport& t = c.transport_at(0);
+  EXPECT_EQ(t.connected_host(), "proxy.test");
+  EXPECT_EQ(t.connected_port(), 3128);
+  EXPECT_EQ(t.connections_started(), 1u);  // one proxy connection for both origins
+  const std::string& sent = t.sent();
+  EXPECT_EQ(sent.rfind("GET http://origin.test:8080/path?q=1&k=v%20w HTTP/1.1\r\nHost: origin.test:8080\r\n", 0), 0u)
+      << sent;
+  // base64("u@x:p:ss") = "dUB4OnA6c3M="
+  EXPECT_NE(sent.find("Proxy-Authorization: Basic dUB4OnA6c3M=\r\n"), std::string::npos) << sent;
+  EXPECT_NE(sent.find("GET http://other.test/?k=v%20w HTTP/1.1\r\nHost: other.test\r\n"), std::string::npos);
+}
+
+TEST(ClientProxy, EnvironmentAndNoProxy) {
+  ::setenv("HTTP_PROXY", "http://envproxy.test:8888", 1);
+  ::setenv("NO_PROXY", "localhost, .internal.test,direct.test:80", 1);
+  fake_platform clock;
+  client_options o;
+  scripted_client c(clock, o);
+  client_options untrusting;
+  untrusting.trust_env = false;
+  scripted_client plain(clock, untrusting);
+  ::unsetenv("HTTP_PROXY");
+  ::unsetenv("NO_PROXY");
+  c.transport_at(0).wait_for_request().serve(ok_hello).next_connection().wait_for_request().serve(ok_hello);
+  c.transport_at(1).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("http://far.test/").ok());
+  EXPECT_EQ(c.transport_at(0).connected_host(), "envproxy.test");
+  ASSERT_TRUE(c.get("http://api.internal.test/").ok());  // a subdomain of a NO_PROXY entry
+  EXPECT_EQ(c.transport_at(1).connected_host(), "api.internal.test");
+  ASSERT_TRUE(c.get("http://direct.test/").ok());  // NO_PROXY's port is ignored; the idle proxy slot is reused
+  EXPECT_EQ(c.transport_at(0).connected_host(), "direct.test");
+  plain.transport_at(0).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(plain.get("http://far.test/").ok());
+  EXPECT_EQ(plain.transport_at(0).connected_host(), "far.test");
+}
+
+TEST(ClientProxy, InvalidProxyIsProxyError) {
+  fake_platform clock;
+  client_options o;
+  o.proxy = "socks5://127.0.0.1:1080";
+  scripted_client c(clock, o);
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::proxy_error);
+}
+
+TEST(ClientCredentials, UserinfoBecomesBasicAuthAndNeverGoesOnTheWire) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("http://Aladdin:open%20sesame@example.test/secret").ok());
+  const std::string& sent = c.transport_at(0).sent();
+  EXPECT_NE(sent.find("Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"), std::string::npos) << sent;
+  EXPECT_EQ(sent.find("Aladdin"), std::string::npos);
+  EXPECT_EQ(c.transport_at(0).connected_host(), "example.test");
+}
+
+}  // namespace
+}  // namespace htpx::test
+
+// ---- auth and cookies ------------------------------------------------------------------------
+
+namespace htpx::test {
+namespace {
+
+TEST(ClientAuth, BasicAndBearerOnEveryRequest) {
+  fake_platform clock;
+  basic_auth basic("Aladdin", "open sesame");
+  client_options o;
+  o.auth = &basic;
+  scripted_client c(clock, o);
+  c.transport_at(0).wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("http://example.test/a").ok());
+  bearer_auth bearer("mF_9.B5f-4.1JqM");
+  request_options ro;
+  ro.auth = &bearer;
+  ASSERT_TRUE(c.get("http://example.test/b", ro).ok());
+  const std::string& sent = c.transport_at(0).sent();
+  EXPECT_NE(sent.find("GET /a HTTP/1.1\r\n"), std::string::npos);
+  EXPECT_NE(sent.find("Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"), std::string::npos) << sent;
+  EXPECT_NE(sent.find("Authorization: Bearer mF_9.B5f-4.1JqM\r\n"), std::string::npos) << sent;
+}
+
+TEST(ClientAuth, DigestAnswersTheChallengeOnceWithAFreshBody) {
+  fake_platform clock;
+  digest_auth digest("Mufasa", "Circle of Life");
+  client_options o;
+  o.auth = &digest;
+  scripted_client c(clock, o);
+  c.transport_at(0)
+      .wait_for_request()
+      .serve(
+          "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"http-auth@example.org\", qop=\"auth\", "
+          "algorithm=SHA-256, nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", "
+          "opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"\r\nContent-Length: 6\r\n\r\ndenied")
+      .wait_for_request()
+      .serve(ok_hello);
+  piece_source upload("form=1", 3);
+  request_options ro;
+  ro.content = body::source(upload, 6);
+  const result<response> r = c.put("http://example.test/dir/index.html", ro);
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  EXPECT_EQ(r.value().status_code, 200);
+  const std::string& sent = c.transport_at(0).sent();
+  const std::size_t second = sent.find("PUT /dir/index.html", 10);
+  ASSERT_NE(second, std::string::npos);
+  const read_request again = read_first_request(sent.substr(second));
+  ASSERT_TRUE(again.complete);
+  EXPECT_EQ(again.body, "form=1");  // the body stream was rewound for the answer
+  const std::string_view authorization = field_value(again.head, "Authorization");
+  EXPECT_EQ(authorization.rfind("Digest username=\"Mufasa\"", 0), 0u) << authorization;
+  EXPECT_NE(authorization.find("uri=\"/dir/index.html\""), std::string_view::npos);
+  EXPECT_NE(authorization.find("algorithm=SHA-256"), std::string_view::npos);
+  EXPECT_NE(authorization.find("nc=00000001"), std::string_view::npos);
+}
+
+TEST(ClientAuth, AWrongPasswordEndsWithTheSecond401) {
+  fake_platform clock;
+  digest_auth digest("Mufasa", "wrong");
+  client_options o;
+  o.auth = &digest;
+  scripted_client c(clock, o);
+  const std::string challenge =
+      "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"r\", qop=\"auth\", nonce=\"abc\"\r\n"
+      "Content-Length: 0\r\n\r\n";
+  scripted_transport& t = c.transport_at(0);
+  for (int i = 0; i != 4; ++i) t.wait_for_request().serve(challenge);
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().status_code, 401);
+  std::size_t requests = 0;
+  for (std::size_t at = 0; (at = t.sent().find("GET / ", at)) != std::string::npos; ++at) ++requests;
+  EXPECT_EQ(requests, 2u);
+}
+
+TEST(ClientCookies, TheJarKeepsWhatResponsesSetAndSendsItBack) {
+  fake_platform clock;
+  static_cookie_jar<8, 512> jar;
+  client_options o;
+  o.cookies = &jar;
+  o.follow_redirects = true;
+  scripted_client c(clock, o);
+  c.transport_at(0)
+      .wait_for_request()
+      .serve("HTTP/1.1 302 Found\r\nSet-Cookie: session=abc; Path=/\r\nLocation: /home\r\nContent-Length: 0\r\n\r\n")
+      .wait_for_request()
+      .serve("HTTP/1.1 200 OK\r\nSet-Cookie: theme=dark; Max-Age=60\r\nContent-Length: 0\r\n\r\n")
+      .wait_for_request()
+      .serve(ok_hello)
+      .next_connection()  // the idle connection expires during the minute below
+      .wait_for_request()
+      .serve(ok_hello);
+  ASSERT_TRUE(c.get("http://example.test/login").ok());
+  const query_param extra[] = {{"lang", "en"}};
+  request_options ro;
+  ro.cookies = extra;
+  ASSERT_TRUE(c.get("http://example.test/page", ro).ok());
+  clock.advance(61000);  // theme's Max-Age runs out
+  ASSERT_TRUE(c.get("http://example.test/later").ok());
+  const std::string sent = c.transport_at(0).sent(0) + c.transport_at(0).sent(1);
+  EXPECT_NE(sent.find("GET /home HTTP/1.1\r\n"), std::string::npos);
+  const std::size_t home = sent.find("GET /home");
+  EXPECT_NE(sent.find("Cookie: session=abc\r\n", home), std::string::npos) << sent;  // set by the redirect
+  const std::size_t page = sent.find("GET /page");
+  EXPECT_NE(sent.find("Cookie: session=abc; theme=dark; lang=en\r\n", page), std::string::npos) << sent;
+  const std::size_t later = sent.find("GET /later");
+  EXPECT_NE(sent.find("Cookie: session=abc\r\n", later), std::string::npos) << sent.substr(later);
+  EXPECT_EQ(jar.size(), 1u);
 }
 
 }  // namespace

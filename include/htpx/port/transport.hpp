@@ -71,6 +71,9 @@ class platform {
   /// Sleeps until one entry is ready for what it asks, or `timeout_ms` pass. Returns at once
   /// when an entry has buffered input. Spurious wake-ups are allowed.
   virtual void wait(const wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept = 0;
+  /// Returns the calendar time in seconds since the Unix epoch (for cookie expiry dates), or -1
+  /// when the device does not know the date (the default).
+  [[nodiscard]] virtual std::int64_t unix_time_s() noexcept { return -1; }
 
  protected:
   platform() = default;

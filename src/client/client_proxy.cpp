@@ -1,0 +1,142 @@
+// Proxies (httpx `proxy=`, and HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY with trust_env) and
+// the request target each request is written with: origin-form to a server, absolute-form to a
+// proxy (RFC 9112 §3.2.1-§3.2.2).
+#include <cstdlib>
+#include <cstring>
+
+#include "auth/base64.hpp"
+#include "htpx/client.hpp"
+
+namespace htpx {
+
+namespace {
+
+// The environment variable, upper case first, then lower case (curl and httpx read both).
+std::string_view env(const char* upper, const char* lower) noexcept {
+  const char* value = std::getenv(upper);
+  if (value == nullptr || *value == '\0') value = std::getenv(lower);
+  return value == nullptr ? std::string_view{} : std::string_view{value};
+}
+
+// NO_PROXY: comma-separated host names (a leading dot or "*." optional: the name and every
+// subdomain match), IP addresses, or "*" for everything. Ports in entries are ignored.
+bool bypasses(std::string_view list, std::string_view host) noexcept {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view entry = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+    while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
+    if (entry == "*") return true;
+    if (entry.size() > 1 && entry[0] == '*' && entry[1] == '.') entry.remove_prefix(1);
+    if (!entry.empty() && entry.front() == '.') entry.remove_prefix(1);
+    const std::size_t colon = entry.rfind(':');
+    if (colon != std::string_view::npos && entry.find(':') == colon) entry = entry.substr(0, colon);  // host:port
+    if (entry.empty() || entry.size() > host.size()) continue;
+    const std::string_view tail = host.substr(host.size() - entry.size());
+    if (iequals(tail, entry) && (tail.size() == host.size() || host[host.size() - entry.size() - 1] == '.')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+void client::load_proxies() noexcept {
+  std::string_view http = options_.proxy;
+  std::string_view https = options_.proxy;
+  if (options_.proxy.empty() && options_.trust_env) {
+    const std::string_view all = env("ALL_PROXY", "all_proxy");
+    http = env("HTTP_PROXY", "http_proxy");
+    https = env("HTTPS_PROXY", "https_proxy");
+    if (http.empty()) http = all;
+    if (https.empty()) https = all;
+    no_proxy_ = env("NO_PROXY", "no_proxy");
+  }
+  for (proxy_route* route : {&http_proxy_, &https_proxy_}) {
+    const std::string_view text = route == &http_proxy_ ? http : https;
+    if (text.empty()) continue;
+    const result<url> parsed = parse_url(text);
+    // Only http:// proxies are spoken to (a TLS connection to the proxy is not supported).
+    if (!parsed || parsed.value().scheme != url_scheme::http) {
+      route->failure = {errc::proxy_error, "proxy URL is not a valid http:// URL"};
+      continue;
+    }
+    route->at = parsed.value();
+    route->enabled = true;
+  }
+}
+
+const client::proxy_route* client::proxy_for(const url& origin) const noexcept {
+  const proxy_route& route = origin.scheme == url_scheme::https ? https_proxy_ : http_proxy_;
+  if ((!route.enabled && !route.failure) || bypasses(no_proxy_, origin.host)) return nullptr;
+  return &route;
+}
+
+const url& client::connect_target(const detail::request_slot& req) const noexcept {
+  return req.proxied ? http_proxy_.at : req.origin;
+}
+
+result<std::string_view> client::compose_target(const detail::request_slot& req, url& target_url,
+                                                mutable_bytes& scratch) const noexcept {
+  target_url = req.origin;
+  if (req.relative) {
+    const result<std::size_t> resolved = resolve_url(options_.base_url, req.req.url, scratch);
+    if (!resolved) return resolved.err();
+    const result<url> parsed = parse_url({scratch.data, resolved.value()});
+    if (!parsed) return parsed.err();
+    target_url = parsed.value();
+    scratch = {scratch.data + resolved.value(), scratch.size - resolved.value()};
+  }
+  // To a proxy, the absolute-form: scheme "://" authority, then the origin-form (RFC 9112
+  // §3.2.2). The userinfo never goes on the wire (RFC 9110 §4.2.4).
+  std::size_t prefix = 0;
+  if (req.proxied) {
+    const std::string_view authority = target_url.authority_host;
+    prefix = 7 + authority.size();
+    if (prefix > scratch.size) return error{errc::invalid_url, "URL too long for the buffer"};
+    std::memcpy(scratch.data, "http://", 7);
+    std::memcpy(scratch.data + 7, authority.data(), authority.size());
+  }
+  const request_options& opts = req.req.options;
+  const result<std::size_t> written = write_request_target(target_url, opts.params.data(), opts.params.size(),
+                                                           {scratch.data + prefix, scratch.size - prefix});
+  if (!written) return written.err();
+  const std::string_view target{scratch.data, prefix + written.value()};
+  scratch = {scratch.data + target.size(), scratch.size - target.size()};
+  return target;
+}
+
+result<std::string_view> client::basic_credentials(std::string_view userinfo, mutable_bytes& scratch) noexcept {
+  // "Basic " + base64(user ":" password), the userinfo percent-decoded first (RFC 7617 §2,
+  // RFC 3986 §3.2.1). Decoded bytes go behind the encoding's room, then are encoded in front.
+  const std::size_t room = 6 + detail::base64_size(userinfo.size());
+  if (room + userinfo.size() > scratch.size)
+    return error{errc::local_protocol_error, "credentials too long for the scratch buffer"};
+  char* decoded = scratch.data + room;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < userinfo.size(); ++i) {
+    if (userinfo[i] == '%' && i + 2 < userinfo.size() && hex_value(userinfo[i + 1]) >= 0 &&
+        hex_value(userinfo[i + 2]) >= 0) {
+      decoded[n++] = static_cast<char>(hex_value(userinfo[i + 1]) * 16 + hex_value(userinfo[i + 2]));
+      i += 2;
+    } else {
+      decoded[n++] = userinfo[i];
+    }
+  }
+  std::memcpy(scratch.data, "Basic ", 6);
+  const std::size_t encoded = detail::base64_encode({decoded, n}, scratch.data + 6, room - 6);
+  const std::string_view value{scratch.data, 6 + encoded};
+  scratch = {scratch.data + value.size(), scratch.size - value.size()};
+  return value;
+}
+
+}  // namespace htpx
