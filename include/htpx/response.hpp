@@ -7,6 +7,7 @@
 #include "htpx/bytes.hpp"
 #include "htpx/error.hpp"
 #include "htpx/headers.hpp"
+#include "htpx/json.hpp"
 
 namespace htpx {
 
@@ -69,6 +70,9 @@ struct response {
   /// Returns HTTPStatusError for 4xx and 5xx (detail: "client error (4xx)" or "server error
   /// (5xx)"), nothing otherwise. No exception: the error is the return value.
   [[nodiscard]] error raise_for_status() const noexcept;
+  /// Parses `body` as JSON into `tokens` (httpx `r.json()`; parse_json() states the rules and
+  /// errors). The value views the body and the tokens and lives as long as both.
+  [[nodiscard]] result<json_value> json(span<json_token> tokens) const noexcept;
 };
 
 /// What a handler did with body bytes offered to it.
