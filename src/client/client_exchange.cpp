@@ -62,7 +62,11 @@ void client::drive(detail::pool_slot& slot) noexcept {
   for (int round = 0; round != max_rounds_per_poll; ++round) {
     if (!flush(slot)) return;
     if (slot.paused && !offer_pending(slot)) return;
+    const bool held = slot.awaiting_continue;
     if (!slot.paused && !process_events(slot)) return;
+    // A 100 just released the body: send it now, or the caller sleeps on a socket that has
+    // nothing more to say until the server gets the body (RFC 9110 §10.1.1).
+    if (held && !slot.awaiting_continue && !flush(slot)) return;
     if (slot.paused) break;
     // Bytes received now would wait unprocessed while the caller sleeps on a socket that may have
     // nothing more to say: leave them in the socket, whose readiness wakes the next poll().

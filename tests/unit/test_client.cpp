@@ -1193,6 +1193,30 @@ TEST(ClientExpect, BodyWaitsForTheHundred) {
   EXPECT_LT(clock.now() - 0xFFFFF000u, 1000u);  // released by the 100, not by the timer
 }
 
+// Regression (found against gunicorn, which answers 100 at once): the poll() that reads the 100
+// must send the body too. It left the body for a later poll(), and a caller that sleeps until a
+// socket is ready or wait_ms passes slept until the read timeout (5 s) with the body unsent.
+TEST(ClientExpect, TheHundredReleasesTheBodyInTheSamePoll) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).serve("HTTP/1.1 100 Continue\r\n\r\n").wait_for_request().serve(ok_hello);
+  recording_handler h;
+  request_options o;
+  o.expect_continue = true;
+  o.content = body::bytes(std::string_view("payload"));
+  ASSERT_TRUE(c.start({"PUT", "http://example.test/up", o}, h).ok());
+  const std::uint32_t began = clock.now();
+  for (int i = 0; i != 20; ++i) {
+    const poll_result step = c.poll(clock.now());
+    if (step.in_flight == 0) break;
+    clock.advance(step.wait_ms);  // the worst case: no socket wakes the caller before wait_ms
+  }
+  EXPECT_EQ(h.completed, 1);
+  EXPECT_FALSE(h.result) << h.result.detail;
+  EXPECT_EQ(h.body, "hello");
+  EXPECT_LT(clock.now() - began, 1000u) << "the body waited for a timeout after the 100";
+}
+
 TEST(ClientExpect, AnEarlyRefusalMeansTheBodyIsNeverSent) {
   fake_platform clock;
   scripted_client c(clock);
