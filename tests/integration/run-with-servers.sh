@@ -3,17 +3,19 @@
 # then stops them; no server process outlives this script (each runs in its own process group,
 # stopped on exit, on a signal, and by a watchdog if this script is killed outright).
 #
-#   run-with-servers.sh [--nginx] [--httpbin] [--big-file] [--logs DIR] [--name NAME] -- CMD...
+#   run-with-servers.sh [--nginx] [--httpbin] [--proxy] [--big-file] [--logs DIR] [--name NAME] -- CMD...
 #
 #   --nginx / --httpbin   which servers (default: both)
+#   --proxy               also two tinyproxy instances, open and with BasicAuth (servers/tinyproxy.sh)
 #   --big-file            nginx also serves /100mib.bin (HTPX_NGINX_100MIB_PATH, _SHA256)
 #   --logs DIR            on failure, the servers' logs and configuration are kept in DIR/NAME
 #
 # CMD sees HTPX_NGINX_URL, HTPX_NGINX_ROOT, HTPX_NGINX_{SMALL,1MIB,100MIB}_{PATH,SHA256} and
-# HTPX_HTTPBIN_URL (see servers/*.sh). Exit status: CMD's; 77 (CTest's SKIP_RETURN_CODE) when a
+# HTPX_HTTPBIN_URL, and with --proxy HTPX_PROXY_URL, HTPX_PROXY_LOG, HTPX_PROXY_AUTH_URL,
+# HTPX_PROXY_AUTH_LOG, HTPX_PROXY_USER and HTPX_PROXY_PASSWORD (see servers/*.sh). Exit status: CMD's; 77 (CTest's SKIP_RETURN_CODE) when a
 # server program is missing and HTPX_REQUIRE_SERVERS is not set; 1 when a server failed to start
-# or is missing while HTPX_REQUIRE_SERVERS is set. HTPX_NGINX_PROGRAM and HTPX_GUNICORN_PROGRAM
-# choose other binaries than Debian's.
+# or is missing while HTPX_REQUIRE_SERVERS is set. HTPX_NGINX_PROGRAM, HTPX_GUNICORN_PROGRAM and
+# HTPX_TINYPROXY_PROGRAM choose other binaries than Debian's.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,12 +25,15 @@ source "$here/servers/common.sh"
 source "$here/servers/nginx.sh"
 # shellcheck source=servers/httpbin.sh
 source "$here/servers/httpbin.sh"
+# shellcheck source=servers/tinyproxy.sh
+source "$here/servers/tinyproxy.sh"
 
-want_nginx=0 want_httpbin=0 logs="" name="servers"
+want_nginx=0 want_httpbin=0 want_proxy=0 logs="" name="servers"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --nginx) want_nginx=1 ;;
     --httpbin) want_httpbin=1 ;;
+    --proxy) want_proxy=1 ;;
     --big-file) export HTPX_NGINX_BIG_FILE=1 ;;
     --logs) logs="$2"; shift ;;
     --name) name="$2"; shift ;;
@@ -37,13 +42,14 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-[[ $# -gt 0 ]] || { echo "usage: run-with-servers.sh [--nginx] [--httpbin] [--big-file] [--logs DIR] [--name NAME] -- CMD..." >&2; exit 2; }
+[[ $# -gt 0 ]] || { echo "usage: run-with-servers.sh [--nginx] [--httpbin] [--proxy] [--big-file] [--logs DIR] [--name NAME] -- CMD..." >&2; exit 2; }
 if [[ $want_nginx == 0 && $want_httpbin == 0 ]]; then want_nginx=1 want_httpbin=1; fi
 
 # ---- missing servers: skip, unless they are required (CI sets HTPX_REQUIRE_SERVERS=1) --------
 missing=()
 [[ $want_nginx == 1 ]] && ! htpx_nginx_program >/dev/null && missing+=("nginx (Debian package nginx)")
 [[ $want_httpbin == 1 ]] && ! htpx_httpbin_available && missing+=("gunicorn with httpbin (Debian packages gunicorn python3-httpbin)")
+[[ $want_proxy == 1 ]] && ! htpx_tinyproxy_program >/dev/null && missing+=("tinyproxy (Debian package tinyproxy)")
 if [[ ${#missing[@]} -ne 0 ]]; then
   if [[ -n "${HTPX_REQUIRE_SERVERS:-}" ]]; then
     printf 'run-with-servers.sh: missing %s, and HTPX_REQUIRE_SERVERS is set\n' "${missing[@]}" >&2
@@ -70,6 +76,7 @@ cleanup() {
   cleaned=1
   htpx_nginx_stop
   htpx_httpbin_stop
+  htpx_tinyproxy_stop
   if [[ $status -ne 0 && $status -ne 77 && -n "$logs" ]]; then
     local keep="$logs/$name"
     rm -rf "$keep" && mkdir -p "$keep"
@@ -95,8 +102,13 @@ if [[ $want_httpbin == 1 ]] && ! htpx_httpbin_start "$workdir"; then
   echo "run-with-servers.sh: httpbin did not start" >&2
   exit 1
 fi
+if [[ $want_proxy == 1 ]] && ! htpx_tinyproxy_start "$workdir"; then
+  echo "run-with-servers.sh: tinyproxy did not start" >&2
+  exit 1
+fi
 [[ $want_nginx == 1 ]] && echo "nginx:   $HTPX_NGINX_URL (pid $HTPX_NGINX_PID)" >&2
 [[ $want_httpbin == 1 ]] && echo "httpbin: $HTPX_HTTPBIN_URL (pid $HTPX_HTTPBIN_PID)" >&2
+[[ $want_proxy == 1 ]] && echo "proxies: $HTPX_PROXY_URL (pid $HTPX_TINYPROXY_PID), $HTPX_PROXY_AUTH_URL with BasicAuth (pid $HTPX_TINYPROXY_AUTH_PID)" >&2
 
 "$@"
 status=$?
