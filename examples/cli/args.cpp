@@ -30,6 +30,17 @@ enum class opt : std::uint8_t {
   parallel,
   report,
   help,
+  data,
+  form,
+  user,
+  digest,
+  bearer,
+  follow,
+  max_redirects,
+  retries,
+  proxy,
+  cookie,
+  expect_100,
   unsupported_value,  // accepted with its value, then refused with "not supported yet"
   unsupported_flag,
 };
@@ -59,14 +70,18 @@ constexpr option_spec options[] = {
     {'Z', "parallel", opt::parallel},
     {0, "report", opt::report},
     {'h', "help", opt::help},
-    // Later issues: accepted now (with their values) and refused with a clear message.
-    {'d', "data", opt::unsupported_value},
-    {'F', "form", opt::unsupported_value},
-    {'u', "user", opt::unsupported_value},
-    {0, "digest", opt::unsupported_flag},
-    {0, "bearer", opt::unsupported_value},
-    {'L', "follow", opt::unsupported_flag},
-    {0, "max-redirects", opt::unsupported_value},
+    {'d', "data", opt::data},
+    {'F', "form", opt::form},
+    {'u', "user", opt::user},
+    {0, "digest", opt::digest},
+    {0, "bearer", opt::bearer},
+    {'L', "follow", opt::follow},
+    {0, "max-redirects", opt::max_redirects},
+    {0, "retries", opt::retries},
+    {0, "proxy", opt::proxy},
+    {0, "cookie", opt::cookie},
+    {0, "expect-100", opt::expect_100},
+    // Later issues (TLS, HTTP/2): accepted now (with their values) and refused with a clear message.
     {0, "http2", opt::unsupported_flag},
     {0, "http2-prior-knowledge", opt::unsupported_flag},
     {0, "cacert", opt::unsupported_value},
@@ -83,6 +98,9 @@ bool takes_value(opt id) {
     case opt::verbose:
     case opt::report:
     case opt::help:
+    case opt::digest:
+    case opt::follow:
+    case opt::expect_100:
     case opt::unsupported_flag: return false;
     default: return true;
   }
@@ -158,6 +176,25 @@ class applier {
       case opt::parallel: return set_parallel(typed, value);
       case opt::report: out_.report = true; return {};
       case opt::help: out_.help = true; return {};
+      case opt::data: return add_pair("-d/--data", value, out_.data);
+      case opt::form: return add_form_part(value);
+      case opt::user: return set_user(value);
+      case opt::digest: out_.digest = true; return {};
+      case opt::bearer:
+        if (value.empty()) return "--bearer: empty token";
+        out_.bearer = value;
+        return {};
+      case opt::follow: out_.follow = true; return {};
+      case opt::max_redirects: {
+        unsigned n = 0;
+        std::string failure = count(typed, value, 0, 255, n);
+        out_.max_redirects = static_cast<int>(n);
+        return failure;
+      }
+      case opt::retries: return count(typed, value, 0, max_retries, out_.retries);
+      case opt::proxy: return set_proxy(value);
+      case opt::cookie: return add_cookie(value);
+      case opt::expect_100: out_.expect_100 = true; return {};
       case opt::unsupported_value:
       case opt::unsupported_flag:
         if (out_.unsupported.empty()) out_.unsupported = describe(spec, typed);
@@ -189,6 +226,84 @@ class applier {
       return "-p/--param: expected key=value, got '" + std::string(value) + "'";
     }
     out_.params.push_back({value.substr(0, eq), value.substr(eq + 1)});
+    return {};
+  }
+
+  // key=value for -d (a form field: any bytes, form_body encodes them; the key may not be empty).
+  static std::string add_pair(std::string_view what, std::string_view value, std::vector<field>& out) {
+    const std::size_t eq = value.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return std::string(what) + ": expected key=value, got '" + std::string(value) + "'";
+    }
+    out.push_back({value.substr(0, eq), value.substr(eq + 1)});
+    return {};
+  }
+
+  std::string add_form_part(std::string_view value) {
+    const std::size_t eq = value.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return "-F/--form: expected name=value or name=@file, got '" + std::string(value) + "'";
+    }
+    form_part part{value.substr(0, eq), value.substr(eq + 1), false};
+    if (!part.value.empty() && part.value[0] == '@') {
+      part.value.remove_prefix(1);
+      part.file = true;
+      if (part.value.empty()) return "-F/--form: '" + std::string(value) + "': '@' needs a file name";
+    }
+    out_.form.push_back(part);
+    return {};
+  }
+
+  // RFC 7617 §2: the user-id cannot hold ':', so the first ':' splits (the password may hold more).
+  std::string set_user(std::string_view value) {
+    const std::size_t colon = value.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return "-u/--user: expected user:password, got '" + std::string(value) + "'";
+    }
+    out_.user = value.substr(0, colon);
+    out_.password = value.substr(colon + 1);
+    out_.has_user = true;
+    return {};
+  }
+
+  static std::string count(std::string_view typed, std::string_view value, unsigned low, unsigned high,
+                           unsigned& out) {
+    const std::string text(value);
+    char* end = nullptr;
+    const long n = text.empty() ? -1 : std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || n < static_cast<long>(low) || n > static_cast<long>(high)) {
+      return std::string(typed) + ": expected a number from " + std::to_string(low) + " to " + std::to_string(high) +
+             ", got '" + text + "'";
+    }
+    out = static_cast<unsigned>(n);
+    return {};
+  }
+
+  // An http:// proxy URL (a TLS connection to a proxy is not supported); empty: no proxy at all.
+  std::string set_proxy(std::string_view value) {
+    if (!value.empty()) {
+      const htpx::result<htpx::url> parsed = htpx::parse_url(value);
+      if (!parsed || parsed.value().scheme != htpx::url_scheme::http) {
+        return "--proxy: expected an http:// URL such as http://user:pass@127.0.0.1:3128, got '" + std::string(value) +
+               "'";
+      }
+    }
+    out_.proxy = value;
+    out_.has_proxy = true;
+    return {};
+  }
+
+  // RFC 6265 §4.1.1: a cookie-name is a token; a value may not hold ';', ',', '"', '\\', space or
+  // a control character (checked loosely: ';' and controls would break the Cookie field).
+  std::string add_cookie(std::string_view value) {
+    const std::size_t eq = value.find('=');
+    const std::string_view name = eq == std::string_view::npos ? value : value.substr(0, eq);
+    bool ok = eq != std::string_view::npos && is_token(name);
+    for (const char c : value.substr(eq == std::string_view::npos ? 0 : eq + 1)) {
+      if (c == ';' || static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ok = false;
+    }
+    if (!ok) return "--cookie: expected name=value (no ';' or control characters), got '" + std::string(value) + "'";
+    out_.cookies.push_back({name, value.substr(eq + 1)});
     return {};
   }
 
@@ -262,7 +377,11 @@ std::string take_positionals(const std::vector<std::string_view>& words, args& o
 
 // Rules across options, checked once everything is read.
 std::string check_combinations(const args& out) {
-  if (out.has_json && out.content != content_kind::none) return "give one body: -j/--json or --content, not both";
+  const int bodies = (out.has_json ? 1 : 0) + (out.content != content_kind::none ? 1 : 0) + (out.data.empty() ? 0 : 1) +
+                     (out.form.empty() ? 0 : 1);
+  if (bodies > 1) return "give one body: -j/--json, --content, -d/--data or -F/--form";
+  if (out.digest && !out.has_user) return "--digest needs -u/--user user:password";
+  if (out.has_user && !out.bearer.empty()) return "give one of -u/--user and --bearer";
   if (out.content == content_kind::stdin_stream && out.urls.size() > 1) {
     return "--content @- reads stdin once: give a single URL";
   }
@@ -344,18 +463,38 @@ parse_outcome parse_args(int argc, char** argv) {
 std::string_view help_text() {
   return R"(usage: htpx [options] [METHOD] URL [URL ...]
 
-Fetches each URL in order over one client (a pool of keep-alive connections) and writes each
-response body to stdout (or -o FILE) as it arrives. METHOD (an all-uppercase word such as
-DELETE) may come before the first URL instead of -X. Only http:// URLs work in this build.
+Fetches each URL in order over one client (a pool of keep-alive connections, one cookie jar)
+and writes each response body to stdout (or -o FILE) as it arrives. METHOD (an all-uppercase
+word such as DELETE) may come before the first URL instead of -X. Only http:// URLs work in
+this build.
 
 Request:
   -X, --request METHOD      method (default GET; POST when a body is given)
   -H, --header 'Name: value'   add a request header (repeatable)
   -p, --param key=value     add a query parameter, percent-encoded (repeatable)
+      --cookie name=value   send a cookie (repeatable), besides those the jar holds
+      --expect-100          send Expect: 100-continue and hold the body until the server's 100
+Body (one of):
   -j, --json TEXT           JSON body sent as is, Content-Type: application/json
+  -d, --data key=value      form field (repeatable): application/x-www-form-urlencoded body
+  -F, --form name=value     multipart/form-data text field (repeatable)
+  -F, --form name=@FILE     multipart/form-data file part, streamed from FILE
       --content TEXT        raw body
       --content @FILE       raw body streamed from FILE (Content-Length: its size)
       --content @-          raw body streamed from stdin (chunked; one URL only)
+Authentication:
+  -u, --user USER:PASSWORD  Basic auth (the first ':' splits)
+      --digest              with -u: Digest auth (MD5, SHA-256; answers the 401 challenge)
+      --bearer TOKEN        Authorization: Bearer TOKEN
+                            (credentials never follow a redirect to another origin)
+Redirects and retries:
+  -L, --follow              follow redirects (301/302/303 turn POST into GET; 307/308 keep it)
+      --max-redirects N     at most N redirects (0..255, default 20), then TooManyRedirects
+      --retries N           retry a failed connect up to N times (0..100), with backoff
+Proxy:
+      --proxy URL           send every request through this http:// proxy (user:pass@ in the
+                            URL: Proxy-Authorization); '' uses none. Default: HTTP_PROXY,
+                            HTTPS_PROXY, ALL_PROXY and NO_PROXY from the environment
 Response:
   -f, --fail                4xx/5xx end the request with HTTPStatusError (exit 3), no body
   -o, --output FILE         write the bodies to FILE (streamed, constant memory)
@@ -371,20 +510,21 @@ Connections:
       --http1.1             use HTTP/1.1 (the only protocol of this build)
   -h, --help                this text
 
-Accepted but not supported yet (exit 4): -d/--data, -F/--form, -u/--user, --digest,
---bearer, -L/--follow, --max-redirects, --http2, --http2-prior-knowledge, --cacert,
+Accepted but not supported yet (exit 4): --http2, --http2-prior-knowledge, --cacert,
 -k/--insecure, --cert, --key.
 
 --report line, one per URL, in URL order:
   {"url":"...","method":"GET","status":200|null,"http_version":"HTTP/1.1"|null,
-   "error":null|"ReadTimeout"|...,"detail":"...","bytes":N,"conn":K|null,"elapsed_ms":F}
+   "error":null|"ReadTimeout"|...,"detail":"...","bytes":N,"conn":K|null,"redirects":R,
+   "elapsed_ms":F}
   error is the httpx exception class name; bytes counts body bytes received; conn numbers
-  the connection that carried the request (equal numbers: reused; null: none was established).
+  the connection that carried the request (equal numbers: reused; null: none was established);
+  redirects counts the redirects followed (-L).
 
 Exit status (the first failing URL decides):
-  0 success   1 usage error   2 request error (ConnectError, ReadTimeout, InvalidURL, ...)
-  3 HTTPStatusError (with -f)   4 option not supported yet
-  5 local file error (--content @FILE unreadable, -o FILE or stdout not writable)
+  0 success   1 usage error   2 request error (ConnectError, ReadTimeout, InvalidURL,
+  TooManyRedirects, ProxyError, ...)   3 HTTPStatusError (with -f)   4 option not supported yet
+  5 local file error (--content @FILE or -F name=@FILE unreadable, -o FILE or stdout not writable)
 )";
 }
 

@@ -15,7 +15,7 @@ enum exit_code : int {
   exit_request = 2,      ///< a request failed (any htpx error but HTTPStatusError)
   exit_status = 3,       ///< -f and a 4xx/5xx response (HTTPStatusError)
   exit_unsupported = 4,  ///< an option accepted now but implemented by a later issue
-  exit_local_io = 5,     ///< a local file: --content @file unreadable, -o or stdout unwritable
+  exit_local_io = 5,     ///< a local file: --content @file or -F name=@file unreadable, -o or stdout unwritable
 };
 
 /// Where a raw body (--content) comes from.
@@ -25,6 +25,13 @@ enum class content_kind : std::uint8_t { none, text, file, stdin_stream };
 struct field {
   std::string_view name;
   std::string_view value;
+};
+
+/// A -F part: `name=value` (text) or `name=@path` (a file streamed from disk).
+struct form_part {
+  std::string_view name;
+  std::string_view value;  ///< the text, or the path after '@'
+  bool file = false;
 };
 
 /// Optional timeouts in seconds; negative means "not given".
@@ -45,6 +52,20 @@ struct args {
   bool has_json = false;
   content_kind content = content_kind::none;  ///< --content
   std::string_view content_value;             ///< the text, or the file name after '@'
+  std::vector<field> data;                    ///< -d key=value: a form body
+  std::vector<form_part> form;                ///< -F name=value | name=@file: a multipart body
+  std::string_view user;                      ///< -u user:password, split
+  std::string_view password;
+  bool has_user = false;
+  bool digest = false;       ///< --digest: -u as Digest rather than Basic
+  std::string_view bearer;   ///< --bearer TOKEN
+  bool follow = false;       ///< -L
+  int max_redirects = -1;    ///< --max-redirects N; -1: the client's default (20)
+  unsigned retries = 0;      ///< --retries N (connect failures)
+  std::string_view proxy;    ///< --proxy URL
+  bool has_proxy = false;    ///< --proxy given (empty: no proxy, environment ignored)
+  std::vector<field> cookies;  ///< --cookie name=value
+  bool expect_100 = false;     ///< --expect-100
   bool fail = false;                          ///< -f
   timeout_args timeouts;                      ///< -t and the per-phase ones
   std::string_view output;                    ///< -o FILE; empty: stdout
@@ -65,6 +86,9 @@ struct parse_outcome {
 
 /// Most requests in flight with -Z (the client's pool and request table are this large).
 constexpr unsigned max_parallel = 16;
+
+/// Most --retries.
+constexpr unsigned max_retries = 100;
 
 /// Parses argv (without argv[0]). Never exits; the caller prints `message` and returns `status`.
 parse_outcome parse_args(int argc, char** argv);

@@ -64,6 +64,13 @@ void transfer::begin(htpx::client& c, htpx::request_handle handle, std::string_v
   for (const field& h : out_->options.headers) text += "> " + std::string(h.name) + ": " + std::string(h.value) + "\n";
   for (const field& p : out_->options.params)
     text += "> param " + std::string(p.name) + "=" + std::string(p.value) + "\n";
+  for (const field& k : out_->options.cookies)
+    text += "> cookie " + std::string(k.name) + "=" + std::string(k.value) + "\n";
+  if (!out_->options.bearer.empty()) text += "> auth: Bearer\n";
+  if (out_->options.has_user) {
+    text += std::string("> auth: ") + (out_->options.digest ? "Digest" : "Basic") + " user " +
+            std::string(out_->options.user) + "\n";
+  }
   if (!body.empty()) text += "> body: " + body + "\n";
   to_diagnostics(text);
 }
@@ -111,6 +118,13 @@ htpx::body_ack transfer::on_body(htpx::bytes_view data) noexcept {
   }
   bytes_ += data.size;
   return {data.size, {}};
+}
+
+void transfer::on_redirect(std::uint16_t status, std::string_view from_url) noexcept {
+  ++redirects_;
+  if (out_->options.verbose) {
+    to_diagnostics("< " + std::to_string(status) + " redirect from " + std::string(from_url) + "\n");
+  }
 }
 
 void transfer::on_complete(htpx::error failure) noexcept {
@@ -169,6 +183,7 @@ std::string transfer::report_line() const {
   line += ",\"detail\":" + json_string(!local_failure_.empty() ? local_failure_ : failure_.detail);
   line += ",\"bytes\":" + std::to_string(bytes_);
   line += ",\"conn\":" + (conn_ != 0 ? std::to_string(conn_) : std::string("null"));
+  line += ",\"redirects\":" + std::to_string(redirects_);
   line += ",\"elapsed_ms\":" + std::string(elapsed) + "}";
   return line;
 }

@@ -66,6 +66,7 @@ class transfer final : public htpx::response_handler {
  private:
   htpx::error on_head(const htpx::response& head) noexcept override;
   htpx::body_ack on_body(htpx::bytes_view data) noexcept override;
+  void on_redirect(std::uint16_t status, std::string_view from_url) noexcept override;
   void on_complete(htpx::error failure) noexcept override;
 
   [[nodiscard]] bool current() const { return out_->turn == index_; }
@@ -90,6 +91,7 @@ class transfer final : public htpx::response_handler {
   std::uint64_t bytes_ = 0;
   std::uint32_t conn_ = 0;
   std::uint16_t status_ = 0;
+  unsigned redirects_ = 0;  // redirects followed (-L)
   bool started_ = false;
   bool completed_ = false;
 };

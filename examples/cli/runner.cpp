@@ -8,9 +8,12 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "htpx/auth.hpp"
 #include "htpx/client.hpp"
+#include "htpx/cookies.hpp"
 #include "output.hpp"
 #include "posix_platform.hpp"
 #include "posix_transport.hpp"
@@ -30,6 +33,27 @@ struct cli_client_config : htpx::default_client_config {
   static constexpr std::size_t scratch_bytes = 8192;   // the longest URL with its params
   static constexpr std::size_t head_store_bytes = 16;  // blocking calls only: unused here
   static constexpr std::size_t body_store_bytes = 16;
+  static constexpr std::size_t redirect_url_bytes = 2048;  // per request: the longest Location
+  static constexpr std::size_t history_bytes = 16;         // blocking calls only: unused here
+};
+
+// The cookies of one invocation: Set-Cookie from one URL goes with the next (httpx.Client).
+using cli_cookie_jar = htpx::static_cookie_jar<64, 16384>;
+
+// The credentials of -u, --digest and --bearer, client-wide (outliving the client).
+struct credentials {
+  std::optional<htpx::basic_auth> basic;
+  std::optional<htpx::bearer_auth> bearer;
+  std::optional<htpx::digest_auth> digest;
+
+  // Returns the client-wide scheme, or null (none, or Digest per request with -Z > 1).
+  htpx::auth* make(const args& a) {
+    if (!a.bearer.empty()) return &bearer.emplace(a.bearer);
+    if (!a.has_user) return nullptr;
+    if (!a.digest) return &basic.emplace(a.user, a.password);
+    if (a.parallel > 1) return nullptr;  // request_builder gives each request its own
+    return &digest.emplace(a.user, a.password);
+  }
 };
 
 using cli_client = htpx::static_client<cli_client_config, htpx::port::posix_transport>;
@@ -91,7 +115,8 @@ class fetch_loop {
   void start_more() {
     while (next_ != transfers_.size() && next_ - done_ < args_.parallel) {
       const std::size_t i = next_++;
-      const std::string local = builder_.build(args_.urls[i], bodies_[i], requests_[i]);
+      const std::string local =
+          builder_.build(args_.urls[i], bodies_[i], requests_[i], args_.digest && args_.parallel > 1);
       if (!local.empty()) {
         transfers_[i].refuse(builder_.method(),
                              {htpx::errc::local_protocol_error, "the request body could not be read"}, local);
@@ -157,10 +182,21 @@ int run(const args& a) {
 
   htpx::port::posix_platform platform;
   connection_notes notes;
+  credentials auth;
+  const auto jar = std::make_unique<cli_cookie_jar>();
   htpx::client_options options;
   options.hooks = &notes;
   options.timeout = builder.timeouts();
   options.limits.max_connections = static_cast<std::uint16_t>(a.parallel);
+  options.auth = auth.make(a);
+  options.cookies = jar.get();
+  options.follow_redirects = a.follow;
+  if (a.max_redirects >= 0) options.max_redirects = static_cast<std::uint8_t>(a.max_redirects);
+  options.retries = static_cast<std::uint8_t>(a.retries);
+  if (a.has_proxy) {
+    options.proxy = a.proxy;    // an http:// URL, checked by parse_args
+    options.trust_env = false;  // --proxy '' means none, whatever the environment says
+  }
   // About 330 KB of buffers: on the heap, not the stack.
   const auto client = std::make_unique<cli_client>(platform, options);
   const int status = fetch_loop(a, builder, platform, *client, out, notes).run();

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Quick self-contained check of the htpx tool against python's http.server on 127.0.0.1 (a random
-# port): bodies, --report lines, keep-alive reuse, -Z, timeouts, exit codes, "not supported yet".
+# port): bodies (-j, -d, -F, --content), --report lines, keep-alive reuse, -Z, timeouts, auth
+# (-u, --bearer), -L and --max-redirects, cookies (--cookie and the jar across URLs),
+# --expect-100, --retries, --proxy (the server plays the proxy), exit codes, "not supported yet".
 # usage: selftest.sh path/to/htpx [python3]
 set -u
 HTPX=${1:?usage: selftest.sh path/to/htpx [python3]}
@@ -13,7 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ---- the server: files from $WORK/www, /echo, /status/N, /slow?ms=N; HTTP/1.1 keep-alive --------
+# ---- the server: files from $WORK/www, /echo, /status/N, /slow?ms=N, /redirect?to=URL&code=N,
+# /setcookie?name=value; HTTP/1.1 keep-alive (and Expect: 100-continue, as http.server does) ----
 mkdir -p "$WORK/www"
 printf 'hello\n' >"$WORK/www/hello.txt"
 head -c 200000 /dev/urandom >"$WORK/www/rand.bin"
@@ -50,12 +53,27 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         elif url.path == "/slow":
             time.sleep(int(query.get("ms", ["1000"])[0]) / 1000)
             self.send_body(200, b"slow\n")
+        elif url.path == "/redirect":
+            self.read_body()
+            self.send_response(int(query.get("code", ["302"])[0]))
+            self.send_header("Location", query["to"][0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif url.path == "/setcookie":
+            self.send_response(200)
+            for name, values in query.items():
+                self.send_header("Set-Cookie", "%s=%s; Path=/" % (name, values[0]))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif url.path == "/echo":
             body = self.read_body()
             info = {"method": self.command, "query": url.query, "len": len(body),
-                    "sha256": hashlib.sha256(body).hexdigest(), "body": body[:64].decode("latin-1"),
+                    "sha256": hashlib.sha256(body).hexdigest(), "body": body[:4096].decode("latin-1"),
                     "te": self.headers.get("Transfer-Encoding"), "cl": self.headers.get("Content-Length"),
-                    "ct": self.headers.get("Content-Type"), "x": self.headers.get("X-Test")}
+                    "ct": self.headers.get("Content-Type"), "x": self.headers.get("X-Test"),
+                    "auth": self.headers.get("Authorization"), "cookie": self.headers.get("Cookie"),
+                    "expect": self.headers.get("Expect"), "target": self.path,
+                    "proxy_auth": self.headers.get("Proxy-Authorization")}
             self.send_body(200, (json.dumps(info) + "\n").encode(), "application/json")
         else:
             return False
@@ -190,14 +208,95 @@ run --report "https://127.0.0.1:$PORT/"
 expect_rc https 2
 expect_py https 'r[0]["error"] == "UnsupportedProtocol"'
 
-for opt in "-d a=1" "--data a=1" "-F f=@x" "--form f=1" "-u u:p" "--user u:p" "--digest" "--bearer T" "-L" \
-           "--follow" "--max-redirects 3" "--http2" "--http2-prior-knowledge" "--cacert ca.pem" "-k" "--insecure" \
-           "--cert c.pem" "--key k.pem"; do
-  # shellcheck disable=SC2086  # split "-d a=1" into option and value
+# ---- request features (issue 4) -----------------------------------------------------------------
+run --report -u 'user:pa:ss' "$U/echo"
+expect_rc basic-auth 0
+expect_py basic-auth 'j[0]["auth"] == "Basic dXNlcjpwYTpzcw==" and r[0]["status"] == 200'
+
+run --bearer 'tok.123' "$U/echo"
+expect_rc bearer 0
+expect_py bearer 'j[0]["auth"] == "Bearer tok.123"'
+
+run --report -L -d 'a=1' "$U/redirect?to=/echo%3Fafter%3D1&code=307"
+expect_rc follow-307 0
+expect_py follow-307 'r[0]["redirects"] == 1 and r[0]["status"] == 200 and j[0]["method"] == "POST" and j[0]["query"] == "after=1" and j[0]["body"] == "a=1"'
+
+run --report -L -d 'a=1' "$U/redirect?to=/echo&code=303"
+expect_rc follow-303 0
+expect_py follow-303 'r[0]["redirects"] == 1 and j[0]["method"] == "GET" and j[0]["len"] == 0'
+
+run --report "$U/redirect?to=/echo&code=302"
+expect_rc no-follow 0
+expect_py no-follow 'r[0]["status"] == 302 and r[0]["redirects"] == 0 and out == ""'
+
+run --report -L --max-redirects 1 "$U/redirect?to=/redirect%3Fto%3D/echo&code=302"
+expect_rc max-redirects 2
+expect_py max-redirects 'r[0]["error"] == "TooManyRedirects" and r[0]["redirects"] == 1'
+
+run --report -d 'name=a b' -d 'sym=+&=' -d 'utf=é' "$U/echo"
+expect_rc data 0
+expect_py data 'j[0]["method"] == "POST" and j[0]["ct"] == "application/x-www-form-urlencoded" and j[0]["body"] == "name=a+b&sym=%2B%26%3D&utf=%C3%A9" and j[0]["cl"] == str(len(j[0]["body"]))'
+
+run -X PUT -d 'k=v' "$U/echo"
+expect_rc data-put 0
+expect_py data-put 'j[0]["method"] == "PUT" and j[0]["body"] == "k=v"'
+
+printf 'file part\n' >"$WORK/part.txt"
+run --report -F 'field=some value' -F "up=@$WORK/part.txt" "$U/echo"
+expect_rc form 0
+expect_py form 'j[0]["ct"].startswith("multipart/form-data; boundary=") and "name=\"field\"\r\n\r\nsome value\r\n" in j[0]["body"] and "name=\"up\"; filename=\"part.txt\"\r\nContent-Type: application/octet-stream\r\n\r\nfile part\n\r\n" in j[0]["body"] and j[0]["cl"] == str(j[0]["len"]) and j[0]["te"] is None'
+
+run -F "up=@$WORK/missing" "$U/echo"
+expect_rc form-missing-file 5
+
+run --cookie a=1 --cookie b=2 "$U/echo"
+expect_rc cookie 0
+expect_py cookie 'j[0]["cookie"] == "a=1; b=2"'
+
+run --report "$U/setcookie?jar=kept" --cookie x=y "$U/echo"
+expect_rc cookie-jar 0
+expect_py cookie-jar 'len(r) == 2 and j[0]["cookie"] == "jar=kept; x=y"'
+
+run --report --expect-100 -d a=1 "$U/echo"
+expect_rc expect-100 0
+expect_py expect-100 'j[0]["expect"] == "100-continue" and j[0]["body"] == "a=1" and r[0]["elapsed_ms"] < 900'
+
+run --report --retries 2 "http://127.0.0.1:$CLOSED_PORT/"
+expect_rc retries 2
+expect_py retries 'r[0]["error"] == "ConnectError" and r[0]["elapsed_ms"] >= 700'
+
+run --report --proxy "http://u:p@127.0.0.1:$PORT" "http://127.0.0.2:9/echo?q=1"
+expect_rc proxy 0
+expect_py proxy 'j[0]["target"] == "http://127.0.0.2:9/echo?q=1" and j[0]["proxy_auth"] == "Basic dTpw" and r[0]["status"] == 200'
+
+HTTP_PROXY="http://127.0.0.1:$PORT" "$HTPX" "http://127.0.0.2:9/echo" >"$OUT" 2>"$ERR" </dev/null
+RC=$?
+expect_rc proxy-env 0
+expect_py proxy-env 'j[0]["target"] == "http://127.0.0.2:9/echo"'
+
+HTTP_PROXY="http://127.0.0.1:$CLOSED_PORT" NO_PROXY=127.0.0.1 "$HTPX" "$U/echo" >"$OUT" 2>"$ERR" </dev/null
+RC=$?
+expect_rc no-proxy 0
+expect_py no-proxy 'j[0]["target"] == "/echo"'
+
+HTTP_PROXY="http://127.0.0.1:$CLOSED_PORT" "$HTPX" --proxy '' "$U/echo" >"$OUT" 2>"$ERR" </dev/null
+RC=$?
+expect_rc proxy-none 0
+expect_py proxy-none 'j[0]["target"] == "/echo"'
+
+for opt in "--http2" "--http2-prior-knowledge" "--cacert ca.pem" "-k" "--insecure" "--cert c.pem" "--key k.pem"; do
+  # shellcheck disable=SC2086  # split "--cacert ca.pem" into option and value
   run $opt "$U/hello.txt"
   expect_rc "unsupported $opt" 4
   grep -q -- "${opt%% *}.*not supported yet" "$ERR" || fail "unsupported $opt: message does not name the option"
   [ -s "$OUT" ] && fail "unsupported $opt: a request was made"
+done
+
+for bad in "-u nocolon" "--digest" "-u u:p --bearer t" "-d a=1 -j {}" "-d a=1 -F b=2" "-d noequals" "-F =x" \
+           "--max-redirects 256" "--retries -1" "--proxy https://127.0.0.1:1" "--cookie a;b=1" "--bearer="; do
+  # shellcheck disable=SC2086
+  run $bad "$U/hello.txt"
+  expect_rc "usage $bad" 1
 done
 
 run
