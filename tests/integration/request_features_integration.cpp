@@ -603,6 +603,39 @@ TEST_F(Redirects, StreamedBodyIsSentAgainFor307OrRefusedWhenItCannotRewind) {
   EXPECT_EQ(refused.err().code, htpx::errc::local_protocol_error) << refused.err();
 }
 
+// "localhost" names the same httpbin (127.0.0.1) but another origin (RFC 6454): credentials,
+// the request's own cookies and 127.0.0.1's host-only cookies stay behind (RFC 9110 §15.4,
+// RFC 6265 §5.4); on the same origin they all go along.
+TEST_F(Redirects, CredentialsAndCookiesStayWithTheirOrigin) {
+  test_jar jar;
+  htpx::basic_auth credentials("user", "passwd");
+  htpx::client_options options;
+  options.follow_redirects = true;
+  options.cookies = &jar;
+  options.auth = &credentials;
+  auto c = make_client(options);
+  ASSERT_TRUE(c->get(url("/cookies/set?jar=1")).ok());
+  const std::string port = base_.substr(base_.rfind(':') + 1);
+  const htpx::query_param mine[] = {{"mine", "2"}};
+  htpx::request_options opts;
+  opts.cookies = mine;
+  for (const bool same : {true, false}) {
+    SCOPED_TRACE(same ? "same origin" : "localhost");
+    const std::string there = same ? std::string("/anything") : "http://localhost:" + port + "/anything";
+    const htpx::result<htpx::response> r = c->get(url("/redirect-to?url=" + there), opts);
+    ASSERT_TRUE(r.ok()) << r.err();
+    ASSERT_EQ(r.value().status_code, 200);
+    EXPECT_EQ(r.value().history.size(), 1U);
+    const echo e(r.value());
+    EXPECT_EQ(text(e["headers"]["Host"]), (same ? "127.0.0.1:" : "localhost:") + port);
+    EXPECT_EQ(e["headers"]["Authorization"].valid(), same) << e["headers"].raw();
+    EXPECT_EQ(e["headers"]["Cookie"].valid(), same) << e["headers"].raw();
+    if (same) {
+      EXPECT_EQ(text(e["headers"]["Cookie"]), "jar=1; mine=2");
+    }
+  }
+}
+
 TEST_F(Redirects, MoreThanMaxRedirectsIsTooManyRedirects) {
   htpx::client_options options;
   options.follow_redirects = true;
@@ -862,6 +895,21 @@ TEST_F(Proxy, ProxyAuthorizationIsRequiredAndAccepted) {
   EXPECT_EQ(r.value().status_code, 200) << r.value().text();
   EXPECT_EQ(text(echo(r.value())["url"]), target);
   EXPECT_EQ(logged("HTPX_PROXY_AUTH_LOG", "GET", target), 3U) << "three requests reached the proxy";
+}
+
+// Known difference, left disabled until decided: through an http proxy the client hashes the
+// absolute-form request-target as Digest's uri (RFC 7616 §3.4 read literally), while curl,
+// httpx and requests use the origin-form path and query, and httpbin hashes what it receives
+// after the proxy rewrote the request line (origin-form): the answer is refused with a 401.
+TEST_F(Proxy, DISABLED_DigestThroughTheProxy) {
+  htpx::digest_auth digest("user", "passwd");
+  htpx::client_options options;
+  options.proxy = proxy_;
+  options.auth = &digest;
+  auto c = make_client(options);
+  const htpx::result<htpx::response> r = c->get(url("/digest-auth/auth/user/passwd/MD5"));
+  ASSERT_TRUE(r.ok()) << r.err();
+  EXPECT_EQ(r.value().status_code, 200);
 }
 
 TEST_F(Proxy, EnvironmentVariablesAndNoProxy) {
