@@ -48,7 +48,7 @@ namespace htpx {
 /// What an auth scheme sees of a request about to be sent (one attempt).
 struct auth_request {
   std::string_view method;
-  std::string_view target;  ///< the request-target as sent on the wire (Digest's uri)
+  std::string_view target;  ///< the origin-form request-target, path and query (Digest's uri)
   bytes_view body;          ///< the whole body when it is in memory (for qop=auth-int)
   bool body_known = false;  ///< body holds the complete body (false for streamed sources)
 };

@@ -32,7 +32,9 @@ error client::add_credentials(const detail::request_slot& req, const url& target
     const request_body& content = req.req.options.content;
     auth_request attempt;
     attempt.method = req.req.method;
-    attempt.target = target;
+    // Digest's uri is the origin-form target, also through a proxy (which rewrites the request
+    // line before the origin checks it; curl and httpx hash the path the same way).
+    attempt.target = req.proxied ? target.substr(target.find('/', 7)) : target;
     attempt.body_known = content.type != request_body::kind::source;
     attempt.body = content.type == request_body::kind::bytes ? content.data : bytes_view{};
     if (const error failure = scheme->on_request(attempt, fields)) return failure;

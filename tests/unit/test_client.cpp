@@ -1436,3 +1436,29 @@ TEST(ClientCookies, TheJarKeepsWhatResponsesSetAndSendsItBack) {
 
 }  // namespace
 }  // namespace htpx::test
+
+namespace htpx::test {
+namespace {
+
+TEST(ClientAuth, DigestUriIsOriginFormThroughAProxy) {
+  fake_platform clock;
+  digest_auth digest("Mufasa", "Circle of Life");
+  client_options o;
+  o.auth = &digest;
+  o.proxy = "http://proxy.test:3128";
+  scripted_client c(clock, o);
+  c.transport_at(0)
+      .wait_for_request()
+      .serve(
+          "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"r\", qop=\"auth\", nonce=\"n1\"\r\n"
+          "Content-Length: 0\r\n\r\n")
+      .wait_for_request()
+      .serve(ok_hello);
+  ASSERT_TRUE(c.get("http://origin.test/dir/x?y=1").ok());
+  const std::string& sent = c.transport_at(0).sent();
+  EXPECT_NE(sent.find("GET http://origin.test/dir/x?y=1 HTTP/1.1\r\n"), std::string::npos);
+  EXPECT_NE(sent.find("uri=\"/dir/x?y=1\""), std::string::npos) << sent;
+}
+
+}  // namespace
+}  // namespace htpx::test
