@@ -43,18 +43,24 @@ for name in "${names[@]}"; do
     echo "no such toolchain file: $toolchain" >"$log"
   elif cmake -S "$root" -B "$build" -G "$generator" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
       -DCMAKE_BUILD_TYPE=MinSizeRel >>"$log" 2>&1 &&
-    step="build" && cmake --build "$build" --target htpx_core -j "$jobs" >>"$log" 2>&1; then
+    step="build" && cmake --build "$build" --target htpx_core htpx -j "$jobs" >>"$log" 2>&1; then
     step="symbols"
     compiler="$(compiler_value CMAKE_CXX_COMPILER "$build")"
     version="$(compiler_value CMAKE_CXX_COMPILER_VERSION "$build")"
     nm_tool="$(cache_value CMAKE_NM "$build")"
     archive="$(find "$build" -name 'libhtpx_core.a' -print -quit)"
-    if [[ -n "$archive" ]] && NM="${nm_tool:-nm}" "$root/tests/check-symbols.sh" "$archive" >>"$log" 2>&1; then
+    client="$(find "$build" -name 'libhtpx.a' -print -quit)"  # the client: the same promise
+    if [[ -n "$archive" && -n "$client" ]] && NM="${nm_tool:-nm}" "$root/tests/check-symbols.sh" "$archive" >>"$log" 2>&1 &&
+      NM="${nm_tool:-nm}" "$root/tests/check-symbols.sh" "$client" >>"$log" 2>&1; then
       size_tool="${nm_tool%nm}size"
       text="?"
-      command -v "$size_tool" >/dev/null 2>&1 && text="$("$size_tool" -t "$archive" | awk 'END { print $1 }')"
-      printf 'cross %-22s OK    %s %s: %s, text %s B, symbols clean\n' \
-        "$name" "$(basename "$compiler")" "$version" "${archive#"$root"/}" "$text"
+      client_text="?"
+      if command -v "$size_tool" >/dev/null 2>&1; then
+        text="$("$size_tool" -t "$archive" | awk 'END { print $1 }')"
+        client_text="$("$size_tool" -t "$client" | awk 'END { print $1 }')"
+      fi
+      printf 'cross %-22s OK    %s %s: %s text %s B, libhtpx.a text %s B, symbols clean\n' \
+        "$name" "$(basename "$compiler")" "$version" "${archive#"$root"/}" "$text" "$client_text"
       continue
     fi
   fi

@@ -34,7 +34,12 @@ error client::add_credentials(const detail::request_slot& req, const url& target
     attempt.method = req.req.method;
     // Digest's uri is the origin-form target, also through a proxy (which rewrites the request
     // line before the origin checks it; curl and httpx hash the path the same way).
-    attempt.target = req.proxied ? target.substr(target.find('/', 7)) : target;
+    if (req.proxied) {
+      const std::size_t path = target.find('/', 7);  // after "http://" and the authority
+      attempt.target = {target.data() + path, target.size() - path};
+    } else {
+      attempt.target = target;
+    }
     attempt.body_known = content.type != request_body::kind::source;
     attempt.body = content.type == request_body::kind::bytes ? content.data : bytes_view{};
     if (const error failure = scheme->on_request(attempt, fields)) return failure;

@@ -22,18 +22,20 @@ std::string_view env(const char* upper, const char* lower) noexcept {
 // subdomain match), IP addresses, or "*" for everything. Ports in entries are ignored.
 bool bypasses(std::string_view list, std::string_view host) noexcept {
   while (!list.empty()) {
+    // (No string_view::substr here: its bounds check would pull in exception symbols.)
     const std::size_t comma = list.find(',');
-    std::string_view entry = list.substr(0, comma);
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    const std::size_t end = comma == std::string_view::npos ? list.size() : comma;
+    std::string_view entry{list.data(), end};
+    list = end == list.size() ? std::string_view{} : std::string_view{list.data() + end + 1, list.size() - end - 1};
     while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
     while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
     if (entry == "*") return true;
     if (entry.size() > 1 && entry[0] == '*' && entry[1] == '.') entry.remove_prefix(1);
     if (!entry.empty() && entry.front() == '.') entry.remove_prefix(1);
     const std::size_t colon = entry.rfind(':');
-    if (colon != std::string_view::npos && entry.find(':') == colon) entry = entry.substr(0, colon);  // host:port
+    if (colon != std::string_view::npos && entry.find(':') == colon) entry = {entry.data(), colon};  // host:port
     if (entry.empty() || entry.size() > host.size()) continue;
-    const std::string_view tail = host.substr(host.size() - entry.size());
+    const std::string_view tail{host.data() + host.size() - entry.size(), entry.size()};
     if (iequals(tail, entry) && (tail.size() == host.size() || host[host.size() - entry.size() - 1] == '.')) {
       return true;
     }
