@@ -47,6 +47,36 @@ inline constexpr char_class_table char_class{};
 inline constexpr char ctl_in_value[] = "CTL in field value";
 inline constexpr char bad_field_name[] = "bad field name";
 inline constexpr char chunked_coding[] = "chunked";
+inline constexpr char content_length_name[] = "Content-Length";
+inline constexpr char transfer_encoding_name[] = "Transfer-Encoding";
+
+/// Returns true when the `size` bytes at `name` equal the `n` (at least 4) bytes at `literal`
+/// ignoring ASCII case: 4 bytes at a time, both folded by `| 0x20`. For a token or a field value
+/// (no CTLs) against a literal of letters and '-', no other byte folds onto one of the
+/// literal's. Pointers and sizes rather than string_views: 32-bit ABIs pass a view through the
+/// stack.
+inline bool name_is(const char* name, std::size_t size, const char* literal, std::size_t n) noexcept {
+  if (size != n) return false;
+  constexpr std::uint32_t fold = 0x20202020u;
+  // Words at 0, 4, ... and a last one at n - 4 that may overlap the one before: no byte loop.
+  // (A plain counted loop: with a literal, compilers unroll it and fold the literal's words.)
+  std::uint32_t a;
+  std::uint32_t b;
+  for (std::size_t i = 0; i + 4 < n; i += 4) {
+    std::memcpy(&a, name + i, 4);
+    std::memcpy(&b, literal + i, 4);
+    if ((a | fold) != (b | fold)) return false;
+  }
+  std::memcpy(&a, name + n - 4, 4);
+  std::memcpy(&b, literal + n - 4, 4);
+  return (a | fold) == (b | fold);
+}
+
+/// The same with a literal, whose length is known here (no strlen at run time).
+template <std::size_t N>
+inline bool name_is(const char* name, std::size_t size, const char (&literal)[N]) noexcept {
+  return name_is(name, size, literal, N - 1);
+}
 
 /// Returns true for a token character.
 inline bool is_tchar(char c) noexcept { return (char_class[static_cast<unsigned char>(c)] & tchar) != 0; }

@@ -19,31 +19,14 @@ constexpr std::uint32_t ext_slack_factor = 16;
 
 }  // namespace
 
-// Member by member (a fresh object would be built and copied); the trailer parser is reset when
-// a trailer section starts.
-void chunked_decoder::reset() noexcept {
-  remaining_ = 0;
-  ext_excess_ = 0;
-  ext_bytes_ = 0;
-  digits_ = 0;
-  state_ = state::size;
-  failure_ = nullptr;
-}
-
-chunk_status chunked_decoder::fail(const char* detail) noexcept {
-  state_ = state::failed;
-  failure_ = detail;
-  return chunk_status::failed;
-}
-
 // One loop over the states, resumable at any byte (RFC 9112 §7.1): chunk-size [ chunk-ext ]
 // CRLF, then payload, then CRLF, until the last chunk and the trailer section. It works on
 // local copies of the members and saves them on the way out.
 //
 // One call per chunk: after a chunk's payload the loop goes on through its CRLF and the next
 // chunk-size line while they are in the input, so the next call starts with payload. An invalid
-// byte met there is left unconsumed and unapplied (no state changes on a failing byte), so the
-// next call reports it after this payload has been delivered.
+// byte met there is left unconsumed and unapplied (the state it is read in reads it the same way
+// again), so the next call reports it after this payload has been delivered.
 chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t& consumed, bytes_view& data) noexcept {
   state st = state_;
   std::uint64_t remaining = remaining_;
@@ -91,26 +74,17 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
           ++digits;
         }
         if (i == size) goto out;
-        const char c = input[i];
         if (digits == 0) {
           failure = "chunk size not hex";
           goto out;
         }
-        if (c == '\r') {
+        if (input[i] == '\r') {
           st = state::size_lf;
           ++i;
           goto size_lf;
         }
-        if (c == ';') {
-          st = state::ext;
-        } else if (is_ows(c)) {
-          st = state::size_bws;
-        } else {
-          failure = "junk after chunk size";
-          goto out;
-        }
-        ++i;
-        continue;
+        st = state::size_bws;  // ";", BWS or junk: this byte is examined there
+        [[fallthrough]];
       }
       case state::size_bws:
         // BWS is allowed only before ";" (chunk-ext = *( BWS ";" BWS ext-name ...)).
@@ -226,19 +200,18 @@ out:
     failure_ = failure;
     return chunk_status::failed;
   }
-  if (st == state::trailers && status == chunk_status::need_more)
-    return decode_trailers(input, i, size, consumed, data);
-  return status;
-}
+  if (st != state::trailers || status != chunk_status::need_more) return status;
 
-// The trailer section, from input[i] (RFC 9112 §7.1.2). RFC 9110 §6.5.1: trailers are delivered
-// as they are; framing fields among them are not acted on (the head fixed the framing).
-chunk_status chunked_decoder::decode_trailers(char* input, std::size_t i, std::size_t size, std::size_t& consumed,
-                                              bytes_view& data) noexcept {
+  // The trailer section, from input[i] (RFC 9112 §7.1.2). RFC 9110 §6.5.1: trailers are
+  // delivered as they are; framing fields among them are not acted on (the head fixed the
+  // framing).
   char* const block = input + i;
   switch (trailer_parser_.parse(block, size - i, limits_->max_trailer_bytes, limits_->max_headers, nullptr, nullptr)) {
     case field_status::need_more: return chunk_status::need_more;
-    case field_status::failed: return fail(trailer_parser_.failure().detail);
+    case field_status::failed:
+      state_ = state::failed;
+      failure_ = trailer_parser_.failure().detail;
+      return chunk_status::failed;
     case field_status::end_of_block: break;
   }
   state_ = state::done;

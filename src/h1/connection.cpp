@@ -29,19 +29,34 @@ void compact(char* buffer, std::uint32_t& start, std::uint32_t& end, std::uint32
 // The caller's misuse (one out-of-line place that builds the error).
 error local_error(const char* detail) noexcept { return {errc::local_protocol_error, detail}; }
 
-bool only_blank_lines(const char* p, std::size_t n) noexcept {
-  for (std::size_t i = 0; i != n; ++i) {
-    if (p[i] != '\r' && p[i] != '\n') return false;
+}  // namespace
+
+connection::connection(mutable_bytes rx, mutable_bytes tx, const parser_limits& limits) noexcept
+    : parser_(limits), rx_(rx.data), tx_(tx.data), rx_capacity_(clamp32(rx.size)), tx_capacity_(clamp32(tx.size)) {
+  reset();
+}
+
+bool connection::rx_blank() const noexcept {
+  for (std::uint32_t i = rx_start_; i != rx_end_; ++i) {
+    if (rx_[i] != '\r' && rx_[i] != '\n') return false;
   }
   return true;
 }
 
-}  // namespace
-
-connection::connection(mutable_bytes rx, mutable_bytes tx, const parser_limits& limits) noexcept
-    : parser_(limits), rx_(rx.data), tx_(tx.data), rx_capacity_(clamp32(rx.size)), tx_capacity_(clamp32(tx.size)) {}
-
-void connection::reset() noexcept { *this = connection({rx_, rx_capacity_}, {tx_, tx_capacity_}, parser_.limits()); }
+// Member by member, all but the buffers and limits (a fresh connection would be built and
+// copied in); the constructor uses it too.
+void connection::reset() noexcept {
+  parser_.reset();
+  body_remaining_ = 0;
+  rx_start_ = rx_end_ = 0;
+  tx_sent_ = tx_end_ = head_unsent_ = 0;
+  failure_detail_ = "";
+  failure_code_ = errc::none;
+  state_ = conn_state::idle;
+  framing_ = body_framing::none;
+  chunk_header_ = 0;
+  body_finished_ = keep_alive_ = eof_ = false;
+}
 
 void connection::apply(conn_input input) noexcept {
   if (!transition_defined(state_, input)) record(errc::local_protocol_error, "not allowed now");
@@ -122,10 +137,12 @@ error connection::commit_body(std::size_t n) noexcept {
     body_finished_ = body_remaining_ == 0;
     return {};
   }
-  write_chunk_header(tx_ + tx_end_, chunk_header_, n);
-  tx_end_ += static_cast<std::uint32_t>(chunk_header_ + n);
-  tx_[tx_end_++] = '\r';
-  tx_[tx_end_++] = '\n';
+  char* const chunk = tx_ + tx_end_;
+  write_chunk_header(chunk, chunk_header_, n);
+  char* const end = chunk + chunk_header_ + n;  // a local: stores through char* would reload members
+  end[0] = '\r';
+  end[1] = '\n';
+  tx_end_ = static_cast<std::uint32_t>(end + 2 - tx_);
   chunk_header_ = 0;
   return {};
 }
@@ -195,7 +212,7 @@ event connection::next_event() noexcept {
     case conn_state::must_close:
       // RFC 9112 §9.2: bytes with no request outstanding are not a response; only blank
       // lines are harmless. A 408 or junk on an idle connection poisons it (catalogue S-12).
-      if (!only_blank_lines(rx_ + rx_start_, rx_end_ - rx_start_)) {
+      if (!rx_blank()) {
         fail(ev, errc::remote_protocol_error, "data while idle");
       } else {
         rx_start_ = rx_end_;
@@ -208,15 +225,13 @@ event connection::next_event() noexcept {
     case conn_state::receiving_body: break;
   }
   for (;;) {
-    const parse_step step = parser_.parse(rx_ + rx_start_, rx_end_ - rx_start_);
-    rx_start_ += static_cast<std::uint32_t>(step.consumed);
-    if (step.ev.type != event_type::need_more) {
-      ev = step.ev;
-      break;
-    }
-    if (step.consumed != 0) continue;
+    // The parser writes into `ev` only what it reports, so need_more leaves it as it was.
+    const std::size_t consumed = parser_.parse(rx_ + rx_start_, rx_end_ - rx_start_, ev);
+    rx_start_ += static_cast<std::uint32_t>(consumed);
+    if (ev.type != event_type::need_more) break;
+    if (consumed != 0) continue;
     if (eof_) {
-      ev = parser_.finish();
+      parser_.finish(ev);
       break;
     }
     if (rx_start_ == 0 && rx_end_ == rx_capacity_) fail(ev, errc::remote_protocol_error, "head over rx buffer");
@@ -235,8 +250,7 @@ event connection::next_event() noexcept {
       break;
     case event_type::end: {
       // Blank lines after a response are harmless (RFC 9112 §9.2), however the reads split them.
-      const bool reusable =
-          keep_alive_ && request_flushed() && only_blank_lines(rx_ + rx_start_, rx_end_ - rx_start_) && !eof_;
+      const bool reusable = keep_alive_ && request_flushed() && rx_blank() && !eof_;
       apply(reusable ? conn_input::response_end_keep : conn_input::response_end_close);
       break;
     }
@@ -253,7 +267,7 @@ event connection::next_event() noexcept {
 
 error connection::recycle() noexcept {
   if (state_ != conn_state::done) return local_error("not reusable");
-  if (eof_ || !only_blank_lines(rx_ + rx_start_, rx_end_ - rx_start_)) {
+  if (eof_ || !rx_blank()) {
     set_failure(errc::remote_protocol_error, "data or EOF while idle");
     return failure();
   }

@@ -116,8 +116,7 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
           const char* value_end = p - 2;
           while (value != value_end && is_ows(*value)) ++value;
           while (value_end != value && is_ows(value_end[-1])) --value_end;
-          const std::string_view trimmed{value, static_cast<std::size_t>(value_end - value)};
-          failure = on_field(context, {line, name_size}, trimmed, folded);
+          failure = on_field(context, line, name_size, value, static_cast<std::size_t>(value_end - value), folded);
           if (failure != nullptr) goto failed;
         }
         line = p;

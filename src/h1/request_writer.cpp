@@ -7,40 +7,39 @@
 namespace htpx::h1 {
 
 using detail::is_ctl;
-using detail::is_tchar;
 
 namespace {
 
-// Appends to `out`, or only counts when `out` is null: the head is sized and then written by
-// the same code, so the size and the bytes cannot disagree.
-// The names the writer both matches and writes (constexpr: no length computed at run time).
-constexpr std::string_view host_name = "Host";
-constexpr std::string_view content_length_name = "Content-Length";
-constexpr std::string_view transfer_encoding_name = "Transfer-Encoding";
-constexpr std::string_view colon = ": ";
-constexpr std::string_view crlf = "\r\n";
+using detail::content_length_name;
+using detail::name_is;
+using detail::transfer_encoding_name;
 
+constexpr char host_name[] = "Host";
+
+// Appends to `out`, or only counts when `out` is null: the head is sized and then written by
+// the same code, so the size and the bytes cannot disagree. Pointers and sizes rather than
+// string_views: 32-bit ABIs pass a view through the stack.
 struct head_writer {
   char* out;
   std::size_t size = 0;
 
-  void put(std::string_view s) noexcept {
-    if (out != nullptr) std::memcpy(out + size, s.data(), s.size());
-    size += s.size();
+  void put(const char* s, std::size_t n) noexcept {
+    if (out != nullptr) std::memcpy(out + size, s, n);
+    size += n;
   }
-  void field(std::string_view name, std::string_view value) noexcept {
-    put(name);
-    put(colon);
-    put(value);
-    put(crlf);
+  void put(std::string_view s) noexcept { put(s.data(), s.size()); }
+  // Writes `name: ` (the value and CRLF follow).
+  void field_name(const char* name, std::size_t n) noexcept {
+    put(name, n);
+    put(": ", 2);
   }
+  void crlf() noexcept { put("\r\n", 2); }
 };
 
+// token = 1*tchar (RFC 9110 §5.6.2): a method or a field name.
 bool is_token(std::string_view s) noexcept {
-  for (const char c : s) {
-    if (!is_tchar(c)) return false;
-  }
-  return !s.empty();
+  const char* const end = s.data() + s.size();
+  return !s.empty() && detail::skip_tchars(s.data(), end) == end;
 }
 
 // request-target: printable US-ASCII only; SP, CTL, DEL and non-ASCII would let a caller split
@@ -90,41 +89,52 @@ void put_decimal(head_writer& w, std::uint64_t v) noexcept {
     }
     digits[--n] = static_cast<char>('0' + rest);
   } while (left != 0);
-  w.put({digits + n, sizeof digits - n});
+  w.put(digits + n, sizeof digits - n);
 }
 
 // Checks `request` and writes (or counts) its head. Returns nullptr, or why it is refused.
+// Every check comes before the first write (the head is counted before it is written anyway).
 const char* write_head(head_writer& w, const request_head& request) noexcept {
   if (!is_token(request.method)) return "method not a token";
   if (!is_valid_target(request.target)) return "bad request target";
   if (!is_valid_host(request.host)) return "invalid Host";
-  w.put(request.method);
-  w.put(std::string_view(" ", 1));
-  w.put(request.target);
-  w.put(std::string_view(" HTTP/1.1\r\n", 11));
   bool caller_host = false;
-  for (std::size_t i = 0; i != request.header_count; ++i) {
-    caller_host = caller_host || iequals(request.headers[i].name, host_name);
-  }
-  if (!request.host.empty() && !caller_host) w.field(host_name, request.host);
   for (std::size_t i = 0; i != request.header_count; ++i) {
     const header& field = request.headers[i];
     if (!is_token(field.name)) return detail::bad_field_name;
     if (!is_valid_value(field.value)) return detail::ctl_in_value;
-    if (iequals(field.name, content_length_name) || iequals(field.name, transfer_encoding_name)) {
+    const char* const name = field.name.data();
+    const std::size_t size = field.name.size();
+    if (name_is(name, size, content_length_name) || name_is(name, size, transfer_encoding_name)) {
       return "framing field set by caller";
     }
-    w.field(field.name, field.value);
+    caller_host = caller_host || name_is(name, size, host_name);
+  }
+  w.put(request.method);
+  w.put(" ", 1);
+  w.put(request.target);
+  w.put(" HTTP/1.1\r\n", 11);
+  if (!request.host.empty() && !caller_host) {
+    w.field_name(host_name, 4);
+    w.put(request.host);
+    w.crlf();
+  }
+  for (std::size_t i = 0; i != request.header_count; ++i) {
+    const header& field = request.headers[i];
+    w.field_name(field.name.data(), field.name.size());
+    w.put(field.value);
+    w.crlf();
   }
   if (request.framing == body_framing::content_length) {
-    w.put(content_length_name);
-    w.put(colon);
+    w.field_name(content_length_name, sizeof content_length_name - 1);
     put_decimal(w, request.content_length);
-    w.put(crlf);
+    w.crlf();
   } else if (request.framing == body_framing::chunked) {
-    w.field(transfer_encoding_name, std::string_view(detail::chunked_coding, 7));
+    w.field_name(transfer_encoding_name, sizeof transfer_encoding_name - 1);
+    w.put(detail::chunked_coding, 7);
+    w.crlf();
   }
-  w.put(crlf);
+  w.crlf();
   return nullptr;
 }
 

@@ -12,13 +12,14 @@
 
 namespace htpx::h1 {
 
-/// What one chunked_decoder::decode() call produced.
+/// What one chunked_decoder::decode() call produced. The values are those of the matching
+/// event_type (response_parser.hpp), so the response parser reports a status as it is.
 enum class chunk_status : std::uint8_t {
-  need_more,  ///< Everything given was consumed (or must be given again, see `consumed`).
-  data,       ///< `data` holds chunk payload bytes, a view into the caller's input.
-  trailers,   ///< `data` views the trailer field lines (a section with at least one field).
-  end,        ///< The last chunk and trailer section are complete; the body is over.
-  failed,     ///< Invalid framing or a limit exceeded: failure() says which.
+  need_more = 0,  ///< Everything given was consumed (or must be given again, see `consumed`).
+  data = 3,       ///< `data` holds chunk payload bytes, a view into the caller's input.
+  trailers = 4,   ///< `data` views the trailer field lines (a section with at least one field).
+  end = 5,        ///< The last chunk and trailer section are complete; the body is over.
+  failed = 6,     ///< Invalid framing or a limit exceeded: failure() says which.
 };
 
 /// The result of one decode() call. `consumed` bytes of input are used up; the rest must be
@@ -38,8 +39,21 @@ class chunked_decoder {
   /// Prepares for a new body under `limits` (kept by reference: it must outlive the decoder).
   explicit chunked_decoder(const parser_limits& limits) noexcept : limits_(&limits) {}
 
-  /// Starts a new body.
-  void reset() noexcept;
+  /// Starts a new body. Member by member (a fresh object would be built and copied in); the
+  /// trailer parser is reset when a trailer section starts.
+  void reset() noexcept {
+    remaining_ = 0;
+    ext_excess_ = 0;
+    ext_bytes_ = 0;
+    digits_ = 0;
+    state_ = state::size;
+    failure_ = nullptr;
+  }
+  /// Starts a new body under `limits` (kept by reference): what the constructor does, in place.
+  void start(const parser_limits& limits) noexcept {
+    limits_ = &limits;
+    reset();
+  }
 
   /// Decodes from `input[0, size)`. Returns data (a view into `input`), trailers, end,
   /// need_more or failed (RemoteProtocolError). After a failure every call returns it again
@@ -81,9 +95,6 @@ class chunked_decoder {
     done,
     failed
   };
-  chunk_status fail(const char* detail) noexcept;
-  chunk_status decode_trailers(char* input, std::size_t i, std::size_t size, std::size_t& consumed,
-                               bytes_view& data) noexcept;
 
   // Members ordered widest first: no padding (the decoder lives inside every connection).
   std::uint64_t remaining_ = 0;  // payload bytes left in the current chunk (or its size so far)

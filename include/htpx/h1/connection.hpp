@@ -98,27 +98,31 @@ class connection {
   void set_failure(errc code, const char* detail) noexcept;
   void fail(event& ev, errc code, const char* detail) noexcept;
   bool request_flushed() const noexcept { return body_finished_ && tx_sent_ == tx_end_; }
+  /// Returns true when the received bytes not yet parsed are blank lines only (or none).
+  bool rx_blank() const noexcept;
 
   // Members ordered widest first: no padding. 128 bytes on 32-bit targets (`make size`).
+  // The constructor sets the buffers and limits and calls reset(), which sets the rest (one
+  // place).
   response_parser parser_;
-  std::uint64_t body_remaining_ = 0;  // Content-Length bytes still to be written
+  std::uint64_t body_remaining_;  // Content-Length bytes still to be written
   char* rx_;
   char* tx_;
   std::uint32_t rx_capacity_;
-  std::uint32_t rx_start_ = 0;  // first byte not yet consumed by the parser
-  std::uint32_t rx_end_ = 0;    // one past the last received byte
+  std::uint32_t rx_start_;  // first byte not yet consumed by the parser
+  std::uint32_t rx_end_;    // one past the last received byte
   std::uint32_t tx_capacity_;
-  std::uint32_t tx_sent_ = 0;        // first byte not yet taken by the transport
-  std::uint32_t tx_end_ = 0;         // one past the last queued byte
-  std::uint32_t head_unsent_ = 0;    // bytes of the request head not yet taken
-  const char* failure_detail_ = "";  // never null: failure() returns it as it is
-  errc failure_code_ = errc::none;
-  conn_state state_ = conn_state::idle;
-  body_framing framing_ = body_framing::none;
-  std::uint8_t chunk_header_ = 0;  // size line width reserved by the last body_buffer()
-  bool body_finished_ = false;     // every body byte (and the last chunk) is queued
-  bool keep_alive_ = false;        // the final head allows reuse
-  bool eof_ = false;
+  std::uint32_t tx_sent_;       // first byte not yet taken by the transport
+  std::uint32_t tx_end_;        // one past the last queued byte
+  std::uint32_t head_unsent_;   // bytes of the request head not yet taken
+  const char* failure_detail_;  // never null: failure() returns it as it is
+  errc failure_code_;
+  conn_state state_;
+  body_framing framing_;
+  std::uint8_t chunk_header_;  // size line width reserved by the last body_buffer()
+  bool body_finished_;         // every body byte (and the last chunk) is queued
+  bool keep_alive_;            // the final head allows reuse
+  bool eof_;
 };
 
 }  // namespace htpx::h1

@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string_view>
 
 #include "htpx/error.hpp"
 
@@ -16,11 +15,13 @@ enum class field_status : std::uint8_t {
   failed,        ///< Invalid syntax, a limit exceeded or a handler's refusal: see failure().
 };
 
-/// Called once per complete field, in order. `name` and `value` (OWS trimmed) view the block;
-/// `folded` says the value held obs-fold (now SP). Returns nullptr to go on, or a static detail
-/// string that fails the section (RemoteProtocolError).
-using field_handler = const char* (*)(void* context, std::string_view name, std::string_view value,
-                                      bool folded) noexcept;
+/// Called once per complete field, in order. The name (`name_size` bytes at `name`) and the
+/// value (`value_size` bytes at `value`, OWS trimmed) view the block; `folded` says the value
+/// held obs-fold (now SP). Returns nullptr to go on, or a static detail string that fails the
+/// section (RemoteProtocolError). Pointers and sizes rather than string_views: 32-bit ABIs would
+/// pass each view through the stack.
+using field_handler = const char* (*)(void* context, const char* name, std::size_t name_size, const char* value,
+                                      std::size_t value_size, bool folded) noexcept;
 
 /// Parses `field-line CRLF` lines until an empty line, resumably and without copying.
 /// Strict (RFC 9112 §2.2, §5; RFC 9110 §5.5): field names are tokens with no whitespace before

@@ -75,12 +75,26 @@ class response_parser {
 
   /// Parses `input[0, size)`. Returns at most one event. Head and trailer views point into
   /// `input`; `input` is modified in place only to replace obs-fold with SP.
-  [[nodiscard]] parse_step parse(char* input, std::size_t size) noexcept;
+  [[nodiscard]] parse_step parse(char* input, std::size_t size) noexcept {
+    parse_step step;
+    step.consumed = parse(input, size, step.ev);
+    return step;
+  }
+  /// The same as parse(input, size), with the event written to `ev` (a default-constructed
+  /// event: only what the step reports is written) and the consumed count returned: the
+  /// connection's path, which fills its own event in place (no copy of an event per call).
+  [[nodiscard]] std::size_t parse(char* input, std::size_t size, event& ev) noexcept;
 
   /// Reports that the server closed the connection. Returns `end` for a close-delimited body
   /// or a complete response, otherwise `failed` (RemoteProtocolError: incomplete message,
   /// RFC 9112 §8). A close before any byte says so in its detail.
-  [[nodiscard]] event finish() noexcept;
+  [[nodiscard]] event finish() noexcept {
+    event ev;
+    finish(ev);
+    return ev;
+  }
+  /// The same as finish(), written to `ev` (a default-constructed event).
+  void finish(event& ev) noexcept;
 
   /// Returns true once the final response, body included, is complete.
   [[nodiscard]] bool done() const noexcept { return state_ == state::done; }
@@ -93,12 +107,17 @@ class response_parser {
 
  private:
   enum class state : std::uint8_t { status_line, fields, body_length, body_chunked, body_until_close, done, failed };
-  void fail(parse_step& step, const char* detail) noexcept;
+  void fail(event& ev, const char* detail) noexcept;
+  std::size_t refuse(const char* detail) noexcept {
+    failure_ = detail;
+    return 0;
+  }
   std::uint32_t head_budget() const noexcept;
-  const char* parse_status_line(parse_step& step, char* input, std::size_t size) noexcept;
-  const char* parse_fields(parse_step& step, char* input, std::size_t size) noexcept;
-  const char* finish_head(parse_step& step, char* input) noexcept;
-  static const char* on_field(void* context, std::string_view name, std::string_view value, bool folded) noexcept;
+  std::size_t parse_status_line(event& ev, char* input, std::size_t size) noexcept;
+  std::size_t parse_fields(event& ev, char* input, std::size_t size) noexcept;
+  std::size_t finish_head(event& ev, char* input) noexcept;
+  static const char* on_field(void* context, const char* name, std::size_t name_size, const char* value,
+                              std::size_t value_size, bool folded) noexcept;
 
   // While the head is parsed: the field parser, the status-line scan and the declared length
   // (then the body bytes left). During a chunked body: the chunked decoder. Never both, so they
@@ -115,18 +134,19 @@ class response_parser {
   };
 
   // Members ordered widest first: no padding (the parser lives inside every connection).
+  // The constructor calls reset(), which sets every member below limits_ (one place).
   head_or_chunked u_;
   const parser_limits* limits_;
-  const char* failure_ = nullptr;
-  std::uint32_t head_used_ = 0;  // head bytes of earlier 1xx responses (they share the limit)
-  std::uint16_t status_line_size_ = 0;
-  std::uint16_t status_code_ = 0;
-  std::uint8_t version_minor_ = 1;
-  std::uint8_t informational_ = 0;
-  std::uint8_t framing_ = 0;  // bit set of what the fields said (see response_parser.cpp)
-  bool head_request_ = false;
-  bool started_ = false;  // a byte other than a blank line was seen
-  state state_ = state::status_line;
+  const char* failure_;      // why the response failed; nullptr until then
+  std::uint32_t head_used_;  // head bytes of earlier 1xx responses (they share the limit)
+  std::uint16_t status_line_size_;
+  std::uint16_t status_code_;
+  std::uint8_t version_minor_;
+  std::uint8_t informational_;
+  std::uint8_t framing_;  // bit set of what the fields said (see response_parser.cpp)
+  bool head_request_;
+  bool started_;  // a byte other than a blank line was seen
+  state state_;
 };
 
 }  // namespace htpx::h1
