@@ -99,7 +99,11 @@ error connection::send_request(const request_head& head) noexcept {
   body_remaining_ = head.framing == body_framing::content_length ? head.content_length : 0;
   body_finished_ =
       head.framing == body_framing::none || (head.framing == body_framing::content_length && body_remaining_ == 0);
-  parser_.reset(head.method == std::string_view("HEAD", 4));
+  // RFC 9112 §6.3: the response to HEAD has no body (rule 1); a 2xx to CONNECT turns the
+  // connection into a tunnel after its head (rule 2). Methods are case-sensitive (RFC 9110 §9.1).
+  const std::size_t m = head.method.size();
+  const char* const method = head.method.data();
+  parser_.reset(m == 4 && std::memcmp(method, "HEAD", 4) == 0, m == 7 && std::memcmp(method, "CONNECT", 7) == 0);
   apply(conn_input::start_request);
   return {};
 }
@@ -212,12 +216,16 @@ event connection::next_event() noexcept {
     case conn_state::must_close:
       // RFC 9112 §9.2: bytes with no request outstanding are not a response; only blank
       // lines are harmless. A 408 or junk on an idle connection poisons it (catalogue S-12).
-      if (!rx_blank()) {
-        fail(ev, errc::remote_protocol_error, "data while idle");
-      } else {
+      // After a 2xx to CONNECT (must_close) every byte, blank lines included, is the tunnel's
+      // (§6.3 rule 2): left for unparsed(), never an error.
+      if (!parser_.tunnel()) {
+        if (!rx_blank()) {
+          fail(ev, errc::remote_protocol_error, "data while idle");
+          return ev;
+        }
         rx_start_ = rx_end_;
-        if (eof_) apply(conn_input::transport_closed);
       }
+      if (eof_) apply(conn_input::transport_closed);
       return ev;
     case conn_state::sending_head:
     case conn_state::sending_body:

@@ -20,6 +20,7 @@ enum framing_bit : std::uint8_t {
   conn_close = 1 << 3,       // Connection: close
   conn_keep_alive = 1 << 4,  // Connection: keep-alive
   te_present = 1 << 5,       // a Transfer-Encoding field was seen, even an empty one
+  tunnel_response = 1 << 6,  // a 2xx to CONNECT, from its status line (with conn_close)
 };
 
 // The fields note_field() acts on.
@@ -63,7 +64,7 @@ response_parser::response_parser(const parser_limits& limits) noexcept : limits_
 // Member by member (a fresh parser would be built and copied in); the constructor uses it too.
 // The field parser is reset when a status line is complete, and the chunked decoder when its
 // body starts.
-void response_parser::reset(bool head_request) noexcept {
+void response_parser::reset(bool head_request, bool connect_request) noexcept {
   u_.head.remaining = 0;
   u_.head.scan = 0;
   failure_ = nullptr;
@@ -73,7 +74,8 @@ void response_parser::reset(bool head_request) noexcept {
   version_minor_ = 1;
   informational_ = 0;
   framing_ = 0;
-  head_request_ = head_request;
+  no_body_ = head_request;
+  connect_request_ = connect_request;
   started_ = false;
   state_ = state::status_line;
 }
@@ -198,6 +200,12 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
     if (input[i] != '\t' && is_ctl(input[i])) return refuse("CTL in reason");
   }
   status_code_ = static_cast<std::uint16_t>(code);
+  // RFC 9112 §6.3 rule 2: a 2xx to CONNECT makes the connection a tunnel after the head: no
+  // body, and never another response (so: close). framing_ is 0 at every status line.
+  if (connect_request_ && code - 200u < 100u) {
+    framing_ = tunnel_response | conn_close;
+    no_body_ = true;
+  }
   version_minor_ = minor == 0 ? 0 : 1;  // RFC 9110 §2.5: a later 1.x minor is handled as 1.1
   status_line_size_ = static_cast<std::uint16_t>(line_size);
   u_.head.fields.reset();
@@ -208,8 +216,12 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
 std::size_t response_parser::parse_fields(event& ev, char* input, std::size_t size) noexcept {
   char* const block = input + status_line_size_;
   const std::size_t available = size - status_line_size_;
+  // RFC 9112 §6.3 rule 2: a client MUST ignore Content-Length and Transfer-Encoding in a 2xx
+  // to CONNECT, so no field reaches on_field() (an invalid value is no error either; nor does
+  // Connection matter: conn_close is set already).
+  const std::uint32_t names = (framing_ & tunnel_response) != 0 ? 0 : framing_name_lengths;
   switch (u_.head.fields.parse(block, available, head_budget() - status_line_size_, limits_->max_headers,
-                               &response_parser::on_field, this, framing_name_lengths)) {
+                               &response_parser::on_field, this, names)) {
     case field_status::need_more: return 0;
     case field_status::failed: return refuse(u_.head.fields.failure().detail);
     case field_status::end_of_block: break;
@@ -300,8 +312,10 @@ std::size_t response_parser::finish_head(event& ev, char* input) noexcept {
   // RFC 9112 §6.3 rule 3: both is a smuggling signal; never reuse such a connection.
   if (te && length) return refuse("Transfer-Encoding and Content-Length");
   const bool interim = status_code_ >= 100 && status_code_ < 200;
-  // Rule 1: HEAD, 1xx, 204 and 304 have no body, whatever the fields say.
-  const bool no_body = interim || head_request_ || status_code_ == 204 || status_code_ == 304;
+  // Rule 1: HEAD, 1xx, 204 and 304 have no body, whatever the fields say; nor has a 2xx to
+  // CONNECT (rule 2: no_body_ is set from its status line, and its framing fields were never
+  // recorded, so the checks above and below pass it by).
+  const bool no_body = interim || no_body_ || status_code_ == 204 || status_code_ == 304;
   if (interim) {
     // 101 is valid only after our Upgrade, which we never send.
     if (status_code_ == 101) return refuse("101 without Upgrade");
@@ -336,6 +350,7 @@ std::size_t response_parser::finish_head(event& ev, char* input) noexcept {
   state_ = state::body_length;
   if (no_body) {
     u_.head.remaining = 0;  // head.body stays none
+    head.tunnel = (framing_ & tunnel_response) != 0;
   } else if (te) {
     head.body = body_kind::chunked;
     // The head's storage is free from here on: the decoder takes it over in place (a new

@@ -3,7 +3,8 @@
 //
 // Input: 8 option bytes, then (when flags bit 7 is set) a caller header field as a length
 // byte and a name, a length byte and a value, then the server's bytes.
-//   [0] flags: bits 0-2 method, bits 3-4 body framing (none, Content-Length, chunked, none),
+//   [0] flags: bits 0-2 method (7: CONNECT to the authority), bits 3-4 body framing (none,
+//       Content-Length, chunked, none),
 //       bit 5 interleave (server bytes may arrive while the request is still going out),
 //       bit 6 small limits, bit 7 a caller header with a fuzzed name and value
 //   [1] buffers: bits 0-2 receive buffer size, bits 3-5 transmit buffer size,
@@ -41,7 +42,7 @@ using htpx::h1::body_kind;
 using htpx::h1::conn_state;
 using htpx::h1::event_type;
 
-inline constexpr std::string_view methods[8] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "GET"};
+inline constexpr std::string_view methods[8] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT"};
 inline constexpr std::size_t rx_sizes[8] = {8, 32, 64, 128, 256, 1024, 4096, 16384};
 // The request heads are 75 to 110 bytes: the small sizes test refusal and tight framing.
 inline constexpr std::size_t tx_sizes[8] = {100, 108, 112, 128, 160, 256, 1024, 4096};
@@ -247,6 +248,7 @@ inline void run(const options& opt, std::string_view server, split_plan plan) {
       return body_written == opt.body_len && (opt.head.framing != body_framing::chunked || body_finished);
     };
     bool head_seen = false;
+    bool tunnel = false;
     bool trailers_seen = false;
     body_kind kind = body_kind::none;
     std::uint64_t content_length = 0;
@@ -390,6 +392,10 @@ inline void run(const options& opt, std::string_view server, split_plan plan) {
               (void)check_fields(ev.head.headers, rx.data(), rx.size());
               HTPX_FUZZ_CHECK(within(rx.data(), rx.size(), ev.head.reason));
               if (opt.head.method == "HEAD") HTPX_FUZZ_CHECK(ev.head.body == body_kind::none);
+              // RFC 9112 §6.3 rule 2: a 2xx to CONNECT opens a tunnel after the head.
+              tunnel = opt.head.method == "CONNECT" && ev.head.status_code >= 200 && ev.head.status_code <= 299;
+              HTPX_FUZZ_CHECK(ev.head.tunnel == tunnel);
+              if (tunnel) HTPX_FUZZ_CHECK(ev.head.body == body_kind::none && !ev.head.keep_alive);
               HTPX_FUZZ_CHECK(after == conn_state::receiving_body);
               head_seen = true;
               kind = ev.head.body;
@@ -438,6 +444,31 @@ inline void run(const options& opt, std::string_view server, split_plan plan) {
       HTPX_FUZZ_CHECK(c.receive_buffer().empty());
       HTPX_FUZZ_CHECK(c.send_request(opt.head).code == htpx::errc::local_protocol_error);
       HTPX_FUZZ_CHECK(watch.check() == conn_state::failed);
+      HTPX_FUZZ_CHECK(c.recycle().code == htpx::errc::local_protocol_error);
+      watch.check();
+      break;
+    }
+    if (tunnel) {
+      // The bytes after the head are the tunnel's: whatever they are (and however many more
+      // arrive), never parsed, dropped or an error; unparsed() holds them, the last ones fed.
+      HTPX_FUZZ_CHECK(c.state() == conn_state::must_close);
+      for (int round = 0; round != 2; ++round) {
+        const htpx::bytes_view rest = c.unparsed();
+        HTPX_FUZZ_CHECK(within(rx.data(), rx.size(), rest.data, rest.size) && rest.size <= fed);
+        HTPX_FUZZ_CHECK(std::string_view(rest.data, rest.size) == server.substr(fed - rest.size, rest.size));
+        HTPX_FUZZ_CHECK(c.next_event().type == event_type::need_more);
+        HTPX_FUZZ_CHECK(watch.check() == (eof_sent ? conn_state::closed : conn_state::must_close));
+        HTPX_FUZZ_CHECK(c.unparsed().data == rest.data && c.unparsed().size == rest.size);
+        if (eof_sent || fed == server.size()) break;
+        const htpx::mutable_bytes space = c.receive_buffer();
+        watch.check();
+        if (space.size == 0) break;
+        std::size_t n = plan.next(server.size() - fed);
+        if (n > space.size) n = space.size;
+        std::memcpy(space.data, server.data() + fed, n);
+        c.commit_received(n);
+        fed += n;
+      }
       HTPX_FUZZ_CHECK(c.recycle().code == htpx::errc::local_protocol_error);
       watch.check();
       break;
@@ -529,8 +560,9 @@ inline int fuzz_connection_one(const std::uint8_t* data, std::size_t size) {
 
   options opt;
   opt.head.method = methods[flags & 7u];
-  opt.head.target = "/fuzz?q=1";
   opt.head.host = "example.test:8080";
+  // RFC 9112 §3.2.3: CONNECT takes the authority-form target.
+  opt.head.target = opt.head.method == "CONNECT" ? opt.head.host : "/fuzz?q=1";
   switch ((flags >> 3u) & 3u) {
     case 1: opt.head.framing = body_framing::content_length; break;
     case 2: opt.head.framing = body_framing::chunked; break;

@@ -2,7 +2,8 @@
 // (fuzz_response_parser.cpp) and the corpus replay test (tests/unit/test_fuzz_corpus.cpp).
 //
 // Input: [flags] [split plan] [limits/seed] then the server's bytes.
-//   flags bit 0: the request was HEAD; bit 1: small limits (chosen by the third byte).
+//   flags bit 0: the request was HEAD; bit 1: small limits (chosen by the third byte);
+//   bit 2: the request was CONNECT (a 2xx opens a tunnel).
 //   split plan: bits 0-1 whole / byte-at-a-time / fixed size / random; bits 2-7: size - 1.
 // The bytes are parsed three ways (whole, one byte at a time, the chosen plan), each on a
 // private copy, re-presenting unconsumed bytes as parse() requires, then finish(). Every
@@ -24,6 +25,7 @@ using htpx::h1::event_type;
 
 struct options {
   bool head_request = false;
+  bool connect_request = false;
   htpx::h1::parser_limits limits;
 };
 
@@ -51,7 +53,8 @@ inline std::string head_text(const htpx::h1::response_head& head, const char* ba
   HTPX_FUZZ_CHECK(head.version_minor <= 1);
   HTPX_FUZZ_CHECK(within(base, size, head.reason));
   std::string text = std::to_string(head.status_code) + " 1." + std::to_string(head.version_minor) +
-                     (head.keep_alive ? " keep" : " close") + " body=" + std::to_string(static_cast<int>(head.body)) +
+                     (head.keep_alive ? " keep" : " close") + (head.tunnel ? " tunnel" : "") +
+                     " body=" + std::to_string(static_cast<int>(head.body)) +
                      " cl=" + std::to_string(head.content_length) + " reason=";
   text.append(head.reason);
   text += '\n';
@@ -124,6 +127,11 @@ inline void check_event(const event& ev, const char* base, std::size_t size, tra
       // Any three digits but 1xx: a code outside 100-599 is handled as a final response
       // (RFC 9110 §15: treat it as a 5xx).
       HTPX_FUZZ_CHECK(head.status_code < 100 || head.status_code >= 200);
+      // RFC 9112 §6.3 rule 2: a 2xx to CONNECT is a tunnel after its head: no body, never
+      // reused, its Content-Length and Transfer-Encoding ignored (so not checked below).
+      const bool tunnel = t.opt->connect_request && head.status_code >= 200 && head.status_code <= 299;
+      HTPX_FUZZ_CHECK(head.tunnel == tunnel);
+      if (tunnel) HTPX_FUZZ_CHECK(head.body == body_kind::none && !head.keep_alive);
       // RFC 9112 §6.3 rule 1: HEAD, 204 and 304 responses have no body, whatever they say.
       if (t.opt->head_request || head.status_code == 204 || head.status_code == 304) {
         HTPX_FUZZ_CHECK(head.body == body_kind::none);
@@ -131,11 +139,12 @@ inline void check_event(const event& ev, const char* base, std::size_t size, tra
       HTPX_FUZZ_CHECK(head.body != body_kind::content_length || head.content_length != 0);
       HTPX_FUZZ_CHECK(head.body != body_kind::until_close || !head.keep_alive);
       // Strict framing (DESIGN.md §2.7): never both framings, never chunked in HTTP/1.0.
-      HTPX_FUZZ_CHECK(!(head.headers.contains("content-length") && head.headers.contains("transfer-encoding")));
+      HTPX_FUZZ_CHECK(tunnel ||
+                      !(head.headers.contains("content-length") && head.headers.contains("transfer-encoding")));
       HTPX_FUZZ_CHECK(head.body != body_kind::chunked || head.version_minor == 1);
       HTPX_FUZZ_CHECK(head.headers.size() <= t.opt->limits.max_headers);
       // The framing and persistence, read again from the fields (RFC 9112 §6.3, §9.3).
-      if (!(t.opt->head_request || head.status_code == 204 || head.status_code == 304)) {
+      if (!(t.opt->head_request || tunnel || head.status_code == 204 || head.status_code == 304)) {
         if (head.headers.contains("transfer-encoding")) {
           HTPX_FUZZ_CHECK(head.body == body_kind::chunked);
         } else if (head.headers.contains("content-length")) {
@@ -149,7 +158,7 @@ inline void check_event(const event& ev, const char* base, std::size_t size, tra
       const bool close = lists_token(head.headers, "connection", "close");
       const bool persistent =
           head.version_minor == 1 ? !close : lists_token(head.headers, "connection", "keep-alive") && !close;
-      HTPX_FUZZ_CHECK(head.keep_alive == (persistent && head.body != body_kind::until_close));
+      HTPX_FUZZ_CHECK(head.keep_alive == (persistent && head.body != body_kind::until_close && !tunnel));
       t.head_seen = true;
       t.body = head.body;
       t.content_length = head.content_length;
@@ -195,8 +204,8 @@ inline void check_event(const event& ev, const char* base, std::size_t size, tra
 /// Parses `input` split by `plan`, then finish(). Checks every step; returns the trace.
 inline outcome run(const char* input, std::size_t size, const options& opt, split_plan plan) {
   htpx::h1::response_parser parser(opt.limits);
-  parser.reset(opt.head_request);
-  HTPX_FUZZ_CHECK(parser.at_start() && !parser.done() && !parser.failed());
+  parser.reset(opt.head_request, opt.connect_request);
+  HTPX_FUZZ_CHECK(parser.at_start() && !parser.done() && !parser.failed() && !parser.tunnel());
 
   outcome out;
   tracker t{&opt};
@@ -222,6 +231,7 @@ inline outcome run(const char* input, std::size_t size, const options& opt, spli
           step.ev.type == event_type::trailers) {
         HTPX_FUZZ_CHECK(step.consumed != 0);
       }
+      if (step.ev.type == event_type::head) HTPX_FUZZ_CHECK(parser.tunnel() == step.ev.head.tunnel);
       if (step.ev.type == event_type::informational || step.ev.type == event_type::head) {
         // Every head counts against one limit, 1xx heads included (parser_limits).
         t.head_bytes += step.consumed;
@@ -266,14 +276,15 @@ inline outcome run(const char* input, std::size_t size, const options& opt, spli
     HTPX_FUZZ_CHECK(repeat_finish.records().back() == out.events.records().back());
     HTPX_FUZZ_CHECK(parser.failed());
   } else {
-    // Once done, the parser consumes nothing more: later bytes belong to the next response.
+    // Once done, the parser consumes nothing more: later bytes belong to the next response (or
+    // to the tunnel).
     const htpx::h1::parse_step again = parser.parse(pending.data(), pending.size());
     HTPX_FUZZ_CHECK(again.consumed == 0);
     HTPX_FUZZ_CHECK(again.ev.type == event_type::need_more || again.ev.type == event_type::end);
     HTPX_FUZZ_CHECK(parser.done());
   }
-  parser.reset(opt.head_request);
-  HTPX_FUZZ_CHECK(parser.at_start() && !parser.done() && !parser.failed());
+  parser.reset(opt.head_request, opt.connect_request);
+  HTPX_FUZZ_CHECK(parser.at_start() && !parser.done() && !parser.failed() && !parser.tunnel());
   return out;
 }
 
@@ -285,6 +296,7 @@ inline int fuzz_response_parser_one(const std::uint8_t* data, std::size_t size) 
   const std::uint8_t limits_byte = in.byte();
   options opt;
   opt.head_request = (flags & 1u) != 0;
+  opt.connect_request = (flags & 4u) != 0;
   opt.limits = choose_limits((flags & 2u) != 0, limits_byte);
 
   const char* bytes = in.rest();

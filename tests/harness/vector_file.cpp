@@ -66,13 +66,13 @@ bool parse_body_kind(std::string_view token, vector_event& ev) {
   return true;
 }
 
-// head STATUS VERSION CONN BODY reason=TEXT
+// head STATUS VERSION CONN BODY [tunnel] reason=TEXT
 bool parse_head(std::string_view rest, vector_event& ev, std::string& message) {
   std::string_view tokens[4];
   for (std::string_view& token : tokens) {
     const std::size_t space = rest.find(' ');
     if (space == std::string_view::npos) {
-      message = "head STATUS VERSION keep-alive|close BODY reason=TEXT";
+      message = "head STATUS VERSION keep-alive|close BODY [tunnel] reason=TEXT";
       return false;
     }
     token = rest.substr(0, space);
@@ -98,6 +98,10 @@ bool parse_head(std::string_view rest, vector_event& ev, std::string& message) {
   if (!parse_body_kind(tokens[3], ev)) {
     message = "head: body is none, length=N, chunked or until-close";
     return false;
+  }
+  if (starts_with(rest, "tunnel ")) {
+    ev.tunnel = true;
+    rest.remove_prefix(7);
   }
   if (!starts_with(rest, "reason=")) {
     message = "head: the last item is reason=TEXT (reason= when empty)";
@@ -285,8 +289,9 @@ load_error parse_vector_text(std::string_view text, response_vector& out) {
       continue;
     }
     if (word == "request") {
-      if (rest != "GET" && rest != "HEAD") return fail("request is GET or HEAD");
+      if (rest != "GET" && rest != "HEAD" && rest != "CONNECT") return fail("request is GET, HEAD or CONNECT");
       out.head_request = rest == "HEAD";
+      out.connect_request = rest == "CONNECT";
       continue;
     }
     if (word == "limit") {
@@ -437,7 +442,7 @@ std::string format_transcript(const std::vector<vector_event>& events, bool pend
         out += "head " + std::to_string(ev.status) + (ev.version_minor == 0 ? " 1.0" : " 1.1") +
                (ev.keep_alive ? " keep-alive " : " close ") + body_name(ev.body) +
                (ev.body == body_kind::content_length ? std::to_string(ev.content_length) : std::string()) +
-               " reason=" + escape(ev.reason) + "\n";
+               (ev.tunnel ? " tunnel" : "") + " reason=" + escape(ev.reason) + "\n";
         break;
       case vector_event_type::body: out += "body " + escape(ev.bytes, 400) + "\n"; break;
       case vector_event_type::trailers: break;
@@ -470,8 +475,9 @@ bool same_event(const vector_event& a, const vector_event& b) {
     case vector_event_type::informational: return a.status == b.status && same_fields();
     case vector_event_type::head:
       return a.status == b.status && a.version_minor == b.version_minor && a.keep_alive == b.keep_alive &&
-             a.body == b.body && (a.body != body_kind::content_length || a.content_length == b.content_length) &&
-             a.reason == b.reason && same_fields();
+             a.tunnel == b.tunnel && a.body == b.body &&
+             (a.body != body_kind::content_length || a.content_length == b.content_length) && a.reason == b.reason &&
+             same_fields();
     case vector_event_type::body: return a.bytes == b.bytes;
     case vector_event_type::trailers: return same_fields();
     case vector_event_type::end: return true;

@@ -29,6 +29,7 @@ struct vector_event {
   std::uint16_t status = 0;                              // informational, head
   std::uint8_t version_minor = 1;                        // head
   bool keep_alive = false;                               // head
+  bool tunnel = false;                                   // head: a 2xx to CONNECT
   htpx::h1::body_kind body = htpx::h1::body_kind::none;  // head
   std::uint64_t content_length = 0;                      // head, body == content_length
   std::string reason;                                    // head
@@ -47,7 +48,8 @@ struct response_vector {
   std::string name;         ///< File name without directory and ".vec".
   std::string description;  ///< The `#` comment lines, joined by '\n'.
   bool head_request = false;
-  bool eof = false;  ///< The server closes the connection after the bytes.
+  bool connect_request = false;  ///< `request CONNECT`: a 2xx opens a tunnel (RFC 9112 §6.3).
+  bool eof = false;              ///< The server closes the connection after the bytes.
   htpx::h1::parser_limits limits{};
   std::string input;                   ///< The raw server bytes.
   std::vector<vector_event> expected;  ///< The transcript, ending in end or failed unless pending.

@@ -1,11 +1,11 @@
 // h1::connection: the request/response cycle over caller buffers, framing of request bodies,
 // reuse decisions, backpressure, early responses and data with no request in flight.
-#include "htpx/h1/connection.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "htpx/h1/connection.hpp"
 
 namespace {
 
@@ -15,7 +15,8 @@ using htpx::h1::event;
 using htpx::h1::event_type;
 
 struct fixture {
-  explicit fixture(std::size_t rx_size = 256, std::size_t tx_size = 256) : rx(rx_size), tx(tx_size), conn({rx.data(), rx.size()}, {tx.data(), tx.size()}, limits) {}
+  explicit fixture(std::size_t rx_size = 256, std::size_t tx_size = 256)
+      : rx(rx_size), tx(tx_size), conn({rx.data(), rx.size()}, {tx.data(), tx.size()}, limits) {}
 
   // Takes everything the connection wants to send.
   std::string drain() {
@@ -212,7 +213,7 @@ TEST(Connection, ContentLengthBodyIsFramedAndChecked) {
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first.value(), 6u);
   EXPECT_EQ(f.conn.finish_body().code, htpx::errc::local_protocol_error);  // 5 bytes short
-  EXPECT_EQ(f.conn.write_body(bytes("world!")).value(), 5u);  // capped at the declared length
+  EXPECT_EQ(f.conn.write_body(bytes("world!")).value(), 5u);               // capped at the declared length
   EXPECT_TRUE(f.conn.body_buffer().empty());
   EXPECT_EQ(f.conn.commit_body(1).code, htpx::errc::local_protocol_error);
   EXPECT_FALSE(f.conn.finish_body());
@@ -244,7 +245,8 @@ TEST(Connection, ChunkedBodyStreamsThroughASmallBuffer) {
       continue;
     }
     const std::size_t n = std::min<std::size_t>(space.size, body.size() - sent);
-    std::copy(body.begin() + static_cast<std::ptrdiff_t>(sent), body.begin() + static_cast<std::ptrdiff_t>(sent + n), space.data);
+    std::copy(body.begin() + static_cast<std::ptrdiff_t>(sent), body.begin() + static_cast<std::ptrdiff_t>(sent + n),
+              space.data);
     ASSERT_FALSE(f.conn.commit_body(n));
     sent += n;
   }
@@ -303,7 +305,8 @@ TEST(Connection, BackpressureStopsReadingUntilEventsAreConsumed) {
     // Fill until the connection refuses more, without consuming events.
     while (!space.empty() && fed != response.size()) {
       const std::size_t n = std::min(space.size, response.size() - fed);
-      std::copy(response.begin() + static_cast<std::ptrdiff_t>(fed), response.begin() + static_cast<std::ptrdiff_t>(fed + n), space.data);
+      std::copy(response.begin() + static_cast<std::ptrdiff_t>(fed),
+                response.begin() + static_cast<std::ptrdiff_t>(fed + n), space.data);
       f.conn.commit_received(n);
       fed += n;
       space = f.conn.receive_buffer();
@@ -382,6 +385,112 @@ TEST(Connection, ServerClosingAnIdleConnectionIsNoticed) {
   f.conn.reset();
   EXPECT_EQ(f.conn.state(), conn_state::idle);
   EXPECT_FALSE(f.conn.send_request(get()));
+}
+
+// RFC 9112 §3.2.3: CONNECT takes the authority-form target (host:port); §6.3 rule 2: a 2xx to
+// it opens a tunnel right after the head. The bytes after the head are the tunnel's.
+htpx::h1::request_head connect(std::string_view authority = "example.test:443") {
+  htpx::h1::request_head head;
+  head.method = "CONNECT";
+  head.target = authority;
+  head.host = authority;
+  return head;
+}
+
+TEST(Connection, ConnectTwoHundredOpensATunnelAndKeepsItsBytes) {
+  fixture f;
+  ASSERT_FALSE(f.conn.send_request(connect()));
+  EXPECT_EQ(f.drain(), "CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n");
+  const std::string_view head = "HTTP/1.1 200 Connection established\r\nContent-Length: 9\r\n\r\n";
+  const std::string_view tunnel = "\x16\x03\x01HTTP/1.1 200 OK\r\n\r\n";
+  const htpx::mutable_bytes space = f.conn.receive_buffer();
+  ASSERT_GE(space.size, head.size() + tunnel.size());
+  std::copy(head.begin(), head.end(), space.data);
+  std::copy(tunnel.begin(), tunnel.end(), space.data + head.size());
+  f.conn.commit_received(head.size() + tunnel.size());
+
+  const event ev = f.conn.next_event();
+  ASSERT_EQ(ev.type, event_type::head);
+  EXPECT_EQ(ev.head.status_code, 200);
+  EXPECT_TRUE(ev.head.tunnel);
+  EXPECT_EQ(ev.head.body, htpx::h1::body_kind::none);
+  EXPECT_FALSE(ev.head.keep_alive);
+  EXPECT_EQ(f.conn.next_event().type, event_type::end);  // at once: no body to wait for
+  EXPECT_EQ(f.conn.state(), conn_state::must_close);
+  // The tunnel's bytes are neither parsed nor an error, however often the caller asks.
+  for (int i = 0; i != 3; ++i) {
+    EXPECT_EQ(f.conn.next_event().type, event_type::need_more);
+    EXPECT_EQ(f.conn.state(), conn_state::must_close);
+    EXPECT_EQ(f.conn.unparsed().str(), tunnel);
+  }
+  EXPECT_EQ(f.conn.recycle().code, htpx::errc::local_protocol_error);
+  EXPECT_EQ(f.conn.send_request(get()).code, htpx::errc::local_protocol_error);
+  EXPECT_EQ(f.conn.unparsed().str(), tunnel);
+  // The caller takes the transport over; reset() readies the object for the tunneled exchange.
+  f.conn.reset();
+  EXPECT_EQ(f.conn.state(), conn_state::idle);
+  EXPECT_TRUE(f.conn.unparsed().empty());
+  ASSERT_FALSE(f.conn.send_request(get()));
+  f.drain();
+  EXPECT_EQ(f.receive("HTTP/1.1 200 OK\r\n\r\nabc", true), "head 200;body abc;end;");
+}
+
+TEST(Connection, ConnectTunnelThenEofCloses) {
+  fixture f;
+  ASSERT_FALSE(f.conn.send_request(connect()));
+  f.drain();
+  EXPECT_EQ(f.receive("HTTP/1.1 200 OK\r\n\r\nxy", true), "head 200;end;");
+  EXPECT_EQ(f.conn.next_event().type, event_type::need_more);
+  EXPECT_EQ(f.conn.state(), conn_state::closed);
+  EXPECT_EQ(f.conn.unparsed().str(), "xy");
+}
+
+TEST(Connection, ConnectRefusalIsFramedAsUsualAndReusable) {
+  fixture f;
+  ASSERT_FALSE(f.conn.send_request(connect()));
+  f.drain();
+  EXPECT_EQ(f.receive("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 4\r\n\r\ndeny"),
+            "head 407;body deny;end;");
+  EXPECT_EQ(f.conn.state(), conn_state::done);
+  ASSERT_FALSE(f.conn.recycle());
+  ASSERT_FALSE(f.conn.send_request(connect()));
+  f.drain();
+  EXPECT_EQ(f.receive("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"), "1xx 100;head 204;end;");
+  EXPECT_EQ(f.conn.state(), conn_state::must_close);
+}
+
+TEST(Connection, OnlyTheExactMethodConnectOpensATunnel) {
+  // Methods are case-sensitive (RFC 9110 §9.1): "connect" is another method, and its 200
+  // without framing is a close-delimited body.
+  fixture f;
+  htpx::h1::request_head head = connect();
+  head.method = "connect";
+  ASSERT_FALSE(f.conn.send_request(head));
+  f.drain();
+  EXPECT_EQ(f.receive("HTTP/1.1 200 OK\r\n\r\nabc", true), "head 200;body abc;end;");
+}
+
+TEST(Connection, ParserResetKeepsTheHeadOnlyForm) {
+  // reset(bool) as before: HEAD only; reset() is neither HEAD nor CONNECT.
+  const htpx::h1::parser_limits limits;
+  htpx::h1::response_parser parser(limits);
+  char bytes[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n";
+  parser.reset(true);
+  htpx::h1::parse_step step = parser.parse(bytes, sizeof bytes - 1);
+  ASSERT_EQ(step.ev.type, event_type::head);
+  EXPECT_EQ(step.ev.head.body, htpx::h1::body_kind::none);
+  EXPECT_FALSE(step.ev.head.tunnel);
+  EXPECT_FALSE(parser.tunnel());
+  parser.reset();
+  step = parser.parse(bytes, sizeof bytes - 1);
+  ASSERT_EQ(step.ev.type, event_type::head);
+  EXPECT_EQ(step.ev.head.body, htpx::h1::body_kind::content_length);
+  parser.reset(false, true);
+  step = parser.parse(bytes, sizeof bytes - 1);
+  ASSERT_EQ(step.ev.type, event_type::head);
+  EXPECT_TRUE(step.ev.head.tunnel);
+  EXPECT_TRUE(parser.tunnel());
+  EXPECT_EQ(parser.parse(bytes, 0).ev.type, event_type::end);
 }
 
 TEST(Connection, StateFitsTheEmbeddedBudget) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "htpx/h1/connection.hpp"
@@ -75,6 +76,7 @@ bool record(const event& ev, run_result& run) {
       out.status = ev.head.status_code;
       out.version_minor = ev.head.version_minor;
       out.keep_alive = ev.head.keep_alive;
+      out.tunnel = ev.head.tunnel;
       out.body = ev.head.body;
       out.content_length = ev.head.content_length;
       out.reason = std::string(ev.head.reason);
@@ -112,7 +114,7 @@ bool is_terminal(const event& ev) { return ev.type == event_type::end || ev.type
 run_result run_parser(const response_vector& v, const std::vector<std::size_t>& cuts) {
   run_result run;
   htpx::h1::response_parser parser(v.limits);
-  parser.reset(v.head_request);
+  parser.reset(v.head_request, v.connect_request);
   if (!parser.at_start()) run.problem = "at_start() is false after reset()";
 
   std::string buffer;
@@ -217,9 +219,10 @@ const char* state_name(conn_state s) {
 
 bool only_blank_lines(const std::string& bytes) { return bytes.find_first_not_of("\r\n") == std::string::npos; }
 
-// Sends a GET (or HEAD), then feeds the input `step` bytes at a time (0: all at once) through
-// receive_buffer()/commit_received(), reading next_event() after each piece, and receive_eof()
-// when the vector says so. Checks the connection state matches the outcome.
+// Sends a GET (or HEAD, or CONNECT example.test:443), then feeds the input `step` bytes at a
+// time (0: all at once) through receive_buffer()/commit_received(), reading next_event() after
+// each piece, and receive_eof() when the vector says so. Checks the connection state matches
+// the outcome.
 run_result run_connection(const response_vector& v, std::size_t step) {
   run_result run;
   const std::size_t rx_size =
@@ -229,11 +232,18 @@ run_result run_connection(const response_vector& v, std::size_t step) {
   htpx::h1::connection conn({rx.data(), rx.size()}, {tx.data(), tx.size()}, v.limits);
 
   htpx::h1::request_head request;
-  request.method = v.head_request ? "HEAD" : "GET";
-  request.target = "/";
-  request.host = "example.com";
+  request.method = v.head_request ? "HEAD" : v.connect_request ? "CONNECT" : "GET";
+  // RFC 9112 §3.2.3: CONNECT takes the authority-form target, and Host is the same authority.
+  request.target = v.connect_request ? "example.test:443" : "/";
+  request.host = v.connect_request ? "example.test:443" : "example.com";
   if (const htpx::error e = conn.send_request(request)) {
     run.problem = std::string("send_request failed: ") + e.detail;
+    return run;
+  }
+  const std::string request_line = std::string(request.method) + " " + std::string(request.target) + " HTTP/1.1\r\n";
+  if (std::string_view(conn.pending_output().data, conn.pending_output().size).substr(0, request_line.size()) !=
+      request_line) {
+    run.problem = "the request line is not " + htpx_test::escape(request_line);
     return run;
   }
   while (!conn.pending_output().empty()) conn.consume_output(conn.pending_output().size);
@@ -324,6 +334,7 @@ run_result run_connection(const response_vector& v, std::size_t step) {
   const auto head = std::find_if(run.events.begin(), run.events.end(),
                                  [](const vector_event& e) { return e.type == vector_event_type::head; });
   const bool keep_alive = head != run.events.end() && head->keep_alive;
+  const bool tunnel = head != run.events.end() && head->tunnel;
   const bool junk_after = !v.leftover.empty() && !only_blank_lines(v.leftover);
   if (eof_fed) {
     require_state(state == conn_state::must_close || state == conn_state::closed,
@@ -353,6 +364,23 @@ run_result run_connection(const response_vector& v, std::size_t step) {
   }
   if (v.eof && !eof_fed) conn.receive_eof();
   const event after = conn.next_event();
+  if (tunnel) {
+    // RFC 9112 §6.3 rule 2: every byte after the head of a 2xx to CONNECT is the tunnel's, blank
+    // lines included: never an error, never consumed, all of it in unparsed().
+    const htpx::bytes_view rest = conn.unparsed();
+    const conn_state want = v.eof ? conn_state::closed : conn_state::must_close;
+    if (after.type != event_type::need_more) {
+      run.problem = "next_event() after a tunnel reported something";
+    } else if (std::string(rest.data, rest.size) != v.leftover) {
+      run.problem = "unparsed() is \"" + htpx_test::escape(std::string(rest.data, rest.size)) +
+                    "\", not the bytes after the head";
+    } else if (conn.state() != want) {
+      run.problem = std::string("after a tunnel the state is ") + state_name(conn.state());
+    } else if (!conn.recycle() || conn.state() != want) {
+      run.problem = "recycle() after a tunnel was not refused";
+    }
+    return run;
+  }
   if (junk_after) {
     if (after.type != event_type::failed || after.failure.code != htpx::errc::remote_protocol_error) {
       run.problem = "bytes after the response did not fail the connection";
@@ -549,6 +577,29 @@ TEST(VectorFile, ParsesEveryConstruct) {
   EXPECT_FALSE(v.pending);
 }
 
+TEST(VectorFile, ParsesConnectAndTunnel) {
+  const char* text =
+      "# RFC 9112 section 6.3 rule 2: a sample\n"
+      "request CONNECT\n"
+      "> HTTP/1.1 200 OK\\r\\n\\r\\nx\n"
+      "head 200 1.1 close none tunnel reason=OK\n"
+      "end\n"
+      "leftover x\n";
+  response_vector v;
+  const htpx_test::load_error err = htpx_test::parse_vector_text(text, v);
+  ASSERT_FALSE(err.failed) << err.line << ": " << err.message;
+  EXPECT_TRUE(v.connect_request);
+  EXPECT_FALSE(v.head_request);
+  ASSERT_EQ(v.expected.size(), 2u);
+  EXPECT_TRUE(v.expected[0].tunnel);
+  EXPECT_EQ(v.expected[0].reason, "OK");
+  EXPECT_NE(htpx_test::format_transcript(v.expected, false, v.leftover).find(" none tunnel reason=OK\n"),
+            std::string::npos);
+  vector_event plain = v.expected[0];
+  plain.tunnel = false;
+  EXPECT_FALSE(htpx_test::same_event(plain, v.expected[0]));
+}
+
 TEST(VectorFile, RejectsMalformedFiles) {
   const char* bad[] = {
       "# RFC\n> x\n",                                        // no end, failed or pending
@@ -567,6 +618,7 @@ TEST(VectorFile, RejectsMalformedFiles) {
       "# RFC\n> x\nfailed RemoteProtocolError\n",            // no detail
       "# RFC\n>*0 x\nend\n",                                 // zero repeat
       "# RFC\n> x\nfrobnicate\nend\n",                       // unknown line
+      "# RFC\nrequest POST\n> x\nend\n",                     // not GET, HEAD or CONNECT
   };
   for (const char* text : bad) {
     response_vector v;

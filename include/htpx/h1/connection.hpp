@@ -41,6 +41,8 @@ class connection {
 
   /// Queues the head of a request (state idle -> sending_head). Returns LocalProtocolError when
   /// the head is invalid or does not fit the transmit buffer, or when a request is in flight.
+  /// Method HEAD means a response without a body; CONNECT (target in authority-form,
+  /// `host:port`) means a 2xx response opens a tunnel (see unparsed()).
   [[nodiscard]] error send_request(const request_head& head) noexcept;
 
   /// Returns free space in the transmit buffer for the next body bytes (framing is reserved
@@ -77,8 +79,17 @@ class connection {
   /// Views in it point into the receive buffer and stay valid until the next call to
   /// next_event(), receive_buffer() or reset(). Bytes arriving while no request is in flight
   /// (other than blank lines) fail the connection (RFC 9112 §9.2: never a response to a
-  /// request not sent).
+  /// request not sent), except after a tunnel (see unparsed()).
   [[nodiscard]] event next_event() noexcept;
+
+  /// Returns the received bytes not yet consumed by the parser. After the head of a 2xx
+  /// response to CONNECT (`head.tunnel`, RFC 9112 §6.3 rule 2), `end` follows at once and the
+  /// state is must_close: the bytes after the head belong to the tunnel. They stay in the
+  /// receive buffer, here, and are never parsed, dropped or reported as an error (next_event()
+  /// then returns need_more, or moves to closed after EOF); the caller hands them to the
+  /// tunnel, takes the transport over, and calls reset() before running HTTP through the
+  /// tunnel. The view lives until the next call to receive_buffer(), next_event() or reset().
+  [[nodiscard]] bytes_view unparsed() const noexcept { return {rx_ + rx_start_, rx_end_ - rx_start_}; }
 
   // ---- reuse ---------------------------------------------------------------------------
 

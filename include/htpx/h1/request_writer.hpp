@@ -22,7 +22,9 @@ enum class body_framing : std::uint8_t {
 /// Everything that goes into a request head. Views only; nothing is copied until written.
 struct request_head {
   std::string_view method = "GET";  ///< A token (RFC 9110 §9.1).
-  std::string_view target = "/";    ///< origin-form or absolute-form; no SP, CTL or fragment.
+  /// origin-form, absolute-form, or authority-form (`host:port`, for CONNECT, RFC 9112 §3.2.3);
+  /// no SP, CTL or fragment. The form is not checked against the method.
+  std::string_view target = "/";
   std::string_view host;            ///< The Host value, uri-host[:port]; empty: caller sends Host.
   const header* headers = nullptr;  ///< Caller fields, written in order.
   std::size_t header_count = 0;

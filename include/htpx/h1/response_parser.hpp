@@ -16,7 +16,7 @@ namespace htpx::h1 {
 
 /// How the body of a response is delimited (RFC 9112 §6.3).
 enum class body_kind : std::uint8_t {
-  none,            ///< No body: HEAD, 1xx, 204, 304, or Content-Length: 0.
+  none,            ///< No body: HEAD, 1xx, 204, 304, a 2xx to CONNECT, or Content-Length: 0.
   content_length,  ///< Exactly `content_length` bytes.
   chunked,         ///< Transfer-Encoding: chunked.
   until_close,     ///< Everything until the server closes (never reusable).
@@ -28,6 +28,10 @@ struct response_head {
   std::uint8_t version_minor = 1;  ///< HTTP/1.0 gives 0; HTTP/1.1 (or a later 1.x) gives 1.
   bool keep_alive = false;         ///< The server allows another request on this connection.
   body_kind body = body_kind::none;
+  /// A 2xx to CONNECT (RFC 9112 §6.3 rule 2): the connection is a tunnel from the byte after
+  /// the head. body is none and keep_alive false; Content-Length and Transfer-Encoding were
+  /// ignored (they stay in `headers`).
+  bool tunnel = false;
   std::uint64_t content_length = 0;  ///< Meaningful when body == content_length.
   std::string_view reason;
   headers_view headers;
@@ -70,8 +74,11 @@ class response_parser {
   explicit response_parser(const parser_limits& limits) noexcept;
 
   /// Prepares for the response to a new request. `head_request`: the request was HEAD, so the
-  /// response has no body whatever its fields say (RFC 9112 §6.3 rule 1).
-  void reset(bool head_request = false) noexcept;
+  /// response has no body whatever its fields say (RFC 9112 §6.3 rule 1). `connect_request`:
+  /// the request was CONNECT, so a 2xx response ends with its head, its Content-Length and
+  /// Transfer-Encoding fields are ignored, and `head.tunnel` is set (rule 2); any other status
+  /// is framed as usual.
+  void reset(bool head_request = false, bool connect_request = false) noexcept;
 
   /// Parses `input[0, size)`. Returns at most one event. Head and trailer views point into
   /// `input`; `input` is modified in place only to replace obs-fold with SP.
@@ -104,6 +111,9 @@ class response_parser {
   [[nodiscard]] const parser_limits& limits() const noexcept { return *limits_; }
   /// Returns true when nothing but blank lines of the response has been parsed yet.
   [[nodiscard]] bool at_start() const noexcept { return !started_; }
+  /// Returns true when the response is a 2xx to CONNECT, from its status line on until reset():
+  /// once its head is reported, the bytes after it belong to the tunnel and are never parsed.
+  [[nodiscard]] bool tunnel() const noexcept { return connect_request_ && status_code_ - 200u < 100u; }
 
  private:
   enum class state : std::uint8_t { status_line, fields, body_length, body_chunked, body_until_close, done, failed };
@@ -144,7 +154,8 @@ class response_parser {
   std::uint8_t version_minor_;
   std::uint8_t informational_;
   std::uint8_t framing_;  // bit set of what the fields said (see response_parser.cpp)
-  bool head_request_;
+  bool no_body_;          // the final response has no body: a HEAD request, or a 2xx to CONNECT
+  bool connect_request_;
   bool started_;  // a byte other than a blank line was seen
   state state_;
 };
