@@ -39,6 +39,7 @@ enum class opt : std::uint8_t {
   max_redirects,
   retries,
   proxy,
+  proxytunnel,
   cookie,
   expect_100,
   unsupported_value,  // accepted with its value, then refused with "not supported yet"
@@ -79,6 +80,7 @@ constexpr option_spec options[] = {
     {0, "max-redirects", opt::max_redirects},
     {0, "retries", opt::retries},
     {0, "proxy", opt::proxy},
+    {0, "proxytunnel", opt::proxytunnel},
     {0, "cookie", opt::cookie},
     {0, "expect-100", opt::expect_100},
     // Later issues (TLS, HTTP/2): accepted now (with their values) and refused with a clear message.
@@ -101,6 +103,7 @@ bool takes_value(opt id) {
     case opt::digest:
     case opt::follow:
     case opt::expect_100:
+    case opt::proxytunnel:
     case opt::unsupported_flag: return false;
     default: return true;
   }
@@ -195,6 +198,7 @@ class applier {
       case opt::proxy: return set_proxy(value);
       case opt::cookie: return add_cookie(value);
       case opt::expect_100: out_.expect_100 = true; return {};
+      case opt::proxytunnel: out_.proxy_tunnel = true; return {};
       case opt::unsupported_value:
       case opt::unsupported_flag:
         if (out_.unsupported.empty()) out_.unsupported = describe(spec, typed);
@@ -266,8 +270,7 @@ class applier {
     return {};
   }
 
-  static std::string count(std::string_view typed, std::string_view value, unsigned low, unsigned high,
-                           unsigned& out) {
+  static std::string count(std::string_view typed, std::string_view value, unsigned low, unsigned high, unsigned& out) {
     const std::string text(value);
     char* end = nullptr;
     const long n = text.empty() ? -1 : std::strtol(text.c_str(), &end, 10);
@@ -495,6 +498,7 @@ Proxy:
       --proxy URL           send every request through this http:// proxy (user:pass@ in the
                             URL: Proxy-Authorization); '' uses none. Default: HTTP_PROXY,
                             HTTPS_PROXY, ALL_PROXY and NO_PROXY from the environment
+      --proxytunnel         reach http:// URLs through the proxy with a CONNECT tunnel
 Response:
   -f, --fail                4xx/5xx end the request with HTTPStatusError (exit 3), no body
   -o, --output FILE         write the bodies to FILE (streamed, constant memory)

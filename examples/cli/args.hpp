@@ -57,23 +57,24 @@ struct args {
   std::string_view user;                      ///< -u user:password, split
   std::string_view password;
   bool has_user = false;
-  bool digest = false;       ///< --digest: -u as Digest rather than Basic
-  std::string_view bearer;   ///< --bearer TOKEN
-  bool follow = false;       ///< -L
-  int max_redirects = -1;    ///< --max-redirects N; -1: the client's default (20)
-  unsigned retries = 0;      ///< --retries N (connect failures)
-  std::string_view proxy;    ///< --proxy URL
-  bool has_proxy = false;    ///< --proxy given (empty: no proxy, environment ignored)
+  bool digest = false;         ///< --digest: -u as Digest rather than Basic
+  std::string_view bearer;     ///< --bearer TOKEN
+  bool follow = false;         ///< -L
+  int max_redirects = -1;      ///< --max-redirects N; -1: the client's default (20)
+  unsigned retries = 0;        ///< --retries N (connect failures)
+  std::string_view proxy;      ///< --proxy URL
+  bool has_proxy = false;      ///< --proxy given (empty: no proxy, environment ignored)
   std::vector<field> cookies;  ///< --cookie name=value
   bool expect_100 = false;     ///< --expect-100
-  bool fail = false;                          ///< -f
-  timeout_args timeouts;                      ///< -t and the per-phase ones
-  std::string_view output;                    ///< -o FILE; empty: stdout
-  bool include = false;                       ///< -i
-  bool verbose = false;                       ///< -v
-  bool report = false;                        ///< --report
-  unsigned parallel = 1;                      ///< -Z N
-  std::string unsupported;                    ///< first option accepted but not implemented yet
+  bool proxy_tunnel = false;   ///< --proxytunnel
+  bool fail = false;           ///< -f
+  timeout_args timeouts;       ///< -t and the per-phase ones
+  std::string_view output;     ///< -o FILE; empty: stdout
+  bool include = false;        ///< -i
+  bool verbose = false;        ///< -v
+  bool report = false;         ///< --report
+  unsigned parallel = 1;       ///< -Z N
+  std::string unsupported;     ///< first option accepted but not implemented yet
   bool help = false;
 };
 

@@ -193,6 +193,7 @@ int run(const args& a) {
   options.follow_redirects = a.follow;
   if (a.max_redirects >= 0) options.max_redirects = static_cast<std::uint8_t>(a.max_redirects);
   options.retries = static_cast<std::uint8_t>(a.retries);
+  options.proxy_tunnel = a.proxy_tunnel;
   if (a.has_proxy) {
     options.proxy = a.proxy;    // an http:// URL, checked by parse_args
     options.trust_env = false;  // --proxy '' means none, whatever the environment says

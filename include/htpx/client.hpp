@@ -67,6 +67,9 @@ struct client_options {
   /// Without `proxy`, read HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (either case) from
   /// the environment when the client is built (httpx's default).
   bool trust_env = true;
+  /// Reach http:// origins through the proxy with a CONNECT tunnel (RFC 9110 §9.3.6) instead of
+  /// absolute-form requests (curl's --proxytunnel); https:// origins always tunnel (TLS port).
+  bool proxy_tunnel = false;
   /// Credentials for every request (basic_auth, bearer_auth, digest_auth or your own auth),
   /// outliving the client; a request's own `auth` replaces it. Never sent after a redirect to
   /// another origin.
@@ -130,6 +133,9 @@ struct pool_slot {
   bool send_failed = false;        // the transport stopped taking bytes (early response?)
   bool source_waiting = false;     // the body source had nothing to give (would_block)
   bool awaiting_continue = false;  // Expect: 100-continue sent, body held back
+  bool tunneled = false;           // a CONNECT tunnel through the proxy to `host`
+  bool tunnel_open = false;        // the proxy answered the CONNECT with a 2xx
+  bool tunnel_pending = false;     // the CONNECT is sent, its 2xx not yet received
   std::uint32_t continue_deadline_ms = 0;
   std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
   char host[HTPX_MAX_HOST_BYTES] = {};
@@ -153,7 +159,8 @@ struct request_slot {
   bool relative = false;            // req.url resolves against base_url
   bool retried = false;             // already retried once on a fresh connection
   bool cross_origin = false;        // a redirect left the original origin (credentials dropped)
-  bool proxied = false;             // sent through the http proxy (absolute-form target)
+  bool proxied = false;             // sent through the http proxy
+  bool tunnel = false;              // ... inside a CONNECT tunnel (else in absolute-form)
   bool redirecting = false;         // the current response is a redirect being followed
   bool replaying = false;           // the current response is dropped and the request sent again
   std::uint8_t redirects = 0;       // redirects followed so far
@@ -266,6 +273,9 @@ class client {
   void load_proxies() noexcept;
   [[nodiscard]] const proxy_route* proxy_for(const url& origin) const noexcept;
   [[nodiscard]] const url& connect_target(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] const url& pool_key(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] error write_connect_head(detail::pool_slot& slot, const detail::request_slot& req) noexcept;
+  [[nodiscard]] bool open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept;
   [[nodiscard]] result<std::string_view> compose_target(const detail::request_slot& req, url& target_url,
                                                         mutable_bytes& scratch) const noexcept;
   [[nodiscard]] static result<std::string_view> basic_credentials(std::string_view userinfo,
@@ -276,7 +286,7 @@ class client {
   void assign_queued() noexcept;
   [[nodiscard]] bool ready(const detail::request_slot& req) const noexcept;
   bool assign(detail::request_slot& req) noexcept;
-  detail::pool_slot* find_idle(const url& origin) noexcept;
+  detail::pool_slot* find_idle(const url& key, bool tunneled) noexcept;
   bool idle_is_alive(detail::pool_slot& slot) noexcept;
   void connect_slot(detail::pool_slot& slot, detail::request_slot& req) noexcept;
   void release(detail::pool_slot& slot, bool keep) noexcept;

@@ -101,6 +101,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     slot.origin = origin;
     slot.relative = relative;
     slot.proxied = proxy != nullptr;
+    slot.tunnel = slot.proxied && (options_.proxy_tunnel || origin.scheme == url_scheme::https);
     slot.handler = &handler;
     slot.started_ms = slot.queued_ms = slot.not_before_ms = platform_->now_ms();
     slot.sequence = ++sequence_;

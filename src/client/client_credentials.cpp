@@ -34,7 +34,7 @@ error client::add_credentials(const detail::request_slot& req, const url& target
     attempt.method = req.req.method;
     // Digest's uri is the origin-form target, also through a proxy (which rewrites the request
     // line before the origin checks it; curl and httpx hash the path the same way).
-    if (req.proxied) {
+    if (req.proxied && !req.tunnel) {
       const std::size_t path = target.find('/', 7);  // after "http://" and the authority
       attempt.target = {target.data() + path, target.size() - path};
     } else {
@@ -49,7 +49,7 @@ error client::add_credentials(const detail::request_slot& req, const url& target
     if (!value) return value.err();
     if (const error full = fields.add("Authorization", value.value())) return full;
   }
-  if (req.proxied && http_proxy_.at.has_userinfo && !fields.contains("Proxy-Authorization")) {
+  if (req.proxied && !req.tunnel && http_proxy_.at.has_userinfo && !fields.contains("Proxy-Authorization")) {
     const result<std::string_view> value = basic_credentials(http_proxy_.at.userinfo, scratch);
     if (!value) return value.err();
     if (const error full = fields.add("Proxy-Authorization", value.value())) return full;

@@ -107,7 +107,10 @@ void client::begin_exchange(detail::pool_slot& slot) noexcept {
   slot.last_read_ms = slot.last_write_ms = now_;
   slot.paused = slot.send_failed = slot.source_waiting = slot.awaiting_continue = false;
   slot.pending_body = {};
-  if (const error failure = write_head(slot, req)) finish(slot, failure, false);
+  // A new tunnel first asks the proxy for it; the request follows once it is open.
+  slot.tunnel_pending = slot.tunneled && !slot.tunnel_open;
+  const error failure = slot.tunnel_pending ? write_connect_head(slot, req) : write_head(slot, req);
+  if (failure) finish(slot, failure, false);
 }
 
 error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noexcept {
@@ -272,6 +275,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
         break;
       case h1::event_type::trailers: break;  // trailers are not exposed yet
       case h1::event_type::head: {
+        if (slot.tunnel_pending) return open_tunnel(slot, ev);
         response head;
         head.status_code = ev.head.status_code;
         head.reason_phrase = ev.head.reason;

@@ -37,7 +37,7 @@ bool client::assign(detail::request_slot& req) noexcept {
   const auto index = static_cast<std::uint16_t>(&req - storage_.requests.data());
   // Keep-alive reuse: an idle connection to the same origin, checked for a close first. A
   // retry after a stale connection failed always gets a new one (RFC 9112 §9.3.1).
-  while (detail::pool_slot* idle = req.retried ? nullptr : find_idle(connect_target(req))) {
+  while (detail::pool_slot* idle = req.retried ? nullptr : find_idle(pool_key(req), req.tunnel)) {
     if (!idle_is_alive(*idle)) continue;  // closed by idle_is_alive; look for another
     idle->request = index;
     req.serial = idle->serial;
@@ -71,12 +71,13 @@ bool client::assign(detail::request_slot& req) noexcept {
   return true;
 }
 
-detail::pool_slot* client::find_idle(const url& origin) noexcept {
-  // The most recently used match: warm connections are least likely to have been closed.
+detail::pool_slot* client::find_idle(const url& key, bool tunneled) noexcept {
+  // The most recently used match: warm connections are least likely to have been closed. A
+  // tunnel to an origin and a direct connection to it are different connections (S-09).
   detail::pool_slot* best = nullptr;
   for (detail::pool_slot& slot : storage_.slots) {
-    if (slot.st != slot_state::idle || slot.scheme != origin.scheme || slot.port != origin.port) continue;
-    if (!iequals({slot.host, slot.host_size}, origin.host)) continue;
+    if (slot.st != slot_state::idle || slot.scheme != key.scheme || slot.port != key.port) continue;
+    if (slot.tunneled != tunneled || !iequals({slot.host, slot.host_size}, key.host)) continue;
     if (best == nullptr || elapsed(now_, slot.since_ms) < elapsed(now_, best->since_ms)) best = &slot;
   }
   return best;
@@ -96,7 +97,9 @@ void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) no
   slot.st = slot_state::connecting;
   slot.request = static_cast<std::uint16_t>(&req - storage_.requests.data());
   slot.since_ms = now_;
-  const url& target = connect_target(req);  // the origin, or the proxy
+  const url& target = pool_key(req);  // the origin, the proxy, or the origin tunneled to
+  slot.tunneled = req.tunnel;
+  slot.tunnel_open = slot.tunnel_pending = false;
   slot.port = target.port;
   slot.scheme = target.scheme;
   // A host too long to remember still connects; its connection is just not kept (host_size 0).

@@ -87,6 +87,66 @@ const url& client::connect_target(const detail::request_slot& req) const noexcep
   return req.proxied ? http_proxy_.at : req.origin;
 }
 
+const url& client::pool_key(const detail::request_slot& req) const noexcept {
+  // Requests forwarded in absolute-form share the proxy connection; a tunnel belongs to its origin.
+  return req.proxied && !req.tunnel ? http_proxy_.at : req.origin;
+}
+
+error client::write_connect_head(detail::pool_slot& slot, const detail::request_slot& req) noexcept {
+  // CONNECT host:port (authority-form, RFC 9112 §3.2.3), Host the same (RFC 9110 §9.3.6).
+  mutable_bytes scratch = storage_.scratch;
+  const url& origin = req.origin;
+  std::size_t size = origin.authority_host.size();
+  if (size + 6 > scratch.size) return {errc::invalid_url, "URL too long for the buffer"};
+  std::memcpy(scratch.data, origin.authority_host.data(), size);
+  if (!origin.has_port) {  // the scheme's default port, written out
+    char digits[5];
+    std::size_t n = 0;
+    for (std::uint16_t port = origin.port; port != 0; port = static_cast<std::uint16_t>(port / 10)) {
+      digits[n++] = static_cast<char>('0' + port % 10);
+    }
+    scratch.data[size++] = ':';
+    while (n != 0) scratch.data[size++] = digits[--n];
+  }
+  const std::string_view authority{scratch.data, size};
+  scratch = {scratch.data + size, scratch.size - size};
+  header fields[2];
+  std::size_t count = 0;
+  if (!options_.user_agent.empty()) fields[count++] = {"User-Agent", options_.user_agent};
+  if (http_proxy_.at.has_userinfo) {
+    const result<std::string_view> value = basic_credentials(http_proxy_.at.userinfo, scratch);
+    if (!value) return value.err();
+    fields[count++] = {"Proxy-Authorization", value.value()};
+  }
+  h1::request_head head;
+  head.method = "CONNECT";
+  head.target = authority;
+  head.host = authority;
+  head.headers = fields;
+  head.header_count = count;
+  return slot.conn.send_request(head);
+}
+
+bool client::open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept {
+  // httpx raises ProxyError when the proxy refuses the tunnel.
+  const std::uint16_t status = ev.head.status_code;
+  if (status / 100 != 2) {
+    finish(slot,
+           {errc::proxy_error, status == 407 ? "proxy authentication required (407)" : "proxy refused the tunnel"},
+           false);
+    return false;
+  }
+  // The client speaks first in the tunnel: bytes already here are not ours to read.
+  if (!slot.conn.unparsed().empty()) {
+    finish(slot, {errc::proxy_error, "proxy sent data before the request"}, false);
+    return false;
+  }
+  slot.conn.reset();  // the tunnel carries a new HTTP/1.1 connection to the origin
+  slot.tunnel_open = true;
+  begin_exchange(slot);
+  return slot.st == slot_state::busy;
+}
+
 result<std::string_view> client::compose_target(const detail::request_slot& req, url& target_url,
                                                 mutable_bytes& scratch) const noexcept {
   target_url = req.origin;
@@ -101,7 +161,7 @@ result<std::string_view> client::compose_target(const detail::request_slot& req,
   // To a proxy, the absolute-form: scheme "://" authority, then the origin-form (RFC 9112
   // §3.2.2). The userinfo never goes on the wire (RFC 9110 §4.2.4).
   std::size_t prefix = 0;
-  if (req.proxied) {
+  if (req.proxied && !req.tunnel) {
     const std::string_view authority = target_url.authority_host;
     prefix = 7 + authority.size();
     if (prefix > scratch.size) return error{errc::invalid_url, "URL too long for the buffer"};

@@ -76,6 +76,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   if (!same_origin(req.origin, next)) req.cross_origin = true;
   req.origin = next;
   req.proxied = proxy != nullptr;
+  req.tunnel = req.proxied && (options_.proxy_tunnel || next.scheme == url_scheme::https);
   if (to_get) {
     req.req.method = "GET";
     content = request_body{};

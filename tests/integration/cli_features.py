@@ -287,6 +287,17 @@ check("proxy-auth", r,
       (report_is(r.report(), status=200), "200 with credentials"),
       (r.body().get("url") == url, "httpbin answered"))
 
+url = HTTPBIN + "/headers?probe=cli-tunnel"
+r = Run("--report", "--proxytunnel", "--proxy", AUTH_PROXY_WITH_CREDENTIALS, url)
+check("proxytunnel", r,
+      (r.rc == 0, "exit 0"),
+      (report_is(r.report(), status=200, error=None), "report: 200"),
+      ("Via" not in r.body().get("headers", {}), "relayed in a tunnel: no Via"))
+r = Run("--report", "--proxytunnel", "--proxy", AUTH_PROXY, url)
+check("proxytunnel-refused", r,
+      (r.rc == 2, "exit 2"),
+      (report_is(r.report(), status=None, error="ProxyError"), "ProxyError"))
+
 url = HTTPBIN + "/get?probe=cli-env"
 r = Run("--report", url, env={"HTTP_PROXY": AUTH_PROXY_WITH_CREDENTIALS})
 check("proxy-env", r,

@@ -902,6 +902,33 @@ TEST_F(Proxy, ProxyAuthorizationIsRequiredAndAccepted) {
   EXPECT_EQ(logged("HTPX_PROXY_AUTH_LOG", "GET", target), 3U) << "three requests reached the proxy";
 }
 
+// --proxytunnel: a CONNECT tunnel through the proxy (with its credentials), then origin-form
+// requests inside it; tinyproxy only relays the bytes, so it adds no Via field.
+TEST_F(Proxy, ConnectTunnelCarriesTheRequests) {
+  const std::string credentials = htpx_test::env("HTPX_PROXY_USER") + ":" + htpx_test::env("HTPX_PROXY_PASSWORD");
+  const std::string proxy = auth_proxy_with(credentials);
+  htpx::client_options options;
+  options.proxy = proxy;
+  options.proxy_tunnel = true;
+  auto c = make_client(options);
+  for (int i = 0; i != 2; ++i) {
+    const htpx::result<htpx::response> r = c->get(url("/headers?probe=tunnel"));
+    ASSERT_TRUE(r.ok()) << r.err();
+    ASSERT_EQ(r.value().status_code, 200) << r.value().text();
+    const echo e(r.value());
+    EXPECT_FALSE(e["headers"]["Via"].valid()) << e["headers"].raw();
+    EXPECT_FALSE(e["headers"]["Proxy-Authorization"].valid());
+  }
+  EXPECT_EQ(count_of(log_of("HTPX_PROXY_AUTH_LOG"), "): CONNECT "), 1U) << log_of("HTPX_PROXY_AUTH_LOG");
+
+  // Without credentials the proxy refuses the tunnel: ProxyError.
+  options.proxy = auth_proxy_;
+  auto refused = make_client(options);
+  const htpx::result<htpx::response> r = refused->get(url("/get"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, htpx::errc::proxy_error) << r.err().detail;
+}
+
 // Through an http proxy Digest's uri is the origin-form path and query, as curl, httpx and
 // requests hash it: the proxy rewrites the request line to origin-form before httpbin checks.
 TEST_F(Proxy, DigestThroughTheProxy) {

@@ -1462,3 +1462,86 @@ TEST(ClientAuth, DigestUriIsOriginFormThroughAProxy) {
 
 }  // namespace
 }  // namespace htpx::test
+
+// ---- CONNECT tunnels through the proxy ---------------------------------------------------------
+
+namespace htpx::test {
+namespace {
+
+client_options tunnelling() {
+  client_options o;
+  o.proxy = "http://user:pw@proxy.test:3128";
+  o.proxy_tunnel = true;
+  return o;
+}
+
+TEST(ClientTunnel, ConnectFirstThenOriginFormRequestsReusingTheTunnel) {
+  fake_platform clock;
+  scripted_client c(clock, tunnelling());
+  c.transport_at(0)
+      .wait_for_request()
+      .serve("HTTP/1.1 200 Connection established\r\nContent-Length: 99\r\n\r\n")  // framing ignored
+      .wait_for_request()
+      .serve(ok_hello)
+      .wait_for_request()
+      .serve(ok_hello);
+  ASSERT_TRUE(c.get("http://origin.test/a").ok());
+  const result<response> r = c.get("http://origin.test/b");
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  EXPECT_EQ(r.value().text(), "hello");
+  scripted_transport& t = c.transport_at(0);
+  EXPECT_EQ(t.connected_host(), "proxy.test");
+  EXPECT_EQ(t.connections_started(), 1u);
+  const std::string& sent = t.sent();
+  // base64("user:pw") = "dXNlcjpwdw=="
+  EXPECT_EQ(sent.rfind("CONNECT origin.test:80 HTTP/1.1\r\nHost: origin.test:80\r\n", 0), 0u) << sent;
+  EXPECT_NE(sent.find("Proxy-Authorization: Basic dXNlcjpwdw==\r\n"), std::string::npos);
+  const std::size_t inside = sent.find("GET /a HTTP/1.1\r\nHost: origin.test\r\n");
+  ASSERT_NE(inside, std::string::npos) << sent;
+  EXPECT_EQ(sent.find("Proxy-Authorization", inside), std::string::npos);  // only for the proxy
+  EXPECT_NE(sent.find("GET /b HTTP/1.1\r\n"), std::string::npos);
+  EXPECT_EQ(sent.find("CONNECT", 1), std::string::npos);  // one tunnel for both requests
+}
+
+TEST(ClientTunnel, RefusalsAreProxyErrors) {
+  struct scenario {
+    const char* reply;
+    const char* detail;
+  };
+  const scenario scenarios[] = {
+      {"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 5\r\n\r\ndenyd",
+       "proxy authentication required (407)"},
+      {"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", "proxy refused the tunnel"},
+      {"HTTP/1.1 200 OK\r\n\r\nHTTP/1.1 200 OK\r\n", "proxy sent data before the request"},
+  };
+  for (const scenario& s : scenarios) {
+    fake_platform clock;
+    scripted_client c(clock, tunnelling());
+    c.transport_at(0).wait_for_request().serve(s.reply);
+    const result<response> r = c.get("http://origin.test/a");
+    ASSERT_FALSE(r.ok()) << s.reply;
+    EXPECT_EQ(r.err().code, errc::proxy_error);
+    EXPECT_STREQ(r.err().detail, s.detail);
+    EXPECT_FALSE(c.transport_at(0).is_open());
+  }
+}
+
+TEST(ClientTunnel, EachOriginGetsItsOwnTunnel) {
+  fake_platform clock;
+  scripted_client c(clock, tunnelling());
+  for (int i = 0; i != 2; ++i) {
+    c.transport_at(static_cast<std::size_t>(i))
+        .wait_for_request()
+        .serve("HTTP/1.1 200 OK\r\n\r\n")
+        .wait_for_request()
+        .serve(ok_hello);
+  }
+  ASSERT_TRUE(c.get("http://one.test/").ok());
+  ASSERT_TRUE(c.get("http://two.test:8080/").ok());
+  EXPECT_EQ(c.transport_at(0).sent().rfind("CONNECT one.test:80 ", 0), 0u);
+  EXPECT_EQ(c.transport_at(1).sent().rfind("CONNECT two.test:8080 ", 0), 0u);
+  EXPECT_EQ(c.transport_at(1).connected_host(), "proxy.test");
+}
+
+}  // namespace
+}  // namespace htpx::test
