@@ -47,4 +47,4 @@ HTPX_PORT_POSIX_SOURCES := port/posix/posix_transport.cpp port/posix/posix_platf
 HTPX_PORT_POSIX_INCLUDE_DIRS := port/posix
 
 # htpx_posix: one-off requests (htpx::get(), ...) on a default client over the POSIX port.
-HTPX_POSIX_CLIENT_SOURCES := port/posix/default_client.cpp
+HTPX_POSIX_CLIENT_SOURCES := port/posix/default_client.cpp port/posix/file_source.cpp

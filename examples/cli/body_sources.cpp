@@ -1,72 +1,15 @@
-// File and stdin body sources over plain POSIX reads.
 #include "body_sources.hpp"
-
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 namespace htpx_cli {
 
-namespace {
-
-using htpx::port::io_result;
-using htpx::port::io_status;
-
-io_result failed(int error_number) noexcept { return {io_status::error, 0, error_number != 0 ? error_number : EIO}; }
-
-}  // namespace
-
-file_source::~file_source() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-std::string file_source::open(const std::string& path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) return std::strerror(errno);
-  struct stat info {};
-  if (::fstat(fd_, &info) != 0) return std::strerror(errno);
-  if (!S_ISREG(info.st_mode)) return "not a regular file (use --content @- to stream a pipe)";
-  length_ = left_ = static_cast<std::uint64_t>(info.st_size);
-  return {};
-}
-
-io_result file_source::read(htpx::mutable_bytes out) noexcept {
-  if (left_ == 0) return {io_status::closed, 0, 0};
-  const std::size_t want = out.size < left_ ? out.size : static_cast<std::size_t>(left_);
-  for (;;) {
-    const ssize_t n = ::read(fd_, out.data, want);
-    if (n > 0) {
-      left_ -= static_cast<std::uint64_t>(n);
-      return {io_status::ok, static_cast<std::size_t>(n), 0};
-    }
-    if (n == 0) return {io_status::closed, 0, 0};  // shrank meanwhile: the client reports it
-    if (errno != EINTR) return failed(errno);
-  }
-}
-
-bool file_source::rewind() noexcept {
-  if (::lseek(fd_, 0, SEEK_SET) != 0) return false;
-  left_ = length_;
-  return true;
-}
-
-io_result stdin_source::read(htpx::mutable_bytes out) noexcept {
-  // Ask poll(2) first so a slow pipe or a terminal never stalls the other connections.
-  pollfd ready{STDIN_FILENO, POLLIN, 0};
-  const int n_ready = ::poll(&ready, 1, 0);
-  if (n_ready == 0 || (n_ready < 0 && errno == EINTR)) return {io_status::would_block, 0, 0};
-  if (n_ready < 0) return failed(errno);
-  for (;;) {
-    const ssize_t n = ::read(STDIN_FILENO, out.data, out.size);
-    if (n > 0) return {io_status::ok, static_cast<std::size_t>(n), 0};
-    if (n == 0) return {io_status::closed, 0, 0};
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return {io_status::would_block, 0, 0};
-    if (errno != EINTR) return failed(errno);
-  }
+std::string open_file(file_source& file, const std::string& path) {
+  const int failure = file.open(path.c_str());
+  if (failure == 0) return {};
+  if (failure == EINVAL) return "not a regular file (use --content @- to stream a pipe)";
+  return std::strerror(failure);
 }
 
 }  // namespace htpx_cli

@@ -40,8 +40,7 @@ std::string_view base_name(std::string_view path) {
 }  // namespace
 
 request_builder::request_builder(const args& a) : args_(a) {
-  const bool has_body =
-      a.has_json || a.content != content_kind::none || !a.data.empty() || !a.form.empty();
+  const bool has_body = a.has_json || a.content != content_kind::none || !a.data.empty() || !a.form.empty();
   method_ = !a.method.empty() ? a.method : has_body ? std::string_view("POST") : std::string_view("GET");
   for (const field& h : a.headers) headers_.push_back({h.name, h.value});
   for (const field& p : a.params) params_.push_back({p.name, p.value});
@@ -52,13 +51,13 @@ request_builder::request_builder(const args& a) : args_(a) {
 std::string request_builder::check() const {
   file_source probe;
   if (args_.content == content_kind::file) {
-    const std::string failure = probe.open(std::string(args_.content_value));
+    const std::string failure = open_file(probe, std::string(args_.content_value));
     if (!failure.empty()) return "--content @" + std::string(args_.content_value) + ": " + failure;
   }
   for (const form_part& part : args_.form) {
     if (!part.file) continue;
     file_source file;
-    const std::string failure = file.open(std::string(part.value));
+    const std::string failure = open_file(file, std::string(part.value));
     if (!failure.empty()) return "-F " + std::string(part.name) + "=@" + std::string(part.value) + ": " + failure;
   }
   return {};
@@ -89,10 +88,11 @@ std::string request_builder::build(std::string_view url, body_holder& body, htpx
     out.options.auth = body.digest.get();
   }
   if (!args_.data.empty()) {
-    body.form = std::make_unique<htpx::form_body>(htpx::span<const htpx::query_param>{form_fields_.data(), form_fields_.size()});
+    body.form = std::make_unique<htpx::form_body>(
+        htpx::span<const htpx::query_param>{form_fields_.data(), form_fields_.size()});
     out.options.content = htpx::body::form(*body.form);
-    body.describe = "form, " + std::to_string(form_fields_.size()) + " fields, " +
-                    std::to_string(body.form->length()) + " bytes";
+    body.describe =
+        "form, " + std::to_string(form_fields_.size()) + " fields, " + std::to_string(body.form->length()) + " bytes";
     return {};
   }
   if (!args_.form.empty()) return build_multipart(body, out);
@@ -109,7 +109,7 @@ std::string request_builder::build(std::string_view url, body_holder& body, htpx
       break;
     case content_kind::file: {
       body.file = std::make_unique<file_source>();
-      const std::string failure = body.file->open(std::string(args_.content_value));
+      const std::string failure = open_file(*body.file, std::string(args_.content_value));
       if (!failure.empty()) return "--content @" + std::string(args_.content_value) + ": " + failure;
       out.options.content = htpx::body::source(*body.file, body.file->length());
       body.describe =
@@ -132,7 +132,7 @@ std::string request_builder::build_multipart(body_holder& body, htpx::request& o
     p.name = part.name;
     if (part.file) {
       auto file = std::make_unique<file_source>();
-      const std::string failure = file->open(std::string(part.value));
+      const std::string failure = open_file(*file, std::string(part.value));
       if (!failure.empty()) return "-F " + std::string(part.name) + "=@" + std::string(part.value) + ": " + failure;
       p.filename = base_name(part.value);
       p.source = file.get();

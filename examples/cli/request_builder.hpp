@@ -20,12 +20,12 @@ namespace htpx_cli {
 /// The body objects one request streams from; they live as long as the request.
 struct body_holder {
   std::unique_ptr<file_source> file;                     ///< --content @FILE
-  stdin_source in;                                       ///< --content @-
+  stdin_source in{0};                                    ///< --content @-
   std::unique_ptr<htpx::form_body> form;                 ///< -d
   std::vector<std::unique_ptr<file_source>> part_files;  ///< -F name=@FILE, one per file part
   std::vector<htpx::multipart_part> parts;               ///< -F
   std::unique_ptr<htpx::multipart_body> multipart;       ///< -F
-  std::unique_ptr<htpx::digest_auth> digest;  ///< --digest with -Z > 1: one scheme per request
+  std::unique_ptr<htpx::digest_auth> digest;             ///< --digest with -Z > 1: one scheme per request
   std::string describe;  ///< for -v: "12 bytes", "file data.bin (4096 bytes)", "stdin, chunked"
 };
 
