@@ -1545,3 +1545,48 @@ TEST(ClientTunnel, EachOriginGetsItsOwnTunnel) {
 
 }  // namespace
 }  // namespace htpx::test
+
+namespace htpx::test {
+namespace {
+
+// httpx's custom Auth.auth_flow: a token that is refreshed when the server says 401.
+class refreshing_token final : public auth {
+ public:
+  error on_request(const auth_request& req, header_appender& headers) noexcept override {
+    seen_target = std::string(req.target);
+    return headers.add("Authorization", token);
+  }
+  bool on_response(const auth_request&, const response& head) noexcept override {
+    if (head.status_code != 401 || refreshed) return false;
+    token = "Token fresh";
+    refreshed = true;
+    return true;
+  }
+  std::string_view token = "Token stale";
+  bool refreshed = false;
+  std::string seen_target;
+};
+
+TEST(ClientAuth, ACustomAuthMayAddFieldsAndAnswerAResponse) {
+  fake_platform clock;
+  refreshing_token custom;
+  client_options o;
+  o.auth = &custom;
+  scripted_client c(clock, o);
+  c.transport_at(0)
+      .wait_for_request()
+      .serve("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
+      .wait_for_request()
+      .serve(ok_hello);
+  const result<response> r = c.get("http://example.test/api?x=1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().status_code, 200);
+  const std::string& sent = c.transport_at(0).sent();
+  const std::size_t first = sent.find("Authorization: Token stale\r\n");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(sent.find("Authorization: Token fresh\r\n", first), std::string::npos);
+  EXPECT_EQ(custom.seen_target, "/api?x=1");
+}
+
+}  // namespace
+}  // namespace htpx::test
