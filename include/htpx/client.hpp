@@ -136,6 +136,7 @@ struct pool_slot {
   bool tunneled = false;           // a CONNECT tunnel through the proxy to `host`
   bool tunnel_open = false;        // the proxy answered the CONNECT with a 2xx
   bool tunnel_pending = false;     // the CONNECT is sent, its 2xx not yet received
+  bool tls_started = false;        // start_tls() was called: connect() drives the handshake
   std::uint32_t continue_deadline_ms = 0;
   std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
   char host[HTPX_MAX_HOST_BYTES] = {};
@@ -297,6 +298,8 @@ class client {
   void drive(detail::pool_slot& slot) noexcept;
   void drive_connect(detail::pool_slot& slot) noexcept;
   void begin_exchange(detail::pool_slot& slot) noexcept;
+  void start_tls(detail::pool_slot& slot) noexcept;
+  [[nodiscard]] const char* error_text(const detail::pool_slot& slot, std::int32_t sys_error) const noexcept;
   error write_head(detail::pool_slot& slot, detail::request_slot& req) noexcept;
   bool flush(detail::pool_slot& slot) noexcept;
   error fill_body(detail::pool_slot& slot, detail::request_slot& req) noexcept;

@@ -67,9 +67,8 @@ const detail::request_slot* client::lookup(request_handle handle) const noexcept
 }
 
 error client::check_scheme(const url& target) noexcept {
-  if (target.scheme == url_scheme::https)
-    return {errc::unsupported_protocol, "https needs the TLS port, which this build lacks"};
-  if (target.scheme != url_scheme::http) return {errc::unsupported_protocol, "only http and https URLs"};
+  // https needs a transport that can do TLS: start_tls() says so when the connection is up.
+  if (target.scheme == url_scheme::other) return {errc::unsupported_protocol, "only http and https URLs"};
   return {};
 }
 
@@ -192,7 +191,8 @@ std::size_t client::fill_waits() noexcept {
   for (detail::pool_slot& slot : storage_.slots) {
     port::interest what = port::interest::none;
     if (slot.st == slot_state::connecting) {
-      what = port::interest::write;
+      // A TCP connect completes on writability; a TLS handshake waits on both directions.
+      what = slot.tls_started ? port::interest::read_write : port::interest::write;
     } else if (slot.st == slot_state::busy) {
       const bool reading = !slot.paused;
       const bool writing = !slot.send_failed && !slot.conn.pending_output().empty();

@@ -89,14 +89,46 @@ void client::drive(detail::pool_slot& slot) noexcept {
 void client::drive_connect(detail::pool_slot& slot) noexcept {
   const detail::request_slot& req = storage_.requests[slot.request];
   const url& target = connect_target(req);
+  // The same arguments every time (C-01): after start_tls() they drive the handshake.
   const port::io_result r = slot.transport->connect(target.host, target.port);
   switch (r.status) {
-    case port::io_status::ok: begin_exchange(slot); return;
+    case port::io_status::ok:
+      // https: TLS to the origin now, unless a tunnel through the proxy must be opened first
+      // (its CONNECT goes in the clear; open_tunnel() starts TLS inside it).
+      if (req.origin.scheme == url_scheme::https && !slot.tls_started && !slot.tunneled) {
+        start_tls(slot);
+        return;
+      }
+      begin_exchange(slot);
+      return;
     case port::io_status::would_block: return;
     case port::io_status::closed:
-    case port::io_status::error: finish(slot, {errc::connect_error, connect_detail(r.sys_error)}, false); return;
+    case port::io_status::error: finish(slot, {errc::connect_error, error_text(slot, r.sys_error)}, false); return;
   }
   finish(slot, {errc::connect_error, "transport broke the port contract"}, false);  // K-05
+}
+
+void client::start_tls(detail::pool_slot& slot) noexcept {
+  const detail::request_slot& req = storage_.requests[slot.request];
+  const port::io_result r = slot.transport->start_tls(req.origin.host);
+  if (r.status != port::io_status::ok) {
+    const bool unsupported = r.sys_error == port::transport::tls_unsupported;
+    finish(slot,
+           unsupported ? error{errc::unsupported_protocol, "https needs a TLS transport (port/mbedtls)"}
+                       : error{errc::connect_error, error_text(slot, r.sys_error)},
+           false);
+    return;
+  }
+  // The handshake is part of connecting: connect() drives it, timeout.connect bounds it.
+  slot.tls_started = true;
+  slot.st = slot_state::connecting;
+  slot.since_ms = now_;
+  drive_connect(slot);
+}
+
+const char* client::error_text(const detail::pool_slot& slot, std::int32_t sys_error) const noexcept {
+  const char* own = slot.transport->describe_error(sys_error);  // TLS: exactly what failed
+  return own != nullptr ? own : connect_detail(sys_error);
 }
 
 void client::begin_exchange(detail::pool_slot& slot) noexcept {
@@ -339,7 +371,11 @@ bool client::receive(detail::pool_slot& slot) noexcept {
   if (slot.send_failed) {
     finish(slot, {errc::write_error, "connection reset while sending the request"}, retry);
   } else {
-    finish(slot, {errc::read_error, r.sys_error == ECONNRESET ? "connection reset by peer" : "receive failed"}, retry);
+    const char* own = slot.transport->describe_error(r.sys_error);
+    const char* detail = own != nullptr              ? own
+                         : r.sys_error == ECONNRESET ? "connection reset by peer"
+                                                     : "receive failed";
+    finish(slot, {errc::read_error, detail}, retry);
   }
   return false;
 }

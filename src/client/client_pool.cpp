@@ -99,7 +99,7 @@ void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) no
   slot.since_ms = now_;
   const url& target = pool_key(req);  // the origin, the proxy, or the origin tunneled to
   slot.tunneled = req.tunnel;
-  slot.tunnel_open = slot.tunnel_pending = false;
+  slot.tunnel_open = slot.tunnel_pending = slot.tls_started = false;
   slot.port = target.port;
   slot.scheme = target.scheme;
   // A host too long to remember still connects; its connection is just not kept (host_size 0).

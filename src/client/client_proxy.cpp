@@ -143,6 +143,11 @@ bool client::open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept 
   }
   slot.conn.reset();  // the tunnel carries a new HTTP/1.1 connection to the origin
   slot.tunnel_open = true;
+  slot.tunnel_pending = false;
+  if (storage_.requests[slot.request].origin.scheme == url_scheme::https) {
+    start_tls(slot);  // TLS to the origin inside the tunnel; the request follows the handshake
+    return false;
+  }
   begin_exchange(slot);
   return slot.st == slot_state::busy;
 }

@@ -433,8 +433,14 @@ TEST(Client, BadUrlsAreRefusedAtStart) {
   EXPECT_EQ(c.start({"GET", "http://", {}}, h).err().code, errc::invalid_url);
   EXPECT_EQ(c.start({"GET", "/relative", {}}, h).err().code, errc::invalid_url);
   EXPECT_EQ(c.start({"GET", "ftp://example.test/", {}}, h).err().code, errc::unsupported_protocol);
-  EXPECT_EQ(c.start({"GET", "https://example.test/", {}}, h).err().code, errc::unsupported_protocol);
   EXPECT_EQ(c.transport_at(0).connect_calls(), 0u);
+  // https over a transport without TLS: the connection is refused once it is up.
+  const result<response> secure = c.get("https://example.test/");
+  ASSERT_FALSE(secure.ok());
+  EXPECT_EQ(secure.err().code, errc::unsupported_protocol);
+  EXPECT_STREQ(secure.err().detail, "https needs a TLS transport (port/mbedtls)");
+  EXPECT_EQ(c.transport_at(0).connected_port(), 443);
+  EXPECT_EQ(c.transport_at(0).connections_started(), c.transport_at(0).connections_released());
 }
 
 TEST(Client, InjectionInAHeaderIsLocalProtocolError) {
@@ -1586,6 +1592,111 @@ TEST(ClientAuth, ACustomAuthMayAddFieldsAndAnswerAResponse) {
   ASSERT_NE(first, std::string::npos);
   EXPECT_NE(sent.find("Authorization: Token fresh\r\n", first), std::string::npos);
   EXPECT_EQ(custom.seen_target, "/api?x=1");
+}
+
+}  // namespace
+}  // namespace htpx::test
+
+// ---- https over a transport that can do TLS ------------------------------------------------------
+
+namespace htpx::test {
+namespace {
+
+// A scripted transport with a pretend TLS layer: start_tls() records the server name, then
+// connect() plays `handshake_blocks` would_blocks before ok (or fails with `fail_with`).
+class fake_tls final : public port::transport {
+ public:
+  port::io_result connect(std::string_view host, std::uint16_t port) noexcept override {
+    if (!tls_) return inner.connect(host, port);
+    connect_args_after_tls.emplace_back(std::string(host) + ":" + std::to_string(port));
+    if (blocks_left_ != 0) {
+      --blocks_left_;
+      return {port::io_status::would_block, 0, 0};
+    }
+    if (fail_with != 0) return {port::io_status::error, 0, fail_with};
+    return {};
+  }
+  port::io_result start_tls(std::string_view server_name) noexcept override {
+    tls_ = true;
+    blocks_left_ = handshake_blocks;
+    server_names.emplace_back(server_name);
+    return {};
+  }
+  const char* describe_error(std::int32_t sys_error) const noexcept override {
+    return sys_error == -0x2700 ? "certificate has expired" : nullptr;
+  }
+  port::io_result send(bytes_view data) noexcept override { return inner.send(data); }
+  port::io_result recv(mutable_bytes buffer) noexcept override { return inner.recv(buffer); }
+  void close() noexcept override {
+    tls_ = false;
+    inner.close();
+  }
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return inner.native_handle(); }
+
+  scripted_transport inner;
+  int handshake_blocks = 2;
+  std::int32_t fail_with = 0;
+  std::vector<std::string> server_names;
+  std::vector<std::string> connect_args_after_tls;
+
+ private:
+  bool tls_ = false;
+  int blocks_left_ = 0;
+};
+
+using tls_client = static_client<small_config, fake_tls>;
+
+TEST(ClientTls, HttpsStartsTlsAfterConnectingAndKeepsTheConnection) {
+  fake_platform clock;
+  tls_client c(clock);
+  c.transport_at(0).inner.wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("https://secure.test/a").ok());
+  ASSERT_TRUE(c.get("https://secure.test/b").ok());
+  fake_tls& t = c.transport_at(0);
+  EXPECT_EQ(t.inner.connected_port(), 443);
+  EXPECT_EQ(t.server_names, std::vector<std::string>{"secure.test"});  // one handshake, reused
+  EXPECT_EQ(t.connect_args_after_tls.front(), "secure.test:443");      // same arguments (C-01)
+  EXPECT_EQ(t.inner.sent().rfind("GET /a HTTP/1.1\r\nHost: secure.test\r\n", 0), 0u);
+}
+
+TEST(ClientTls, HandshakeFailuresAreConnectErrorsWithTheTransportsWords) {
+  fake_platform clock;
+  tls_client c(clock);
+  c.transport_at(0).fail_with = -0x2700;
+  const result<response> r = c.get("https://expired.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::connect_error);
+  EXPECT_STREQ(r.err().detail, "certificate has expired");
+  EXPECT_FALSE(c.transport_at(0).inner.is_open());
+}
+
+TEST(ClientTls, AStalledHandshakeIsAConnectTimeout) {
+  fake_platform clock;
+  tls_client c(clock);
+  c.transport_at(0).handshake_blocks = 1000000;
+  const result<response> r = c.get("https://slow.test/");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, errc::connect_timeout);
+}
+
+TEST(ClientTls, HttpsThroughAProxyTunnelsThenStartsTlsToTheOrigin) {
+  fake_platform clock;
+  client_options o;
+  o.proxy = "http://proxy.test:3128";  // https always tunnels, proxy_tunnel or not
+  tls_client c(clock, o);
+  c.transport_at(0)
+      .inner.wait_for_request()
+      .serve("HTTP/1.1 200 Connection established\r\n\r\n")
+      .wait_for_request()
+      .serve(ok_hello);
+  const result<response> r = c.get("https://secure.test:8443/x");
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  fake_tls& t = c.transport_at(0);
+  EXPECT_EQ(t.inner.connected_host(), "proxy.test");
+  EXPECT_EQ(t.server_names, std::vector<std::string>{"secure.test"});
+  const std::string& sent = t.inner.sent();
+  EXPECT_EQ(sent.rfind("CONNECT secure.test:8443 HTTP/1.1\r\n", 0), 0u) << sent;
+  EXPECT_NE(sent.find("GET /x HTTP/1.1\r\nHost: secure.test:8443\r\n"), std::string::npos) << sent;
 }
 
 }  // namespace

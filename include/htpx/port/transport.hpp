@@ -21,8 +21,8 @@ enum class io_status : std::uint8_t {
 /// The result of a transport call.
 struct io_result {
   io_status status = io_status::ok;
-  std::size_t bytes = 0;        ///< Bytes moved; > 0 whenever status is ok on send or recv.
-  std::int32_t sys_error = 0;   ///< errno or the port's own code when status is error.
+  std::size_t bytes = 0;       ///< Bytes moved; > 0 whenever status is ok on send or recv.
+  std::int32_t sys_error = 0;  ///< errno or the port's own code when status is error.
 };
 
 /// One non-blocking connection. Every call returns at once.
@@ -44,6 +44,32 @@ class transport {
   /// Returns true when received bytes are already buffered inside the transport (decrypted TLS
   /// records), so the caller must call recv() before sleeping (readiness would not show them).
   [[nodiscard]] virtual bool has_buffered_input() const noexcept { return false; }
+
+  // ---- TLS (a transport that can secure its connection overrides these) --------------------
+
+  /// Starts TLS on a connection that connect() reported ok (directly, or after a CONNECT
+  /// tunnel through a proxy was opened on it). `server_name` is the origin's host: for SNI and
+  /// for verifying the certificate (DNS name or IP address). Returns ok when the handshake has
+  /// begun: the caller then calls connect() again, with its original arguments, until it
+  /// returns ok (handshake done and verified) or error (C-01: a handshake is a connect in
+  /// progress). Returns error with `sys_error == tls_unsupported` when this transport cannot do
+  /// TLS (the default).
+  virtual io_result start_tls(std::string_view server_name) noexcept {
+    (void)server_name;
+    return {io_status::error, 0, tls_unsupported};
+  }
+  /// Returns a static text saying exactly what `sys_error` (from this transport) means, such as
+  /// "certificate has expired" or "hostname mismatch", or nullptr to let the caller describe it.
+  [[nodiscard]] virtual const char* describe_error(std::int32_t sys_error) const noexcept {
+    (void)sys_error;
+    return nullptr;
+  }
+  /// Returns the application protocol TLS agreed on with ALPN ("http/1.1", later "h2"), or an
+  /// empty view (no TLS, or no ALPN).
+  [[nodiscard]] virtual std::string_view negotiated_protocol() const noexcept { return {}; }
+
+  /// `sys_error` of start_tls() on a transport without TLS.
+  static constexpr std::int32_t tls_unsupported = -0x7001;
 
  protected:
   transport() = default;
