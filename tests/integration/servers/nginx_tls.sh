@@ -17,6 +17,7 @@
 #   HTPX_TLS_NOT_YET_VALID_URL  certificate valid from a future date (test CA)
 #   HTPX_TLS_WRONG_HOST_URL  certificate for another name (test CA)
 #   HTPX_TLS_SELF_SIGNED_URL self-signed certificate for localhost
+#   HTPX_TLS_REVOKED_URL     certificate the test CA revoked (HTPX_TLS_CRL_FILE: its CRL)
 #   HTPX_TLS_MTLS_URL        good certificate; ssl_verify_client on with the client CA (without a
 #                            client certificate nginx answers 400 "No required SSL certificate")
 #   HTPX_TLS_HTTPBIN_URL     good certificate; reverse proxy to HTPX_HTTPBIN_URL (only when
@@ -77,10 +78,10 @@ sys.exit(1)
 PY
 }
 
-htpx_nginx_tls_write_config() {  # PREFIX CERTDIR ROOT PORTS...(good expired notyet wronghost selfsigned mtls httpbin)
+htpx_nginx_tls_write_config() {  # PREFIX CERTDIR ROOT PORTS...(good expired notyet wronghost selfsigned mtls httpbin revoked)
   local prefix="$1" certs="$2" root="$3" user_line="" httpbin_block=""
   shift 3
-  local good="$1" expired="$2" notyet="$3" wronghost="$4" selfsigned="$5" mtls="$6" httpbin="$7"
+  local good="$1" expired="$2" notyet="$3" wronghost="$4" selfsigned="$5" mtls="$6" httpbin="$7" revoked="$8"
   if [[ $(id -u) -eq 0 ]]; then user_line="user $(id -un) $(id -gn);"; fi
   local common="
     root $root;
@@ -162,6 +163,11 @@ http {
     ssl_certificate_key $certs/server.key;
     ssl_client_certificate $certs/client-ca.crt;
     ssl_verify_client on;$common
+  }
+  server {
+    listen 127.0.0.1:$revoked ssl;
+    ssl_certificate $certs/revoked.crt;
+    ssl_certificate_key $certs/revoked.key;$common
   }$httpbin_block
 }
 CONF
@@ -180,6 +186,7 @@ htpx_tls_make_certs() {
   fi
   export HTPX_TLS_CERT_DIR="$certs" HTPX_TLS_CA_FILE="$certs/ca.crt"
   export HTPX_TLS_CLIENT_CERT="$certs/client.crt" HTPX_TLS_CLIENT_KEY="$certs/client.key"
+  export HTPX_TLS_CRL_FILE="$certs/crl.pem"
 }
 
 # Starts tls_raw.py on two free ports; sets HTPX_TLS_RAW_URL, HTPX_TLS_STRICT_MTLS_URL.
@@ -227,8 +234,8 @@ htpx_nginx_tls_start() {
   fi
   for attempt in 1 2 3 4 5; do  # a port taken between choosing and binding: choose again
     ports=()
-    for ((i = 0; i < 7; i++)); do ports+=("$(htpx_free_port)"); done
-    if [[ $(printf '%s\n' "${ports[@]}" | sort -u | wc -l) -ne 7 ]]; then continue; fi
+    for ((i = 0; i < 8; i++)); do ports+=("$(htpx_free_port)"); done
+    if [[ $(printf '%s\n' "${ports[@]}" | sort -u | wc -l) -ne 8 ]]; then continue; fi
     htpx_nginx_tls_write_config "$prefix" "$HTPX_TLS_CERT_DIR" "$root" "${ports[@]}"
     setsid "$nginx" -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" >>"$prefix/stdout.log" 2>&1 &
     HTPX_NGINX_TLS_PID=$!
@@ -241,6 +248,7 @@ htpx_nginx_tls_start() {
       export HTPX_TLS_NOT_YET_VALID_URL="https://localhost:${ports[2]}"
       export HTPX_TLS_WRONG_HOST_URL="https://localhost:${ports[3]}"
       export HTPX_TLS_SELF_SIGNED_URL="https://localhost:${ports[4]}" HTPX_TLS_MTLS_URL="https://localhost:${ports[5]}"
+      export HTPX_TLS_REVOKED_URL="https://localhost:${ports[7]}"
       if [[ -n "${HTPX_HTTPBIN_URL:-}" ]]; then
         export HTPX_TLS_HTTPBIN_PORT="${ports[6]}" HTPX_TLS_HTTPBIN_URL="https://localhost:${ports[6]}"
       fi

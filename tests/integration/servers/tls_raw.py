@@ -52,7 +52,20 @@ class Conn:
                 self.incoming.write(data)
             except ssl.SSLError:
                 self.flush()  # the alert
+                self.linger()
                 raise
+
+    def linger(self):
+        # A close with unread bytes (the client's last flight) makes the kernel send a reset,
+        # which can overtake the alert: stop sending, read what still comes, then close (nginx's
+        # lingering close does the same).
+        try:
+            self.raw.shutdown(socket.SHUT_WR)
+            self.raw.settimeout(1)
+            while self.raw.recv(65536):
+                pass
+        except OSError:
+            pass
 
     def read_head(self):
         head = b""
