@@ -84,12 +84,15 @@ const client::proxy_route* client::proxy_for(const url& origin) const noexcept {
 }
 
 const url& client::connect_target(const detail::request_slot& req) const noexcept {
-  return req.proxied ? http_proxy_.at : req.origin;
+  if (!req.proxied) return req.origin;
+  // The origin's own route: HTTPS_PROXY for https:// (it may differ from HTTP_PROXY, or be the
+  // only one set), as proxy_for() chose when the request was started or redirected.
+  return (req.origin.scheme == url_scheme::https ? https_proxy_ : http_proxy_).at;
 }
 
 const url& client::pool_key(const detail::request_slot& req) const noexcept {
   // Requests forwarded in absolute-form share the proxy connection; a tunnel belongs to its origin.
-  return req.proxied && !req.tunnel ? http_proxy_.at : req.origin;
+  return req.proxied && !req.tunnel ? connect_target(req) : req.origin;
 }
 
 error client::write_connect_head(detail::pool_slot& slot, const detail::request_slot& req) noexcept {
@@ -113,8 +116,9 @@ error client::write_connect_head(detail::pool_slot& slot, const detail::request_
   header fields[2];
   std::size_t count = 0;
   if (!options_.user_agent.empty()) fields[count++] = {"User-Agent", options_.user_agent};
-  if (http_proxy_.at.has_userinfo) {
-    const result<std::string_view> value = basic_credentials(http_proxy_.at.userinfo, scratch);
+  const url& proxy = connect_target(req);
+  if (proxy.has_userinfo) {
+    const result<std::string_view> value = basic_credentials(proxy.userinfo, scratch);
     if (!value) return value.err();
     fields[count++] = {"Proxy-Authorization", value.value()};
   }

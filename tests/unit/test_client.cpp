@@ -1699,5 +1699,33 @@ TEST(ClientTls, HttpsThroughAProxyTunnelsThenStartsTlsToTheOrigin) {
   EXPECT_NE(sent.find("GET /x HTTP/1.1\r\nHost: secure.test:8443\r\n"), std::string::npos) << sent;
 }
 
+// HTTPS_PROXY names the proxy of https:// URLs, with its own credentials, whether HTTP_PROXY is
+// another proxy or not set at all (the tunnel went to HTTP_PROXY's, or to no host: "name not
+// resolved", found by tests/integration/cli_tls.py).
+TEST(ClientTls, HttpsUrlsTunnelThroughTheHttpsProxyOfTheEnvironment) {
+  for (const bool both : {true, false}) {
+    SCOPED_TRACE(both ? "HTTP_PROXY and HTTPS_PROXY" : "HTTPS_PROXY alone");
+    if (both) ::setenv("HTTP_PROXY", "http://plain-proxy.test:3128", 1);
+    ::setenv("HTTPS_PROXY", "http://u:p@secure-proxy.test:8080", 1);
+    fake_platform clock;
+    tls_client c(clock);
+    ::unsetenv("HTTP_PROXY");
+    ::unsetenv("HTTPS_PROXY");
+    c.transport_at(0)
+        .inner.wait_for_request()
+        .serve("HTTP/1.1 200 Connection established\r\n\r\n")
+        .wait_for_request()
+        .serve(ok_hello);
+    const result<response> r = c.get("https://secure.test/x");
+    ASSERT_TRUE(r.ok()) << r.err().detail;
+    fake_tls& t = c.transport_at(0);
+    EXPECT_EQ(t.inner.connected_host(), "secure-proxy.test");
+    EXPECT_EQ(t.inner.connected_port(), 8080);
+    const std::string& sent = t.inner.sent();
+    EXPECT_EQ(sent.rfind("CONNECT secure.test:443 HTTP/1.1\r\n", 0), 0u) << sent;
+    EXPECT_NE(sent.find("Proxy-Authorization: Basic dTpw\r\n"), std::string::npos) << sent;  // base64("u:p")
+  }
+}
+
 }  // namespace
 }  // namespace htpx::test
