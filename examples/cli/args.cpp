@@ -42,8 +42,11 @@ enum class opt : std::uint8_t {
   proxytunnel,
   cookie,
   expect_100,
-  unsupported_value,  // accepted with its value, then refused with "not supported yet"
-  unsupported_flag,
+  cacert,
+  insecure,
+  cert,
+  key,
+  unsupported_flag,  // accepted, then refused with "not supported yet"
 };
 
 struct option_spec {
@@ -83,13 +86,13 @@ constexpr option_spec options[] = {
     {0, "proxytunnel", opt::proxytunnel},
     {0, "cookie", opt::cookie},
     {0, "expect-100", opt::expect_100},
-    // Later issues (TLS, HTTP/2): accepted now (with their values) and refused with a clear message.
+    {0, "cacert", opt::cacert},
+    {'k', "insecure", opt::insecure},
+    {0, "cert", opt::cert},
+    {0, "key", opt::key},
+    // A later issue (HTTP/2): accepted now and refused with a clear message.
     {0, "http2", opt::unsupported_flag},
     {0, "http2-prior-knowledge", opt::unsupported_flag},
-    {0, "cacert", opt::unsupported_value},
-    {'k', "insecure", opt::unsupported_flag},
-    {0, "cert", opt::unsupported_value},
-    {0, "key", opt::unsupported_value},
 };
 
 bool takes_value(opt id) {
@@ -104,10 +107,13 @@ bool takes_value(opt id) {
     case opt::follow:
     case opt::expect_100:
     case opt::proxytunnel:
+    case opt::insecure:
     case opt::unsupported_flag: return false;
     default: return true;
   }
 }
+
+bool is_tls_option(opt id) { return id == opt::cacert || id == opt::insecure || id == opt::cert || id == opt::key; }
 
 const option_spec* find_long(std::string_view name) {
   for (const option_spec& spec : options) {
@@ -154,6 +160,10 @@ class applier {
   explicit applier(args& out) : out_(out) {}
 
   std::string apply(const option_spec& spec, std::string_view typed, std::string_view value) {
+    if (!HTPX_CLI_TLS && is_tls_option(spec.id)) {
+      if (out_.unsupported.empty()) out_.unsupported = describe(spec, typed) + " needs TLS: this htpx was built without mbedTLS";
+      return {};
+    }
     switch (spec.id) {
       case opt::request:
         if (!is_token(value)) return "-X/--request: not a method: '" + std::string(value) + "'";
@@ -199,9 +209,14 @@ class applier {
       case opt::cookie: return add_cookie(value);
       case opt::expect_100: out_.expect_100 = true; return {};
       case opt::proxytunnel: out_.proxy_tunnel = true; return {};
-      case opt::unsupported_value:
+      case opt::cacert: return set_path("--cacert", value, out_.cacert);
+      case opt::insecure: out_.insecure = true; return {};
+      case opt::cert: return set_path("--cert", value, out_.cert);
+      case opt::key: return set_path("--key", value, out_.key);
       case opt::unsupported_flag:
-        if (out_.unsupported.empty()) out_.unsupported = describe(spec, typed);
+        if (out_.unsupported.empty()) {
+          out_.unsupported = describe(spec, typed) + " is not supported yet (it comes with a later issue)";
+        }
         return {};
     }
     return "internal: unknown option";
@@ -324,6 +339,12 @@ class applier {
     return {};
   }
 
+  static std::string set_path(std::string_view what, std::string_view value, std::string_view& out) {
+    if (value.empty()) return std::string(what) + ": empty file name";
+    out = value;
+    return {};
+  }
+
   std::string set_output(std::string_view value) {
     if (value.empty()) return "-o/--output: empty file name";
     out_.output = value;
@@ -388,6 +409,9 @@ std::string check_combinations(const args& out) {
   if (out.content == content_kind::stdin_stream && out.urls.size() > 1) {
     return "--content @- reads stdin once: give a single URL";
   }
+  if (!out.cert.empty() && out.key.empty()) return "--cert needs --key (the certificate's private key, PEM)";
+  if (!out.key.empty() && out.cert.empty()) return "--key needs --cert (the client certificate, PEM)";
+  if (out.insecure && !out.cacert.empty()) return "give one of --cacert and -k/--insecure";
   return {};
 }
 
@@ -455,7 +479,7 @@ parse_outcome parse_args(int argc, char** argv) {
   }
   if (out.help) return result;
   if (!out.unsupported.empty()) {
-    return fail(exit_unsupported, out.unsupported + " is not supported yet (it comes with a later issue)");
+    return fail(exit_unsupported, out.unsupported);
   }
   std::string failure = take_positionals(words, out);
   if (failure.empty()) failure = check_combinations(out);
@@ -464,12 +488,13 @@ parse_outcome parse_args(int argc, char** argv) {
 }
 
 std::string_view help_text() {
-  return R"(usage: htpx [options] [METHOD] URL [URL ...]
+  return R"help(usage: htpx [options] [METHOD] URL [URL ...]
 
 Fetches each URL in order over one client (a pool of keep-alive connections, one cookie jar)
 and writes each response body to stdout (or -o FILE) as it arrives. METHOD (an all-uppercase
-word such as DELETE) may come before the first URL instead of -X. Only http:// URLs work in
-this build.
+word such as DELETE) may come before the first URL instead of -X. URLs are http:// or https://
+(TLS with mbedTLS; the server's certificate and name are verified against the system CA
+bundle, /etc/ssl/certs/ca-certificates.crt, read once at the first https connection).
 
 Request:
   -X, --request METHOD      method (default GET; POST when a body is given)
@@ -499,6 +524,15 @@ Proxy:
                             URL: Proxy-Authorization); '' uses none. Default: HTTP_PROXY,
                             HTTPS_PROXY, ALL_PROXY and NO_PROXY from the environment
       --proxytunnel         reach http:// URLs through the proxy with a CONNECT tunnel
+                            (https:// URLs always go through one)
+TLS (https:// URLs):
+      --cacert FILE         trust only the CA certificates in FILE (PEM or DER bundle)
+                            instead of the system bundle
+  -k, --insecure            do not verify the server's certificate or name (INSECURE:
+                            anyone on the path can read and change the traffic)
+      --cert FILE --key FILE   client certificate (PEM or DER, leaf first) and its private
+                            key, for servers that require one (mutual TLS)
+                            (an unreadable --cacert, --cert or --key file: exit 5)
 Response:
   -f, --fail                4xx/5xx end the request with HTTPStatusError (exit 3), no body
   -o, --output FILE         write the bodies to FILE (streamed, constant memory)
@@ -514,22 +548,24 @@ Connections:
       --http1.1             use HTTP/1.1 (the only protocol of this build)
   -h, --help                this text
 
-Accepted but not supported yet (exit 4): --http2, --http2-prior-knowledge, --cacert,
--k/--insecure, --cert, --key.
+Accepted but not supported yet (exit 4): --http2, --http2-prior-knowledge.
 
 --report line, one per URL, in URL order:
   {"url":"...","method":"GET","status":200|null,"http_version":"HTTP/1.1"|null,
    "error":null|"ReadTimeout"|...,"detail":"...","bytes":N,"conn":K|null,"redirects":R,
    "elapsed_ms":F}
-  error is the httpx exception class name; bytes counts body bytes received; conn numbers
-  the connection that carried the request (equal numbers: reused; null: none was established);
-  redirects counts the redirects followed (-L).
+  error is the httpx exception class name; detail says why (TLS: "certificate has expired",
+  "certificate is not yet valid", "hostname mismatch", "unknown CA", "client certificate
+  required", "TLS connection truncated (no close_notify)", ...); bytes counts body bytes
+  received; conn numbers the connection that carried the request (equal numbers: reused;
+  null: none was established); redirects counts the redirects followed (-L).
 
 Exit status (the first failing URL decides):
   0 success   1 usage error   2 request error (ConnectError, ReadTimeout, InvalidURL,
-  TooManyRedirects, ProxyError, ...)   3 HTTPStatusError (with -f)   4 option not supported yet
-  5 local file error (--content @FILE or -F name=@FILE unreadable, -o FILE or stdout not writable)
-)";
+  TooManyRedirects, ProxyError, ...; a TLS failure is a ConnectError)   3 HTTPStatusError (with
+  -f)   4 option not supported yet   5 local file error (--content @FILE or -F name=@FILE
+  unreadable, --cacert/--cert/--key unusable, -o FILE or stdout not writable)
+)help";
 }
 
 }  // namespace htpx_cli

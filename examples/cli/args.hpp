@@ -6,6 +6,11 @@
 #include <string_view>
 #include <vector>
 
+#ifndef HTPX_CLI_TLS
+/// 1 when the tool is built with the TLS port (port/mbedtls; CMake sets it when mbedTLS is found).
+#define HTPX_CLI_TLS 0
+#endif
+
 namespace htpx_cli {
 
 /// Exit statuses of the tool (documented in --help and README.md).
@@ -14,7 +19,7 @@ enum exit_code : int {
   exit_usage = 1,        ///< bad command line
   exit_request = 2,      ///< a request failed (any htpx error but HTTPStatusError)
   exit_status = 3,       ///< -f and a 4xx/5xx response (HTTPStatusError)
-  exit_unsupported = 4,  ///< an option accepted now but implemented by a later issue
+  exit_unsupported = 4,  ///< an option accepted now but implemented by a later issue (HTTP/2)
   exit_local_io = 5,     ///< a local file: --content @file or -F name=@file unreadable, -o or stdout unwritable
 };
 
@@ -67,6 +72,10 @@ struct args {
   std::vector<field> cookies;  ///< --cookie name=value
   bool expect_100 = false;     ///< --expect-100
   bool proxy_tunnel = false;   ///< --proxytunnel
+  std::string_view cacert;     ///< --cacert FILE: trust only these CAs (PEM bundle)
+  bool insecure = false;       ///< -k/--insecure: no certificate or hostname verification
+  std::string_view cert;       ///< --cert FILE: client certificate (PEM), with --key
+  std::string_view key;        ///< --key FILE: its private key (PEM)
   bool fail = false;           ///< -f
   timeout_args timeouts;       ///< -t and the per-phase ones
   std::string_view output;     ///< -o FILE; empty: stdout
@@ -74,7 +83,7 @@ struct args {
   bool verbose = false;        ///< -v
   bool report = false;         ///< --report
   unsigned parallel = 1;       ///< -Z N
-  std::string unsupported;     ///< first option accepted but not implemented yet
+  std::string unsupported;     ///< why the first option accepted but not available is refused
   bool help = false;
 };
 

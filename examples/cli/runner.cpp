@@ -1,5 +1,6 @@
-// The poll loop over htpx::static_client<..., posix_transport> and posix_platform: the
-// non-blocking API (start, poll, wait) so that -Z N keeps N requests in flight.
+// The poll loop over htpx::static_client<..., tls_over<posix_transport>> (plain
+// posix_transport in a build without mbedTLS) and posix_platform: the non-blocking API (start,
+// poll, wait) so that -Z N keeps N requests in flight.
 #include "runner.hpp"
 
 #include <fcntl.h>
@@ -18,6 +19,10 @@
 #include "posix_platform.hpp"
 #include "posix_transport.hpp"
 #include "request_builder.hpp"
+#if HTPX_CLI_TLS
+#include "tls_config.hpp"
+#include "tls_transport.hpp"
+#endif
 
 namespace htpx_cli {
 
@@ -56,7 +61,32 @@ struct credentials {
   }
 };
 
+#if HTPX_CLI_TLS
+// TLS over TCP: plain until a URL is https:// (the transport passes bytes through until then).
+using cli_client = htpx::static_client<cli_client_config, htpx::port::tls_over<htpx::port::posix_transport>>;
+
+// The TLS settings of -k, --cacert, --cert and --key, shared by every connection. Without
+// --cacert or -k the port loads the system CA bundle (HTPX_TLS_SYSTEM_CA_FILE) once, at the
+// first handshake: an http-only run never reads it. Returns an error message, empty when fine.
+std::string configure_tls(const args& a, htpx::port::tls_config& tls) {
+  if (tls.status() != 0) return std::string("TLS: ") + htpx::port::describe_tls_error(tls.status());
+  if (a.insecure) tls.insecure_skip_verify(true);
+  if (!a.cacert.empty()) {
+    const int r = tls.load_ca_file(std::string(a.cacert).c_str());
+    if (r != 0) return "--cacert " + std::string(a.cacert) + ": " + htpx::port::describe_tls_error(r);
+  }
+  if (!a.cert.empty()) {
+    const int r = tls.load_client_cert_files(std::string(a.cert).c_str(), std::string(a.key).c_str());
+    if (r != 0) {
+      return "--cert " + std::string(a.cert) + " --key " + std::string(a.key) + ": " +
+             htpx::port::describe_tls_error(r);
+    }
+  }
+  return {};
+}
+#else
 using cli_client = htpx::static_client<cli_client_config, htpx::port::posix_transport>;
+#endif
 
 // The client's on_request hook runs on an established connection just before the head is
 // written: the moment connection_serial() is sure to name the connection that carries the
@@ -169,6 +199,16 @@ int run(const args& a) {
     diagnostics.write("htpx: " + unreadable + "\n");
     return exit_local_io;
   }
+#if HTPX_CLI_TLS
+  // Before the client (which closes its connections through it) and never on the stack: mbedTLS
+  // keeps pointers into it.
+  const auto tls = std::make_unique<htpx::port::tls_config>();
+  const std::string tls_failure = configure_tls(a, *tls);
+  if (!tls_failure.empty()) {
+    diagnostics.write("htpx: " + tls_failure + "\n");
+    return exit_local_io;
+  }
+#endif
   int body_fd = STDOUT_FILENO;
   if (!a.output.empty()) {
     body_fd = ::open(std::string(a.output).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -200,6 +240,9 @@ int run(const args& a) {
   }
   // About 330 KB of buffers: on the heap, not the stack.
   const auto client = std::make_unique<cli_client>(platform, options);
+#if HTPX_CLI_TLS
+  for (std::size_t i = 0; i != cli_client_config::max_connections; ++i) client->transport_at(i).configure(*tls);
+#endif
   const int status = fetch_loop(a, builder, platform, *client, out, notes).run();
   if (body_fd != STDOUT_FILENO && ::close(body_fd) != 0 && status == exit_ok) {
     diagnostics.write("htpx: -o " + std::string(a.output) + ": " + std::strerror(errno) + "\n");
