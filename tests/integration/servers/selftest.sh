@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Checks the server fixtures: run-with-servers.sh starts nginx and httpbin on 127.0.0.1, both
-# answer, the command's exit status comes back, logs are kept after a failure, and no server
-# process or work directory is left behind, after success and after failure.
+# Checks the server fixtures: run-with-servers.sh starts nginx and httpbin (and with --tls the TLS
+# servers) on 127.0.0.1, they answer, the command's exit status comes back, logs are kept after a
+# failure, and no server process or work directory is left behind, after success and after failure.
 #   selftest.sh path/to/run-with-servers.sh
 set -uo pipefail
 wrapper="$1"
@@ -51,6 +51,42 @@ check_gone "$scratch/failing.txt"
 [[ -s "$scratch/logs/failing/nginx/error.log" ]] || fail "nginx's error log not kept after a failure"
 [[ -s "$scratch/logs/failing/nginx/nginx.conf" ]] || fail "nginx's configuration not kept after a failure"
 [[ -s "$scratch/logs/failing/httpbin/gunicorn.log" ]] || fail "gunicorn's log not kept after a failure"
+
+# --tls: the certificates are made, the good server verifies against the test CA and the expired
+# one does not; nothing of it (nginx, tls_raw.py, the certificates and keys) outlives the run.
+tls_probe="$scratch/tls-probe.sh"
+cat >"$tls_probe" <<'PROBE'
+#!/usr/bin/env bash
+set -eu
+"${HTPX_PYTHON3:-python3}" - <<'PY'
+import os, ssl, urllib.request
+context = ssl.create_default_context(cafile=os.environ["HTPX_TLS_CA_FILE"])
+small = urllib.request.urlopen(os.environ["HTPX_TLS_URL"] + os.environ["HTPX_TLS_SMALL_PATH"], context=context,
+                               timeout=5).read()
+assert small == b"hello from nginx\n", small
+try:
+    urllib.request.urlopen(os.environ["HTPX_TLS_EXPIRED_URL"] + "/", context=context, timeout=5)
+    raise SystemExit("the expired certificate was accepted")
+except urllib.error.URLError as e:
+    assert "expired" in str(e), e
+PY
+echo "$HTPX_NGINX_TLS_PID $HTPX_TLS_RAW_PID $HTPX_TLS_CERT_DIR" >"$1"
+PROBE
+chmod +x "$tls_probe"
+"$wrapper" --tls -- "$tls_probe" "$scratch/tls.txt"
+status=$?
+if [[ $status == 77 ]]; then
+  echo "(TLS fixture skipped: openssl or certs/make-certs.sh missing)"
+else
+  [[ $status == 0 ]] || fail "--tls: exit $status, expected 0"
+  if read -r nginx_tls_pgid raw_pgid cert_dir <"$scratch/tls.txt"; then
+    kill -0 -- "-$nginx_tls_pgid" 2>/dev/null && fail "TLS nginx (process group $nginx_tls_pgid) still running"
+    kill -0 -- "-$raw_pgid" 2>/dev/null && fail "tls_raw.py (process group $raw_pgid) still running"
+    [[ -e "$cert_dir" ]] && fail "certificates and keys left behind in $cert_dir"
+  else
+    fail "the TLS probe did not run"
+  fi
+fi
 
 # A missing server: a skip (77) without HTPX_REQUIRE_SERVERS, an error (1) with it; the command
 # never runs either way.
