@@ -137,6 +137,8 @@ struct pool_slot {
   bool tunnel_open = false;        // the proxy answered the CONNECT with a 2xx
   bool tunnel_pending = false;     // the CONNECT is sent, its 2xx not yet received
   bool tls_started = false;        // start_tls() was called: connect() drives the handshake
+  bool idle_this_poll = false;     // went idle during the current poll() (its response just ended)
+  bool recv_blocked = false;       // a read said would_block during the current poll()
   std::uint32_t continue_deadline_ms = 0;
   std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
   char host[HTPX_MAX_HOST_BYTES] = {};
@@ -288,7 +290,7 @@ class client {
   [[nodiscard]] bool ready(const detail::request_slot& req) const noexcept;
   bool assign(detail::request_slot& req) noexcept;
   detail::pool_slot* find_idle(const url& key, bool tunneled) noexcept;
-  bool idle_is_alive(detail::pool_slot& slot) noexcept;
+  bool idle_is_alive(detail::pool_slot& slot, const detail::request_slot& req) noexcept;
   void connect_slot(detail::pool_slot& slot, detail::request_slot& req) noexcept;
   void release(detail::pool_slot& slot, bool keep) noexcept;
   void close_slot(detail::pool_slot& slot) noexcept;
@@ -308,6 +310,7 @@ class client {
   bool receive(detail::pool_slot& slot) noexcept;
   void check_timeouts(detail::pool_slot& slot) noexcept;
   void finish(detail::pool_slot& slot, error failure, bool retryable) noexcept;
+  [[nodiscard]] static bool replayable(const detail::request_slot& req) noexcept;
   void complete(detail::request_slot& req, error failure) noexcept;
   const timeout& timeouts_of(const detail::request_slot& req) const noexcept;
   // redirects (client_redirect.cpp)

@@ -116,14 +116,17 @@ poll_result client::poll(std::uint32_t now_ms) noexcept {
   now_ = now_ms;
   expire_idle();
   // A request that finishes frees its connection for a queued one at once: keep going while
-  // requests finish, at most once per request slot (bounded work per poll).
+  // requests finish, at most once per request slot (bounded work per poll). A handler that
+  // starts its next request from on_complete() leaves in_flight_ as it was, but start() moved
+  // sequence_: that request is assigned and sent in this same call, not after another wait.
   for (std::size_t pass = 0; pass <= storage_.requests.size(); ++pass) {
     assign_queued();
     const std::size_t before = in_flight_;
+    const std::uint32_t started = sequence_;
     for (detail::pool_slot& slot : storage_.slots) {
       if (slot.st == slot_state::connecting || slot.st == slot_state::busy) drive(slot);
     }
-    if (in_flight_ == before) break;
+    if (in_flight_ == before && sequence_ == started) break;
   }
   for (detail::request_slot& req : storage_.requests) {
     if (req.st != req_state::queued) continue;

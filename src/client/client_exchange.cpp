@@ -60,7 +60,10 @@ void client::drive(detail::pool_slot& slot) noexcept {
     return;
   }
   for (int round = 0; round != max_rounds_per_poll; ++round) {
+    const bool was_sending = slot.conn.state() == h1::conn_state::sending_head ||
+                             slot.conn.state() == h1::conn_state::sending_body;
     if (!flush(slot)) return;
+    const bool just_sent = was_sending && slot.conn.state() == h1::conn_state::awaiting_head;
     if (slot.paused && !offer_pending(slot)) return;
     const bool held = slot.awaiting_continue;
     if (!slot.paused && !process_events(slot)) return;
@@ -71,6 +74,16 @@ void client::drive(detail::pool_slot& slot) noexcept {
     // Bytes received now would wait unprocessed while the caller sleeps on a socket that may have
     // nothing more to say: leave them in the socket, whose readiness wakes the next poll().
     if (round + 1 == max_rounds_per_poll) break;
+    // The request's last byte has just left: its response is at least a round trip away, so a
+    // read now would only say would_block (a system call per request for nothing). The socket
+    // is on the wait list for reading; its readiness wakes the next poll().
+    // (Only for a request sent whole by this round's first flush: a body a 100 has just released
+    // is read after, as before.)
+    if (just_sent && slot.conn.state() == h1::conn_state::awaiting_head) break;
+    // poll() drives every busy connection again after a request finishes (a queued one may have
+    // taken a connection): one that had nothing to read in this poll() is not asked again
+    // until the next, or N connections would cost N reads per finished request.
+    if (slot.recv_blocked) break;
     const port::io_status got = receive(slot) ? port::io_status::ok : port::io_status::would_block;
     if (slot.st != slot_state::busy) return;  // receive() ended the request
     if (got != port::io_status::ok) break;
@@ -363,7 +376,7 @@ bool client::receive(detail::pool_slot& slot) noexcept {
       slot.conn.commit_received(r.bytes);
       slot.last_read_ms = now_;
       return true;
-    case port::io_status::would_block: return false;
+    case port::io_status::would_block: slot.recv_blocked = true; return false;
     case port::io_status::closed: slot.conn.receive_eof(); return true;
     case port::io_status::error: break;
   }
@@ -406,6 +419,11 @@ void client::check_timeouts(detail::pool_slot& slot) noexcept {
   } else if (!slot.paused && t.read_ms != 0 && reached(now_, slot.last_read_ms + t.read_ms)) {
     finish(slot, {errc::read_timeout, "no response bytes within timeout.read"}, false);
   }
+}
+
+bool client::replayable(const detail::request_slot& req) noexcept {
+  // Retried on a new connection without asking anything of a body source (finish()).
+  return !req.retried && idempotent(req.req.method) && req.req.options.content.type != request_body::kind::source;
 }
 
 void client::finish(detail::pool_slot& slot, error failure, bool retryable) noexcept {

@@ -38,7 +38,7 @@ bool client::assign(detail::request_slot& req) noexcept {
   // Keep-alive reuse: an idle connection to the same origin, checked for a close first. A
   // retry after a stale connection failed always gets a new one (RFC 9112 §9.3.1).
   while (detail::pool_slot* idle = req.retried ? nullptr : find_idle(pool_key(req), req.tunnel)) {
-    if (!idle_is_alive(*idle)) continue;  // closed by idle_is_alive; look for another
+    if (!idle_is_alive(*idle, req)) continue;  // closed by idle_is_alive; look for another
     idle->request = index;
     req.serial = idle->serial;
     req.slot = static_cast<std::uint16_t>(idle - storage_.slots.data());
@@ -74,21 +74,35 @@ bool client::assign(detail::request_slot& req) noexcept {
 detail::pool_slot* client::find_idle(const url& key, bool tunneled) noexcept {
   // The most recently used match: warm connections are least likely to have been closed. A
   // tunnel to an origin and a direct connection to it are different connections (S-09).
+  // The host is compared last, and only for a slot more recent than the best so far: with many
+  // idle connections to one origin, comparing every host cost more than the rest of a request.
   detail::pool_slot* best = nullptr;
   for (detail::pool_slot& slot : storage_.slots) {
     if (slot.st != slot_state::idle || slot.scheme != key.scheme || slot.port != key.port) continue;
-    if (slot.tunneled != tunneled || !iequals({slot.host, slot.host_size}, key.host)) continue;
-    if (best == nullptr || elapsed(now_, slot.since_ms) < elapsed(now_, best->since_ms)) best = &slot;
+    if (slot.tunneled != tunneled) continue;
+    if (best != nullptr && elapsed(now_, slot.since_ms) >= elapsed(now_, best->since_ms)) continue;
+    if (iequals({slot.host, slot.host_size}, key.host)) best = &slot;
   }
   return best;
 }
 
-bool client::idle_is_alive(detail::pool_slot& slot) noexcept {
+bool client::idle_is_alive(detail::pool_slot& slot, const detail::request_slot& req) noexcept {
   // RFC 9112 §9.3.1 / catalogue S-10, S-12: the server may have closed an idle connection (EOF)
   // or sent something (a 408, junk) that poisons it. One probe read tells without blocking.
-  char probe = 0;
-  const port::io_result r = slot.transport->recv({&probe, 1});
-  if (r.status == port::io_status::would_block && !slot.conn.recycle()) return true;
+  // It costs a system call per reuse, and it only narrows a race it cannot close (the server
+  // may close right after the probe, which is why a failed idempotent request is retried once
+  // on a new connection). A connection whose response ended during this very poll() was just
+  // read from, and idle timeouts and 408s take seconds: for a request that retry covers, the
+  // probe is skipped. POST, PATCH and streamed bodies are always probed.
+  if (!slot.idle_this_poll || !replayable(req)) {
+    char probe = 0;
+    const port::io_result r = slot.transport->recv({&probe, 1});
+    if (r.status != port::io_status::would_block) {
+      close_slot(slot);
+      return false;
+    }
+  }
+  if (!slot.conn.recycle()) return true;
   close_slot(slot);
   return false;
 }
@@ -120,6 +134,7 @@ void client::release(detail::pool_slot& slot, bool keep) noexcept {
   if (keep && slot.host_size != 0 && kept < options_.limits.max_keepalive_connections &&
       options_.limits.keepalive_expiry_ms != 0) {
     slot.st = slot_state::idle;
+    slot.idle_this_poll = true;
     slot.since_ms = now_;
     slot.reused = true;
     slot.paused = false;
@@ -141,6 +156,8 @@ void client::close_slot(detail::pool_slot& slot) noexcept {
 
 void client::expire_idle() noexcept {
   for (detail::pool_slot& slot : storage_.slots) {
+    slot.idle_this_poll = false;  // a new poll(): idle connections are probed before reuse again
+    slot.recv_blocked = false;    // ... and every connection may be read again
     if (slot.st == slot_state::idle && elapsed(now_, slot.since_ms) >= options_.limits.keepalive_expiry_ms) {
       close_slot(slot);
     }
