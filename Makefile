@@ -6,6 +6,7 @@
 #   make cross      build htpx_core with every toolchain in toolchains/
 #   make fuzz       run each fuzz target for FUZZ_SECONDS under ASan+UBSan (clang, libFuzzer)
 #   make bench-parse  instructions per response (callgrind) beside http-parser
+#   make bench      the client beside wrk, h2load and libcurl against nginx (minutes; not in check)
 #   make format     clang-format every source file
 
 BUILD ?= build
@@ -13,7 +14,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 CMAKE_GENERATOR ?= $(if $(shell command -v ninja 2>/dev/null),Ninja,Unix Makefiles)
 
-.PHONY: all build check size cross fuzz bench-parse format clean demo
+.PHONY: all build check size cross fuzz bench-parse bench format clean demo
 
 all: build
 
@@ -38,6 +39,9 @@ fuzz:
 
 bench-parse: build
 	bench/bench-parse.sh
+
+bench: build
+	bench/run-bench.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp' '*.h')
