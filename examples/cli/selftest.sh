@@ -296,11 +296,21 @@ for opt in "--http2" "--http2-prior-knowledge"; do
 done
 
 for bad in "-u nocolon" "--digest" "-u u:p --bearer t" "-d a=1 -j {}" "-d a=1 -F b=2" "-d noequals" "-F =x" \
-           "--max-redirects 256" "--retries -1" "--proxy https://127.0.0.1:1" "--cookie a;b=1" "--bearer=" \
-           "--cert c.pem" "--key k.pem" "-k --cacert ca.pem" "--cacert="; do
+           "--max-redirects 256" "--retries -1" "--proxy https://127.0.0.1:1" "--cookie a;b=1" "--bearer="; do
   # shellcheck disable=SC2086
   run $bad "$U/hello.txt"
   expect_rc "usage $bad" 1
+done
+
+# TLS options used wrongly: a usage error (1) in a TLS build; in a build without mbedTLS every TLS
+# option is refused first (4). `htpx -k` alone tells the builds apart (no URL: 1, no TLS: 4).
+"$HTPX" -k >/dev/null 2>&1 </dev/null
+if [ $? -eq 4 ]; then TLS_USAGE=4; else TLS_USAGE=1; fi
+for bad in "--cert c.pem" "--key k.pem" "-k --cacert ca.pem" "--cacert="; do
+  # shellcheck disable=SC2086
+  run $bad "$U/hello.txt"
+  expect_rc "tls usage $bad" "$TLS_USAGE"
+  [ -s "$OUT" ] && fail "tls usage $bad: a request was made"
 done
 
 run
