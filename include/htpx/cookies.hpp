@@ -70,7 +70,10 @@ struct cookie_slot {
 /// RFC 6265bis: a name or value with a control character (other than HTAB) is refused, and a
 /// Domain or Path attribute longer than 1024 bytes is ignored. SameSite is parsed and kept,
 /// never enforced (as httpx and curl).
-class cookie_jar {
+///
+/// The client calls store_all() and header_for() through the jar's vtable, so a program that
+/// never builds a jar links none of the cookie code (make size: the minimal client profile).
+class cookie_jar {  // NOLINT(cppcoreguidelines-virtual-class-destructor): never deleted through cookie_jar*
  public:
   /// Views the caller's storage, which must outlive the jar; starts empty.
   cookie_jar(span<detail::cookie_slot> entries, mutable_bytes text) noexcept;
@@ -95,7 +98,7 @@ class cookie_jar {
   [[nodiscard]] error store(const url& request_url, std::string_view set_cookie_value, std::int64_t now) noexcept;
 
   /// Stores every Set-Cookie field of a response head, in order, ignoring rejections.
-  void store_all(const url& request_url, const headers_view& response_headers, std::int64_t now) noexcept;
+  virtual void store_all(const url& request_url, const headers_view& response_headers, std::int64_t now) noexcept;
 
   /// Sets a session cookie from the application (httpx `Cookies.set(name, value, domain="",
   /// path="/")`). As in httpx (http.cookiejar), an empty `domain` means every host, and a
@@ -114,7 +117,7 @@ class cookie_jar {
   /// longer paths first, then earlier creation; Secure ones only when `u` is https. Returns the
   /// length written (0: no cookie applies, omit the field), or errc::local_protocol_error "Cookie
   /// header larger than the buffer" (nothing past out.size is touched).
-  [[nodiscard]] result<std::size_t> header_for(const url& u, std::int64_t now, mutable_bytes out) noexcept;
+  [[nodiscard]] virtual result<std::size_t> header_for(const url& u, std::int64_t now, mutable_bytes out) noexcept;
 
   /// Removes the cookie with exactly this name, domain (any case, leading dot ignored) and path.
   void remove(std::string_view name, std::string_view domain, std::string_view path) noexcept;
@@ -172,7 +175,9 @@ struct static_cookie_storage {
 
 /// A cookie jar that owns its storage inline: `MaxCookies` cookies, `TextBytes` text bytes.
 template <std::size_t MaxCookies, std::size_t TextBytes>
-class static_cookie_jar : private detail::static_cookie_storage<MaxCookies, TextBytes>, public cookie_jar {
+class static_cookie_jar final  // NOLINT(cppcoreguidelines-virtual-class-destructor): final, deleted as itself
+    : private detail::static_cookie_storage<MaxCookies, TextBytes>,
+      public cookie_jar {
  public:
   static_cookie_jar() noexcept : cookie_jar({this->cookie_slots_, MaxCookies}, {this->cookie_text_, TextBytes}) {}
 };
