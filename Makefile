@@ -2,7 +2,7 @@
 #   make            build the library, tests and tools into build/
 #   make check      every test (unit, vectors, fault sweeps, symbol check)
 #   make demo       build, start httpbin on 127.0.0.1 and run examples/demo against it
-#   make size       Cortex-M4 text/data/bss table of htpx_core (arm-none-eabi-g++ -Os)
+#   make size       Cortex-M4 footprint: engine, client profiles, sizeof(static_client); budgets
 #   make cross      build htpx_core with every toolchain in toolchains/
 #   make fuzz       run each fuzz target for FUZZ_SECONDS under ASan+UBSan (clang, libFuzzer)
 #   make bench-parse  instructions per response (callgrind) beside http-parser
