@@ -205,7 +205,7 @@ run --report notaurl "$U/hello.txt"
 expect_rc invalid-url 2
 expect_py invalid-url 'r[0]["error"] == "InvalidURL" and r[1]["error"] is None and out == "hello\n"'
 
-# https:// to this plain-HTTP server: the handshake fails (ConnectError, "invalid TLS record"),
+# https:// to this plain-HTTP server: the handshake fails (ConnectError, "handshake failed ..."),
 # or UnsupportedProtocol in a build without mbedTLS. Either way no request is sent.
 run --report "https://127.0.0.1:$PORT/"
 expect_rc https 2

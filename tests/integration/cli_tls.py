@@ -104,6 +104,11 @@ check("cacert", r,
       (report_is(r.report(0), status=200, http_version="HTTP/1.1", error=None, conn=1), "report 1: 200"),
       (report_is(r.report(1), status=200, error=None, conn=1), "report 2: 200 on the same connection"))
 
+r = Run("--report", "--cacert", os.path.join(E["HTPX_TLS_CERT_DIR"], "ca.der"), TLS + SMALL)
+check("cacert-der", r,
+      (r.rc == 0, "exit 0"),
+      (report_is(r.report(), status=200), "a DER CA file works too"))
+
 by_address = "https://127.0.0.1:%s%s" % (E["HTPX_TLS_PORT"], SMALL)
 r = Run("--report", "--cacert", CA, by_address)
 check("cacert-ip-address", r,

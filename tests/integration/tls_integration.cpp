@@ -1,17 +1,21 @@
 // The client over TLS (port/mbedtls) against real servers on 127.0.0.1, through the public API
 // only: htpx::static_client<Cfg, port::tls_over<port::posix_transport>> configured with a
-// port::tls_config. run-with-servers.sh --tls --httpbin --proxy starts a TLS nginx with one
-// server per test certificate (servers/nginx_tls.sh), httpbin behind TLS, tls_raw.py (a body cut
-// off without close_notify, a handshake that requires a client certificate) and tinyproxy, and
-// passes their URLs in HTPX_TLS_* variables; without them the tests skip (or fail when
-// HTPX_REQUIRE_SERVERS is set).
+// port::tls_config. run-with-servers.sh --nginx --tls --httpbin --proxy starts a TLS nginx with
+// one server per test certificate (servers/nginx_tls.sh), httpbin behind TLS, tls_raw.py (a body
+// cut off without close_notify, a handshake that requires a client certificate), tinyproxy and a
+// plain nginx (a server that does not speak TLS), and passes their URLs in HTPX_TLS_* and the
+// other variables; without them the tests skip (or fail when HTPX_REQUIRE_SERVERS is set).
 //
-// Checked: every bad certificate is a ConnectError with the port's exact words; insecure mode
-// and a pinned CA connect; mutual TLS; keep-alive (one handshake for many requests); session
-// resumption on reconnect (nginx's $ssl_session_reused and fewer handshake bytes); fan-out over
-// four connections; https through tinyproxy's CONNECT tunnel; ALPN; a truncated body is a
-// ReadError. The 100 MiB download has its own process (tls_download_100mib.cpp).
+// Checked: every bad certificate is a ConnectError with the port's exact words; a server that
+// does not speak TLS, or does not answer; insecure mode and a pinned CA connect; mutual TLS;
+// keep-alive (one handshake for many requests); session resumption on reconnect (nginx's
+// $ssl_session_reused and fewer handshake bytes); fan-out over four connections; https through
+// tinyproxy's CONNECT tunnel; ALPN; a truncated body is a ReadError. The 100 MiB download has its
+// own process (tls_download_100mib.cpp).
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -340,6 +344,42 @@ TEST_F(Tls, EveryBadCertificateIsAConnectErrorThatSaysWhy) {
   const htpx::result<htpx::response> ok = c->get(url(small_path()));
   ASSERT_TRUE(ok.ok()) << ok.err();
   EXPECT_EQ(ok.value().status_code, 200);
+}
+
+TEST_F(Tls, ServerThatIsNotTlsOrSilentFailsToConnect) {
+  // A plain HTTP server (nginx) answers the ClientHello with an HTTP 400: not a TLS record.
+  NEED(plain, "HTPX_NGINX_URL");
+  auto c = make_client(shared().pinned);
+  const std::string not_tls = "https://" + plain.substr(std::string_view("http://").size()) + "/get";
+  const htpx::result<htpx::response> r = c->get(not_tls);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, htpx::errc::connect_error) << r.err();
+  EXPECT_STREQ(r.err().detail, "handshake failed (the server did not answer in TLS)");
+
+  // A listener that never accepts: TCP completes in the kernel's backlog, the ClientHello is
+  // never answered, and timeout.connect bounds the handshake.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  htpx::request_options opts;
+  htpx::timeout t;
+  t.connect_ms = 300;
+  opts.timeout = t;
+  const steady::time_point began = steady::now();
+  const htpx::result<htpx::response> silent =
+      c->get("https://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/", opts);
+  const long long took = ms_since(began);
+  ::close(listener);
+  ASSERT_FALSE(silent.ok());
+  EXPECT_EQ(silent.err().code, htpx::errc::connect_timeout) << silent.err();
+  EXPECT_GE(took, 280);
+  EXPECT_LT(took, 1500);
 }
 
 TEST_F(Tls, ServerOfAnUnpinnedCaIsUnknown) {
