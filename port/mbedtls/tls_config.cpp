@@ -1,4 +1,4 @@
-// TLS settings over mbedTLS 2.28 (tested) and 3.6 (compiled): port/mbedtls/README.md.
+// TLS settings over mbedTLS 2.28 and 3.6 (both tested): port/mbedtls/README.md.
 #include "tls_config.hpp"
 
 #include <mbedtls/asn1.h>
@@ -194,6 +194,9 @@ int tls_config::setup() noexcept {
   mbedtls_ssl_conf_authmode(&conf_, MBEDTLS_SSL_VERIFY_REQUIRED);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
   mbedtls_ssl_conf_min_tls_version(&conf_, MBEDTLS_SSL_VERSION_TLS1_2);
+  // TLS 1.2 only, as with 2.28 (tested): resumption, max fragment length and client-certificate
+  // errors in connect() behave the same. TLS 1.3 is opt-in (port/mbedtls/README.md).
+  mbedtls_ssl_conf_max_tls_version(&conf_, MBEDTLS_SSL_VERSION_TLS1_2);
 #else
   // TLS 1.0 and 1.1 are deprecated (RFC 8996).
   mbedtls_ssl_conf_min_version(&conf_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);

@@ -298,6 +298,8 @@ std::int32_t tls_transport::setup_context(const tls_config& cfg) noexcept {
   mbedtls_ssl_set_verify(&ssl_, verify_peer, this);
   mbedtls_ssl_set_bio(&ssl_, this, bio_send, bio_recv, nullptr);
   full_handshake_ = false;
+  asked_for_certificate_ = false;
+  bytes_sent_ = 0;
   offered_session_ = false;
   // A session from an unverified handshake is never offered where verification is on.
   if (has_session_ && std::strcmp(session_name_, name_) == 0 && (session_verified_ || !cfg.verifies())) {
@@ -337,8 +339,13 @@ io_result tls_transport::drive_handshake() noexcept {
   // Stepping (not mbedtls_ssl_handshake()) shows whether the server sent its certificate: a
   // resumed session skips that state.
   while (!handshake_over(ssl_)) {
-    if (ssl_state(ssl_) == MBEDTLS_SSL_SERVER_CERTIFICATE) full_handshake_ = true;
+    const int step = ssl_state(ssl_);
+    if (step == MBEDTLS_SSL_SERVER_CERTIFICATE) full_handshake_ = true;
+    const std::size_t sent = bytes_sent_;
     const int ret = mbedtls_ssl_handshake_step(&ssl_);
+    // mbedTLS writes a Certificate message (empty without one of ours) only when the server sent
+    // a CertificateRequest: bytes leaving in this step say it asked (TLS 1.2 and 1.3 alike).
+    if (step == MBEDTLS_SSL_CLIENT_CERTIFICATE && bytes_sent_ != sent) asked_for_certificate_ = true;
     if (ret == 0 || new_ticket(ret)) continue;
     if (in_progress(ret)) return would_block_on(ret);
     return handshake_failed(ret);
@@ -439,18 +446,7 @@ bool tls_transport::client_certificate_missing() const noexcept {
   }
 }
 
-bool tls_transport::server_asked_for_certificate() const noexcept {
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-  // mbedTLS 3 keeps the CertificateRequest flag out of reach. An alert after our whole TLS 1.2
-  // flight (we wait for the server's ChangeCipherSpec) answers our Certificate/Verify in
-  // practice; TLS 1.3 servers say certificate_required (handled before this).
-  const int s = ssl_state(ssl_);
-  return s == state_new_session_ticket || s == MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC ||
-         s == MBEDTLS_SSL_SERVER_FINISHED || secure();
-#else
-  return ssl_.client_auth != 0;  // set when a CertificateRequest arrived
-#endif
-}
+bool tls_transport::server_asked_for_certificate() const noexcept { return asked_for_certificate_; }
 
 int tls_transport::verify_peer(void* self, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
   auto& t = *static_cast<tls_transport*>(self);
@@ -562,7 +558,10 @@ int tls_transport::bio_send(void* self, const unsigned char* data, std::size_t s
   const io_result r = t.inner_->send({reinterpret_cast<const char*>(data), size});
   switch (r.status) {
     case io_status::ok:
-      if (r.bytes != 0 && r.bytes <= size) return static_cast<int>(r.bytes);
+      if (r.bytes != 0 && r.bytes <= size) {
+        t.bytes_sent_ += r.bytes;
+        return static_cast<int>(r.bytes);
+      }
       t.inner_status_ = io_status::error;  // K-05: a broken contract ends the connection
       t.inner_error_ = EPROTO;
       t.inner_failed_sending_ = true;

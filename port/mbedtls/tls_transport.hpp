@@ -148,14 +148,15 @@ class tls_transport final : public transport {
   mbedtls_ssl_context ssl_;
   mbedtls_ssl_session session_;  // the last session, for the server name in session_name_
   state state_ = state::plain;
-  bool ssl_ready_ = false;        // mbedtls_ssl_setup() done: record buffers allocated
-  bool inner_up_ = false;         // the inner connect() gave ok
-  bool peer_closed_ = false;      // close_notify received
-  bool send_closed_ = false;      // the inner send() gave closed or error: no more sending
-  bool resumable_ = false;        // handshake done and no TLS failure since: keep the session
-  bool tls_failed_ = false;       // a TLS-level failure (alert, verification): drop the session
-  bool offered_session_ = false;  // start_tls() offered the saved session
-  bool full_handshake_ = false;   // the server sent its certificate this handshake
+  bool ssl_ready_ = false;              // mbedtls_ssl_setup() done: record buffers allocated
+  bool inner_up_ = false;               // the inner connect() gave ok
+  bool peer_closed_ = false;            // close_notify received
+  bool send_closed_ = false;            // the inner send() gave closed or error: no more sending
+  bool resumable_ = false;              // handshake done and no TLS failure since: keep the session
+  bool tls_failed_ = false;             // a TLS-level failure (alert, verification): drop the session
+  bool offered_session_ = false;        // start_tls() offered the saved session
+  bool full_handshake_ = false;         // the server sent its certificate this handshake
+  bool asked_for_certificate_ = false;  // we sent a Certificate message: the server asked for one
   bool resumed_ = false;
   bool has_session_ = false;
   bool session_verified_ = false;      // the saved session's handshake verified the server
@@ -163,6 +164,7 @@ class tls_transport final : public transport {
   bool tls_error_in_handshake_ = false;
   // What the inner transport reported through the BIO when it was neither ok nor would_block.
   io_status inner_status_ = io_status::ok;
+  std::size_t bytes_sent_ = 0;         // through the inner transport since start_tls()
   bool inner_failed_sending_ = false;  // the failure came from the inner send()
   interest want_ = interest::read_write;
   std::int32_t inner_error_ = 0;
