@@ -81,7 +81,9 @@ detail::pool_slot* client::find_idle(const url& key, bool tunneled) noexcept {
     if (slot.st != slot_state::idle || slot.scheme != key.scheme || slot.port != key.port) continue;
     if (slot.tunneled != tunneled) continue;
     if (best != nullptr && elapsed(now_, slot.since_ms) >= elapsed(now_, best->since_ms)) continue;
-    if (iequals({slot.host, slot.host_size}, key.host)) best = &slot;
+    if (!iequals({slot.host, slot.host_size}, key.host)) continue;
+    best = &slot;
+    if (slot.since_ms == now_) break;  // idle since this very moment: none can be more recent
   }
   return best;
 }
@@ -130,9 +132,11 @@ void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) no
 }
 
 void client::release(detail::pool_slot& slot, bool keep) noexcept {
-  const std::size_t kept = count_slots(slot_state::idle);
-  if (keep && slot.host_size != 0 && kept < options_.limits.max_keepalive_connections &&
-      options_.limits.keepalive_expiry_ms != 0) {
+  // The idle slots are counted only when the limit can bind: fewer than all the other slots
+  // (this one is not idle), else every release would scan the pool.
+  const std::size_t max_kept = options_.limits.max_keepalive_connections;
+  const bool room = max_kept >= storage_.slots.size() || count_slots(slot_state::idle) < max_kept;
+  if (keep && slot.host_size != 0 && room && options_.limits.keepalive_expiry_ms != 0) {
     slot.st = slot_state::idle;
     slot.idle_this_poll = true;
     slot.since_ms = now_;
