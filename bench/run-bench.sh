@@ -120,7 +120,7 @@ note "nginx $base (pid $nginx_pid) on CPU $server_cpu; clients on CPU $client_cp
 
 # ---- one measured run ------------------------------------------------------------------------
 # run_one CONTENDER CONNECTIONS URL: runs the tool pinned to the client CPU under GNU time and
-# prints "requests seconds cpu_seconds errors" (errors: failed or non-2xx responses).
+# prints "requests seconds cpu_seconds errors user_seconds" (errors: failed or non-2xx responses).
 run_one() {
   local who=$1 c=$2 url=$3 out=$work/out.txt tm=$work/time.txt
   local cmd
@@ -134,26 +134,27 @@ run_one() {
     note "$who -c$c $url failed:"
     tail -n 5 "$out" >&2
   fi
-  local cpu
+  local cpu user
   cpu=$(awk '{print $1 + $2}' "$tm" | tail -n 1)
+  user=$(awk '{print $1}' "$tm" | tail -n 1)
   case $who in
     wrk)
-      awk -v cpu="$cpu" '
+      awk -v cpu="$cpu" -v user="$user" '
         /requests in/ { n = $1; s = $4; sub(/,$/, "", s)
                         if (s ~ /ms$/) { sub(/ms$/, "", s); s /= 1000 } else if (s ~ /m$/) { sub(/m$/, "", s); s *= 60 } else sub(/s$/, "", s) }
         /Non-2xx/ { e += $NF } /Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 }
-        END { print n + 0, s + 0, cpu, e + 0 }' "$out" ;;
+        END { print n + 0, s + 0, cpu, e + 0, user }' "$out" ;;
     h2load)
-      awk -v cpu="$cpu" '
+      awk -v cpu="$cpu" -v user="$user" '
         /^finished in/ { s = $3; sub(/,$/, "", s); if (s ~ /ms$/) { sub(/ms$/, "", s); s /= 1000 } else sub(/s$/, "", s) }
         /^requests:/ { n = $8; e = $10 + $12 + $14 }
         /^status codes:/ { e += $5 + $7 + $9 }
-        END { print n + 0, s + 0, cpu, e + 0 }' "$out" ;;
+        END { print n + 0, s + 0, cpu, e + 0, user }' "$out" ;;
     libcurl | htpx)
-      awk -v cpu="$cpu" '
+      awk -v cpu="$cpu" -v user="$user" '
         /^RESULT/ { for (i = 2; i <= NF; ++i) { split($i, kv, "="); v[kv[1]] = kv[2] } }
         END { s = v["req_per_s"] > 0 ? v["requests"] / v["req_per_s"] : 0
-              print v["requests"] + 0, s, cpu, v["failed"] + v["non2xx"] }' "$out" ;;
+              print v["requests"] + 0, s, cpu, v["failed"] + v["non2xx"], user }' "$out" ;;
   esac
 }
 
@@ -162,7 +163,7 @@ shape_names=(small1 small64 big1)
 declare -A shape_conns=([small1]=1 [small64]=64 [big1]=1)
 declare -A shape_paths=([small1]=/100b.txt [small64]=/100b.txt [big1]=/1mib.bin)
 declare -A shape_bytes=([small1]=$small_bytes [small64]=$small_bytes [big1]=$big_bytes)
-declare -A rps mibps cpu errors
+declare -A rps mibps cpu cpu_user errors
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= rounds; ++r)); do
   for name in "${shape_names[@]}"; do
@@ -170,7 +171,7 @@ for ((r = 1; r <= rounds; ++r)); do
     url=$base${shape_paths[$name]}
     bytes=${shape_bytes[$name]}
     for who in "${contenders[@]}"; do
-      read -r n s cpus errs <<<"$(run_one "$who" "$c" "$url")"
+      read -r n s cpus errs users <<<"$(run_one "$who" "$c" "$url")"
       key="$name|$who"
       if [[ ${n:-0} -eq 0 ]] || awk -v s="$s" 'BEGIN { exit !(s <= 0) }'; then
         note "$who $name round $r: no requests completed"
@@ -179,6 +180,7 @@ for ((r = 1; r <= rounds; ++r)); do
       rps[$key]+="$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.1f", n / s }') "
       mibps[$key]+="$(awk -v n="$n" -v s="$s" -v b="$bytes" 'BEGIN { printf "%.2f", n * b / s / 1048576 }') "
       cpu[$key]+="$(awk -v n="$n" -v c="$cpus" 'BEGIN { printf "%.3f", c * 1e6 / n }') "
+      cpu_user[$key]+="$(awk -v n="$n" -v c="$users" 'BEGIN { printf "%.3f", c * 1e6 / n }') "
       errors[$key]=$((${errors[$key]:-0} + errs))
       note "round $r $name $who: $n requests in $s s, CPU $cpus s, errors $errs"
     done
@@ -305,7 +307,7 @@ cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:STRING=//p' "$build/CMakeCache.tx
   echo
   echo "Written by \`bench/run-bench.sh\`; do not edit by hand."
   echo
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); htpx $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet 2>/dev/null || echo ' (with local changes)')"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); htpx $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- src include bench port/posix 2>/dev/null || echo ' (with local changes to src, include, bench or port/posix)')"
   echo "- machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) CPUs$(grep -q hypervisor /proc/cpuinfo && echo ' (virtual machine)'), Linux $(uname -r)"
   echo "- load average before / after: $load_before / $load_after (other work on the machine disturbs every contender alike; the rounds alternate)"
   echo "- server: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'), one worker, keep-alive, access log off, sendfile, pinned to CPU $server_cpu; files of 100 B and 1 MiB"
@@ -337,13 +339,16 @@ cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:STRING=//p' "$build/CMakeCache.tx
     echo "| $who | ${sys1[$who]} | ${sys64[$who]} |"
   done
   echo
-  echo "## Every round"
+  echo "## Every round (CPU µs/request: user + system, and the user part)"
   echo
-  echo "| shape | contender | req/s | MiB/s | CPU µs/request |"
-  echo "|---|---|---|---|---|"
+  echo "| shape | contender | req/s | MiB/s | CPU µs/request | of which user | median user / system |"
+  echo "|---|---|---|---|---|---|---|"
   for shape in small1 small64 big1; do
     for who in "${contenders[@]}"; do
-      echo "| $shape | $who | ${rps[$shape|$who]:-} | ${mibps[$shape|$who]:-} | ${cpu[$shape|$who]:-} |"
+      local_key="$shape|$who"
+      m_user=$(median "${cpu_user[$local_key]:-}")
+      m_sys=$(awk -v c="$(median "${cpu[$local_key]:-}")" -v u="$m_user" 'BEGIN { if (c == "n/a" || u == "n/a") print "n/a"; else printf "%.2f", c - u }')
+      echo "| $shape | $who | ${rps[$local_key]:-} | ${mibps[$local_key]:-} | ${cpu[$local_key]:-} | ${cpu_user[$local_key]:-} | $m_user / $m_sys |"
     done
   done
   if [[ -n $parse_report ]]; then
