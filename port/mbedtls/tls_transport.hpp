@@ -115,7 +115,7 @@ class tls_transport final : public transport {
   /// Returns what the last would_block waits for: read or write (mbedTLS's WANT_READ or
   /// WANT_WRITE: a handshake mostly waits to read, and waiting for writability then spins), write
   /// while the inner connect is in progress. read_write before any would_block.
-  [[nodiscard]] interest wants() const noexcept { return want_; }
+  [[nodiscard]] interest wants() const noexcept override { return want_; }
   /// Returns the mbedTLS context (cipher suite, version, peer certificate), valid until close();
   /// nullptr before start_tls().
   [[nodiscard]] const mbedtls_ssl_context* context() const noexcept { return ssl_ready_ ? &ssl_ : nullptr; }
@@ -212,6 +212,7 @@ class tls_over final : public transport {
     return tls_.describe_error(sys_error);
   }
   [[nodiscard]] std::string_view negotiated_protocol() const noexcept override { return tls_.negotiated_protocol(); }
+  [[nodiscard]] interest wants() const noexcept override { return tls_.wants(); }
 
  private:
   Inner inner_;  // before tls_: constructed first, destroyed last

@@ -194,8 +194,9 @@ std::size_t client::fill_waits() noexcept {
   for (detail::pool_slot& slot : storage_.slots) {
     port::interest what = port::interest::none;
     if (slot.st == slot_state::connecting) {
-      // A TCP connect completes on writability; a TLS handshake waits on both directions.
-      what = slot.tls_started ? port::interest::read_write : port::interest::write;
+      // A TCP connect completes on writability; a TLS handshake says what it waits for.
+      what = slot.transport->wants();
+      if (what == port::interest::none) what = port::interest::read_write;
     } else if (slot.st == slot_state::busy) {
       const bool reading = !slot.paused;
       const bool writing = !slot.send_failed && !slot.conn.pending_output().empty();

@@ -1632,6 +1632,9 @@ class fake_tls final : public port::transport {
     inner.close();
   }
   [[nodiscard]] std::intptr_t native_handle() const noexcept override { return inner.native_handle(); }
+  [[nodiscard]] port::interest wants() const noexcept override {
+    return tls_ ? port::interest::read : port::interest::write;  // a handshake waiting for the server
+  }
 
   scripted_transport inner;
   int handshake_blocks = 2;
@@ -1668,6 +1671,19 @@ TEST(ClientTls, HandshakeFailuresAreConnectErrorsWithTheTransportsWords) {
   EXPECT_EQ(r.err().code, errc::connect_error);
   EXPECT_STREQ(r.err().detail, "certificate has expired");
   EXPECT_FALSE(c.transport_at(0).inner.is_open());
+}
+
+TEST(ClientTls, PollWaitsForWhatTheHandshakeNeeds) {
+  fake_platform clock;
+  tls_client c(clock);
+  c.transport_at(0).handshake_blocks = 100;
+  recording_handler h;
+  const result<request_handle> started = c.start({"GET", "https://secure.test/", {}}, h);
+  ASSERT_TRUE(started.ok());
+  const poll_result step = c.poll(clock.now());
+  ASSERT_EQ(step.wait_count, 1u);
+  EXPECT_EQ(step.waits[0].what, port::interest::read);  // not write: that would spin
+  c.cancel(started.value());
 }
 
 TEST(ClientTls, AStalledHandshakeIsAConnectTimeout) {

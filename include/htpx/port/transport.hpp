@@ -25,6 +25,9 @@ struct io_result {
   std::int32_t sys_error = 0;  ///< errno or the port's own code when status is error.
 };
 
+/// What a caller wants to wait for on one transport.
+enum class interest : std::uint8_t { none = 0, read = 1, write = 2, read_write = 3 };
+
 /// One non-blocking connection. Every call returns at once.
 class transport {
  public:
@@ -64,6 +67,10 @@ class transport {
     (void)sys_error;
     return nullptr;
   }
+  /// While connect() returns would_block: what the connection waits for. A TCP connect waits to
+  /// become writable (the default); a TLS handshake alternates, and says which it needs now, so
+  /// the caller does not spin on an always-writable socket.
+  [[nodiscard]] virtual interest wants() const noexcept { return interest::write; }
   /// Returns the application protocol TLS agreed on with ALPN ("http/1.1", later "h2"), or an
   /// empty view (no TLS, or no ALPN).
   [[nodiscard]] virtual std::string_view negotiated_protocol() const noexcept { return {}; }
@@ -77,9 +84,6 @@ class transport {
   transport& operator=(const transport&) = default;
   ~transport() = default;  // protected, non-virtual: no operator delete is ever needed
 };
-
-/// What a caller wants to wait for on one transport.
-enum class interest : std::uint8_t { none = 0, read = 1, write = 2, read_write = 3 };
 
 /// One transport and what to wait for on it.
 struct wait_entry {
