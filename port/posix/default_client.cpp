@@ -2,13 +2,22 @@
 
 #include "posix_platform.hpp"
 #include "posix_transport.hpp"
+#if HTPX_DEFAULT_CLIENT_TLS
+#include "tls_transport.hpp"
+#endif
 
 namespace htpx {
 
 client& default_client() noexcept {
   // Built on first use, so programs that never make a one-off call never pay for it.
   static port::posix_platform platform;
+#if HTPX_DEFAULT_CLIENT_TLS
+  // With the TLS port built, https works too: verified against the system CA bundle
+  // (port::default_tls_config()); plain http passes through the TLS transport untouched.
+  static static_client<default_client_config, port::tls_over<port::posix_transport>> shared(platform);
+#else
   static static_client<default_client_config, port::posix_transport> shared(platform);
+#endif
   return shared;
 }
 

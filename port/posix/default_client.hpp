@@ -9,7 +9,9 @@
 namespace htpx {
 
 /// Returns the client behind htpx::get() and friends: a static_client<default_client_config,
-/// port::posix_transport> on the POSIX platform, with default options. Not thread-safe: use it
+/// port::posix_transport> on the POSIX platform, with default options; when the mbedTLS port
+/// is built, its transport is port::tls_over<port::posix_transport>, so https URLs work too
+/// (verified against the system CA bundle). Not thread-safe: use it
 /// from one thread (as every htpx client).
 [[nodiscard]] client& default_client() noexcept;
 

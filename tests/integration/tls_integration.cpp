@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "default_client.hpp"
 #include "htpx/client.hpp"
 #include "posix_platform.hpp"
 #include "posix_transport.hpp"
@@ -117,11 +118,11 @@ htpx::port::posix_platform platform;
 // The configurations the tests share (each built once: seeding and parsing take a moment).
 // load_* results are checked in the tests that use them (config_status).
 struct configs {
-  tls_config pinned;        // the test CA only
-  tls_config system;        // the system CA bundle only (the test CA is unknown there)
-  tls_config insecure;      // no verification at all
-  tls_config client;        // the test CA and a client certificate
-  tls_config revocations;   // the test CA and its CRL
+  tls_config pinned;       // the test CA only
+  tls_config system;       // the system CA bundle only (the test CA is unknown there)
+  tls_config insecure;     // no verification at all
+  tls_config client;       // the test CA and a client certificate
+  tls_config revocations;  // the test CA and its CRL
   int pinned_status = -1, system_status = -1, client_status = -1, client_ca_status = -1, crl_status = -1,
       crl_ca_status = -1;
 
@@ -157,8 +158,7 @@ std::unique_ptr<tls_client> make_client(const tls_config& cfg, const htpx::clien
   return make<tls_test_config, htpx::port::tls_over<htpx::port::posix_transport>>(cfg, options);
 }
 
-std::unique_ptr<counting_client> make_counting_client(const tls_config& cfg,
-                                                      const htpx::client_options& options = {}) {
+std::unique_ptr<counting_client> make_counting_client(const tls_config& cfg, const htpx::client_options& options = {}) {
   return make<one_connection_config, htpx::port::tls_over<counting_transport>>(cfg, options);
 }
 
@@ -289,7 +289,8 @@ class Tls : public ::testing::Test {
   // A variable the test needs beyond HTPX_TLS_URL: empty (and a failure) when it is missing.
   static std::string need(const char* variable) {
     std::string value = htpx_test::env(variable);
-    if (value.empty()) ADD_FAILURE() << variable << " is not set: run through run-with-servers.sh --tls --httpbin --proxy";
+    if (value.empty())
+      ADD_FAILURE() << variable << " is not set: run through run-with-servers.sh --tls --httpbin --proxy";
     return value;
   }
   [[nodiscard]] std::string url(std::string_view path) const { return base_ + std::string(path); }
@@ -515,9 +516,10 @@ TEST_F(Tls, ReconnectResumesTheSession) {
   const std::uint64_t resumed_bytes = transport.inner().received();
   // A resumed handshake has no Certificate message: clearly fewer bytes from the server.
   EXPECT_LT(resumed_bytes + 300, full_bytes) << "full " << full_bytes << " B, resumed " << resumed_bytes << " B";
-  std::printf("[ figures  ] bytes received per connection (handshake + one small response): full %llu, "
-              "resumed %llu\n",
-              static_cast<unsigned long long>(full_bytes), static_cast<unsigned long long>(resumed_bytes));
+  std::printf(
+      "[ figures  ] bytes received per connection (handshake + one small response): full %llu, "
+      "resumed %llu\n",
+      static_cast<unsigned long long>(full_bytes), static_cast<unsigned long long>(resumed_bytes));
 
   // A session is only offered to the name it came from: another name is a full handshake.
   std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -661,3 +663,19 @@ TEST_F(Tls, BodyCutOffWithoutCloseNotifyIsAReadError) {
 }
 
 }  // namespace
+
+// htpx::get() (httpx.get) speaks https when the TLS port is built: verified against the system
+// bundle, which does not hold the test CA, so the test server is refused for its certificate
+// (not UnsupportedProtocol); plain http still works through the same default client.
+TEST_F(Tls, OneOffGetDoesHttpsWithTheSystemBundle) {
+  const htpx::result<htpx::response> secure = htpx::get(url(small_path()));
+  ASSERT_FALSE(secure.ok());
+  EXPECT_EQ(secure.err().code, htpx::errc::connect_error);
+  EXPECT_STREQ(secure.err().detail, "unknown CA");
+  const std::string plain = htpx_test::env("HTPX_NGINX_URL");
+  if (!plain.empty()) {
+    const htpx::result<htpx::response> r = htpx::get(plain + "/small.txt");
+    ASSERT_TRUE(r.ok()) << r.err().detail;
+    EXPECT_EQ(r.value().status_code, 200);
+  }
+}
