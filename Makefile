@@ -14,7 +14,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 CMAKE_GENERATOR ?= $(if $(shell command -v ninja 2>/dev/null),Ninja,Unix Makefiles)
 
-.PHONY: all build check size cross fuzz bench-parse bench format clean demo
+.PHONY: all build check size cross fuzz bench-parse bench bench-tls format clean demo
 
 all: build
 
@@ -39,6 +39,11 @@ fuzz:
 
 bench-parse: build
 	bench/bench-parse.sh
+
+# What TLS session resumption saves: full vs resumed handshakes against the TLS nginx fixture.
+bench-tls: build
+	HTPX_REQUIRE_SERVERS=1 tests/integration/run-with-servers.sh --name bench-tls --tls -- \
+	  sh -c '$(BUILD)/bin/htpx-tls-resumption-bench "$$HTPX_TLS_CA_FILE" "$$HTPX_TLS_URL/" 50'
 
 bench: build
 	bench/run-bench.sh $(BUILD)
