@@ -189,7 +189,7 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%." d "f", a / b }'; }
 commas() { awk -v x="$1" -v d="${2:-0}" 'BEGIN { if (x == "n/a") { print x; exit } s = sprintf("%." d "f", x); split(s, p, "."); i = p[1]; while (i ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]([,]|$)/, ",&", i); print i (d > 0 ? "." p[2] : "") }'; }
 
 # ---- system calls per request (strace -c -f) ---------------------------------------------------
@@ -287,17 +287,17 @@ targets() {
   local t
   echo "| target | measured | verdict |"
   echo "|---|---:|---|"
-  t=$(ratio "$(cpu_of small1 htpx)" "$(cpu_of small1 wrk)")
+  t=$(ratio "$(cpu_of small1 htpx)" "$(cpu_of small1 wrk)" 3)
   echo "| 100 B -c1: client CPU/request ≤ 0.8× wrk's | ${t}× | $(verdict "$t" "<=" 0.8) |"
-  t=$(ratio "$(cpu_of small1 htpx)" "$(cpu_of small1 libcurl)")
+  t=$(ratio "$(cpu_of small1 htpx)" "$(cpu_of small1 libcurl)" 3)
   echo "| 100 B -c1: client CPU/request ≤ 0.6× libcurl's | ${t}× | $(verdict "$t" "<=" 0.6) |"
-  t=$(ratio "$(rps_of small1 htpx)" "$(rps_of small1 wrk)")
+  t=$(ratio "$(rps_of small1 htpx)" "$(rps_of small1 wrk)" 3)
   echo "| 100 B -c1: req/s ≥ wrk's | ${t}× | $(verdict "$t" ">=" 1) |"
-  t=$(ratio "$(cpu_of small64 htpx)" "$(cpu_of small64 wrk)")
+  t=$(ratio "$(cpu_of small64 htpx)" "$(cpu_of small64 wrk)" 3)
   echo "| 100 B -c64: client CPU/request ≤ 0.8× wrk's | ${t}× | $(verdict "$t" "<=" 0.8) |"
-  t=$(ratio "$(mib_of big1 htpx)" "$(mib_of big1 wrk)")
+  t=$(ratio "$(mib_of big1 htpx)" "$(mib_of big1 wrk)" 3)
   echo "| 1 MiB: MiB/s ≥ wrk's | ${t}× | $(verdict "$t" ">=" 1) |"
-  t=$(ratio "$ir_htpx" "$ir_curl")
+  t=$(ratio "$ir_htpx" "$ir_curl" 3)
   echo "| instructions/request ≤ 1/3 of the libcurl program's | ${t}× | $(verdict "$t" "<=" 0.3334) |"
 }
 
