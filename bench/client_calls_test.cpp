@@ -1,0 +1,181 @@
+// ctest bench-client-calls: the system-call economy htpx-bench measures with strace, kept as a
+// test over a model transport (no sockets, no servers). A response arrives only after the
+// client has slept in wait() (a round trip), as on a real network, and every transport call is
+// counted:
+//   - a kept-alive GET chained from on_complete() costs one send, one wait and one recv: no read
+//     right after sending, no poll(0) before the next request, no reuse probe;
+//   - a POST on a reused connection is still probed (one more recv, would_block);
+//   - with N connections, a finished request does not make the client read the other N - 1
+//     again in the same poll().
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "htpx/client.hpp"
+
+namespace {
+
+constexpr std::string_view response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+
+struct counts {
+  std::size_t sends = 0;
+  std::size_t recvs = 0;
+  std::size_t empty_recvs = 0;  // would_block
+  std::size_t waits = 0;
+};
+counts calls;
+
+// One connection to a server that answers every request head after the next wait().
+class model_transport final : public htpx::port::transport {
+ public:
+  htpx::port::io_result connect(std::string_view host, std::uint16_t port) noexcept override {
+    (void)host;
+    (void)port;
+    return {};
+  }
+  htpx::port::io_result send(htpx::bytes_view data) noexcept override {
+    ++calls.sends;
+    const std::string_view bytes = data.str();
+    if (bytes.size() >= 4 && bytes.substr(bytes.size() - 4) == "\r\n\r\n") ++requests_sent_;
+    return {htpx::port::io_status::ok, data.size, 0};
+  }
+  htpx::port::io_result recv(htpx::mutable_bytes buffer) noexcept override {
+    ++calls.recvs;
+    if (ready_ == 0) {
+      ++calls.empty_recvs;
+      return {htpx::port::io_status::would_block, 0, 0};
+    }
+    --ready_;
+    std::memcpy(buffer.data, response.data(), response.size());  // buffers here are larger
+    return {htpx::port::io_status::ok, response.size(), 0};
+  }
+  void close() noexcept override { requests_sent_ = ready_ = 0; }
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return 3; }
+
+  // The round trip: what was sent before the client slept is answered when it wakes.
+  void deliver() noexcept {
+    ready_ += requests_sent_;
+    requests_sent_ = 0;
+  }
+
+ private:
+  std::size_t requests_sent_ = 0;
+  std::size_t ready_ = 0;
+};
+
+template <std::size_t Connections>
+struct model_config : htpx::default_client_config {
+  static constexpr std::size_t max_connections = Connections;
+  static constexpr std::size_t max_requests = Connections;
+  static constexpr std::size_t rx_bytes = 1024;
+  static constexpr std::size_t tx_bytes = 512;
+};
+
+template <std::size_t Connections>
+using model_client = htpx::static_client<model_config<Connections>, model_transport>;
+
+template <std::size_t Connections>
+class model_platform final : public htpx::port::platform {
+ public:
+  model_client<Connections>* client = nullptr;
+  std::uint32_t now_ms() noexcept override { return now_; }
+  void wait(const htpx::port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
+    (void)entries;
+    (void)count;
+    (void)timeout_ms;
+    ++calls.waits;
+    ++now_;
+    for (std::size_t i = 0; i != Connections; ++i) client->transport_at(i).deliver();
+  }
+
+ private:
+  std::uint32_t now_ = 1000;
+};
+
+// Starts the next request from on_complete() until `left` runs out.
+class chain final : public htpx::response_handler {
+ public:
+  htpx::client* client = nullptr;
+  htpx::request req;
+  std::size_t* left = nullptr;
+  std::size_t done = 0;
+  bool failed = false;
+
+  void start() noexcept {
+    if (*left == 0) return;
+    --*left;
+    if (!client->start(req, *this)) failed = true;
+  }
+  void on_complete(htpx::error failure) noexcept override {
+    if (failure) failed = true;
+    ++done;
+    start();
+  }
+};
+
+template <std::size_t Connections>
+void run(model_client<Connections>& c, model_platform<Connections>& platform) {
+  for (int i = 0; i != 100000; ++i) {
+    const htpx::poll_result step = c.poll(platform.now_ms());
+    if (step.in_flight == 0) return;
+    platform.wait(step.waits, step.wait_count, step.wait_ms);
+  }
+  FAIL() << "requests still in flight";
+}
+
+template <std::size_t Connections>
+void run_chains(std::size_t requests, std::string_view method) {
+  calls = {};
+  model_platform<Connections> platform;
+  htpx::client_options opts;
+  opts.trust_env = false;
+  model_client<Connections> c(platform, opts);  // ~30 KB at 16 connections: fine on the stack
+  platform.client = &c;
+  std::size_t left = requests;
+  chain chains[Connections];
+  for (chain& ch : chains) {
+    ch.client = &c;
+    ch.req.method = method;
+    ch.req.url = "http://model.test/x";
+    ch.left = &left;
+    ch.start();
+  }
+  run(c, platform);
+  std::size_t done = 0;
+  for (const chain& ch : chains) {
+    EXPECT_FALSE(ch.failed);
+    done += ch.done;
+  }
+  EXPECT_EQ(done, requests);
+}
+
+TEST(ClientCalls, AKeptAliveGetIsOneSendOneWaitOneRecv) {
+  run_chains<1>(100, "GET");
+  EXPECT_EQ(calls.sends, 100u);
+  EXPECT_EQ(calls.recvs, 100u) << "would_block reads: " << calls.empty_recvs;
+  EXPECT_EQ(calls.empty_recvs, 0u);
+  EXPECT_EQ(calls.waits, 100u);
+}
+
+TEST(ClientCalls, APostOnAReusedConnectionIsStillProbed) {
+  run_chains<1>(100, "POST");
+  EXPECT_EQ(calls.sends, 100u);
+  EXPECT_EQ(calls.empty_recvs, 99u);  // the probe before each reuse
+  EXPECT_EQ(calls.recvs, 199u);
+  EXPECT_EQ(calls.waits, 100u);
+}
+
+TEST(ClientCalls, ManyConnectionsAreReadOncePerPoll) {
+  run_chains<16>(1600, "GET");
+  EXPECT_EQ(calls.sends, 1600u);
+  // Every wait delivers all 16 responses: each poll reads each connection once and finds its
+  // response; nothing is read twice, nothing is read for nothing.
+  EXPECT_EQ(calls.empty_recvs, 0u);
+  EXPECT_EQ(calls.recvs, 1600u);
+  EXPECT_EQ(calls.waits, 100u);
+}
+
+}  // namespace
