@@ -22,8 +22,9 @@
 #
 # Environment: BENCH_SECONDS, BENCH_ROUNDS, BENCH_SERVER_CPU, BENCH_CLIENT_CPU, BENCH_CALLGRIND_N
 # (2000), BENCH_RESULTS (bench/results.md), BENCH_README (1), BENCH_PARSE (1: run bench-parse.sh),
-# HTPX_NGINX_PROGRAM. Needs (Debian): nginx wrk nghttp2-client libcurl4-openssl-dev time
-# valgrind strace util-linux (taskset). Loopback only.
+# HTPX_NGINX_PROGRAM. Needs (Debian, installed with apt-get when missing): nginx wrk
+# nghttp2-client (h2load) libcurl4-openssl-dev time valgrind strace util-linux (taskset).
+# Loopback only.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,14 +44,31 @@ source "$root/tests/integration/servers/common.sh"
 die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
 
-for tool in wrk h2load taskset valgrind strace; do
-  command -v "$tool" >/dev/null || die "$tool not found (Debian: nginx wrk nghttp2-client time valgrind strace)"
-done
-[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian: time)"
+# ---- what it needs, installed when missing (as make demo does) ------------------------------
+packages=()
+command -v wrk >/dev/null || packages+=(wrk)
+command -v h2load >/dev/null || packages+=(nghttp2-client)
+command -v valgrind >/dev/null || packages+=(valgrind)
+command -v strace >/dev/null || packages+=(strace)
+command -v taskset >/dev/null || packages+=(util-linux)
+[[ -x /usr/bin/time ]] || packages+=(time)
+[[ -n ${HTPX_NGINX_PROGRAM:-} ]] || htpx_find_program nginx >/dev/null || packages+=(nginx)
+compgen -G '/usr/include/*/curl/curl.h' >/dev/null || [[ -f /usr/include/curl/curl.h ]] || packages+=(libcurl4-openssl-dev)
+if [[ ${#packages[@]} -ne 0 ]]; then
+  note "installing ${packages[*]} (Debian packages)"
+  sudo=()
+  [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get install -y --no-install-recommends "${packages[@]}" ||
+    { "${sudo[@]}" apt-get update && "${sudo[@]}" apt-get install -y --no-install-recommends "${packages[@]}"; } ||
+    die "could not install ${packages[*]}"
+fi
 nginx=${HTPX_NGINX_PROGRAM:-$(htpx_find_program nginx)} || die "nginx not found (Debian: nginx)"
 [[ $(nproc) -ge 2 ]] || note "fewer than 2 CPUs: server and client share one"
 
 # ---- build ---------------------------------------------------------------------------------
+# Configured again so that a libcurl installed just now is found (curl-bench).
+cmake -S "$root" -B "$build" >/dev/null || die "could not configure $build"
 cmake --build "$build" --target htpx-bench curl-bench -j "$(nproc)" >/dev/null ||
   die "could not build htpx-bench and curl-bench in $build (curl-bench needs libcurl4-openssl-dev)"
 htpx_bench=$build/bin/htpx-bench
