@@ -38,7 +38,7 @@ HTPX_CLIENT_SOURCES := \
   src/client/stream.cpp
 
 # Request features, part of the htpx target: one list per module so each grows on its own line.
-HTPX_AUTH_SOURCES := src/auth/md5.cpp src/auth/sha256.cpp src/auth/base64.cpp src/auth/auth.cpp src/auth/digest_auth.cpp
+HTPX_AUTH_SOURCES := src/auth/hash_blocks.cpp src/auth/md5.cpp src/auth/sha256.cpp src/auth/base64.cpp src/auth/auth.cpp src/auth/digest_auth.cpp
 HTPX_BODY_SOURCES := src/body/json_writer.cpp src/body/json_reader.cpp src/body/form_body.cpp src/body/multipart_body.cpp
 HTPX_COOKIE_SOURCES := src/cookies/cookie_date.cpp src/cookies/cookie_match.cpp src/cookies/public_suffix.cpp src/cookies/set_cookie.cpp src/cookies/cookie_jar.cpp src/cookies/cookie_header.cpp src/cookies/cookie_store.cpp
 

@@ -2,7 +2,6 @@
 // constants of §3.4 and the 16 rotation amounts as the only tables.
 #include "auth/md5.hpp"
 
-#include <cstring>
 
 namespace htpx::detail {
 
@@ -40,7 +39,7 @@ void md5::reset() noexcept {
   state_[1] = 0xefcdab89;
   state_[2] = 0x98badcfe;
   state_[3] = 0x10325476;
-  length_ = 0;
+  blocks_ = hash_blocks{};
 }
 
 void md5::block(const unsigned char* p) noexcept {
@@ -71,32 +70,11 @@ void md5::block(const unsigned char* p) noexcept {
   state_[3] += d;
 }
 
-void md5::update(bytes_view data) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(data.data);
-  std::size_t n = data.size;
-  if (n == 0) return;  // also keeps memcpy away from a null view
-  auto used = static_cast<std::size_t>(length_ % 64);
-  length_ += n;
-  if (used != 0) {
-    const std::size_t take = n < 64 - used ? n : 64 - used;
-    std::memcpy(buffer_ + used, p, take);
-    p += take;
-    n -= take;
-    if (used + take < 64) return;
-    block(buffer_);
-  }
-  for (; n >= 64; p += 64, n -= 64) block(p);
-  if (n != 0) std::memcpy(buffer_, p, n);
-}
+void md5::update(bytes_view data) noexcept { blocks_.feed(data, &md5::compress, this); }
 
 void md5::finish(unsigned char out[digest_size]) noexcept {
   // §3.1-3.2: a 1 bit, zeros to 56 mod 64 bytes, then the bit length, little-endian.
-  const std::uint64_t bits = length_ * 8;
-  unsigned char pad[72] = {0x80};
-  const auto used = static_cast<std::size_t>(length_ % 64);
-  const std::size_t pad_size = (used < 56 ? 56 : 120) - used;
-  for (std::size_t i = 0; i != 8; ++i) pad[pad_size + i] = static_cast<unsigned char>(bits >> (8 * i));
-  update({reinterpret_cast<const char*>(pad), pad_size + 8});
+  blocks_.pad(false, &md5::compress, this);
   for (std::size_t i = 0; i != 4; ++i) store_le(state_[i], out + 4 * i);
 }
 

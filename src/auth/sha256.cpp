@@ -33,7 +33,7 @@ void sha256::reset() noexcept {
   constexpr std::uint32_t initial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   std::memcpy(state_, initial, sizeof state_);
-  length_ = 0;
+  blocks_ = hash_blocks{};
 }
 
 void sha256::block(const unsigned char* p) noexcept {
@@ -65,32 +65,11 @@ void sha256::block(const unsigned char* p) noexcept {
   for (int i = 0; i != 8; ++i) state_[i] += v[i];
 }
 
-void sha256::update(bytes_view data) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(data.data);
-  std::size_t n = data.size;
-  if (n == 0) return;  // also keeps memcpy away from a null view
-  auto used = static_cast<std::size_t>(length_ % 64);
-  length_ += n;
-  if (used != 0) {
-    const std::size_t take = n < 64 - used ? n : 64 - used;
-    std::memcpy(buffer_ + used, p, take);
-    p += take;
-    n -= take;
-    if (used + take < 64) return;
-    block(buffer_);
-  }
-  for (; n >= 64; p += 64, n -= 64) block(p);
-  if (n != 0) std::memcpy(buffer_, p, n);
-}
+void sha256::update(bytes_view data) noexcept { blocks_.feed(data, &sha256::compress, this); }
 
 void sha256::finish(unsigned char out[digest_size]) noexcept {
   // §5.1.1: a 1 bit, zeros to 56 mod 64 bytes, then the bit length, big-endian.
-  const std::uint64_t bits = length_ * 8;
-  unsigned char pad[72] = {0x80};
-  const auto used = static_cast<std::size_t>(length_ % 64);
-  const std::size_t pad_size = (used < 56 ? 56 : 120) - used;
-  for (std::size_t i = 0; i != 8; ++i) pad[pad_size + i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
-  update({reinterpret_cast<const char*>(pad), pad_size + 8});
+  blocks_.pad(true, &sha256::compress, this);
   for (std::size_t i = 0; i != 32; ++i) out[i] = static_cast<unsigned char>(state_[i / 4] >> (24 - 8 * (i % 4)));
 }
 

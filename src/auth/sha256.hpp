@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "auth/hash_blocks.hpp"
 #include "htpx/bytes.hpp"
 
 namespace htpx::detail {
@@ -23,10 +24,10 @@ class sha256 {
 
  private:
   void block(const unsigned char* p) noexcept;
+  static void compress(void* self, const unsigned char* p) noexcept { static_cast<sha256*>(self)->block(p); }
 
   std::uint32_t state_[8]{};
-  std::uint64_t length_ = 0;  // bytes hashed so far
-  unsigned char buffer_[64]{};
+  hash_blocks blocks_;
 };
 
 }  // namespace htpx::detail
