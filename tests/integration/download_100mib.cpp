@@ -12,11 +12,11 @@
 #include <cstring>
 #include <string>
 
+#include "download_check.hpp"
 #include "htpx/client.hpp"
 #include "posix_platform.hpp"
 #include "posix_transport.hpp"
 #include "server_env.hpp"
-#include "sha256.hpp"
 
 namespace {
 
@@ -30,43 +30,8 @@ struct one_connection : htpx::default_client_config {
 };
 using device_client = htpx::static_client<one_connection, htpx::port::posix_transport>;
 
-class hashing_handler final : public htpx::response_handler {
- public:
-  htpx::error on_head(const htpx::response& head) noexcept override {
-    status = head.status_code;
-    return head.raise_for_status();
-  }
-  htpx::body_ack on_body(htpx::bytes_view data) noexcept override {
-    hash.update(data.data, data.size);
-    bytes += data.size;
-    ++pieces;
-    return {data.size, {}};
-  }
-  void on_complete(htpx::error f) noexcept override { failure = f; }
-
-  int status = 0;
-  std::uint64_t bytes = 0;
-  std::uint64_t pieces = 0;
-  htpx_test::sha256 hash;
-  htpx::error failure{};
-};
-
-// Returns a "Vm...:" figure of /proc/self/status in KiB, or -1.
-long proc_status_kib(const char* field) {
-  std::FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return -1;
-  char line[256];
-  long value = -1;
-  const std::size_t n = std::strlen(field);
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::strncmp(line, field, n) == 0) {
-      value = std::strtol(line + n, nullptr, 10);
-      break;
-    }
-  }
-  std::fclose(f);
-  return value;
-}
+using htpx_test::hashing_handler;
+using htpx_test::proc_status_kib;
 
 // The client lives in static storage, like a device's would: its size is part of the figures.
 htpx::port::posix_platform platform;
@@ -80,8 +45,9 @@ int main() {
   const std::string path = htpx_test::env("HTPX_NGINX_100MIB_PATH");
   const std::string expected_hash = htpx_test::env("HTPX_NGINX_100MIB_SHA256");
   if (base.empty() || path.empty() || expected_hash.empty()) {
-    std::fprintf(stderr, "HTPX_NGINX_URL, HTPX_NGINX_100MIB_PATH or _SHA256 not set: run through "
-                         "run-with-servers.sh --nginx --big-file\n");
+    std::fprintf(stderr,
+                 "HTPX_NGINX_URL, HTPX_NGINX_100MIB_PATH or _SHA256 not set: run through "
+                 "run-with-servers.sh --nginx --big-file\n");
     if (htpx_test::servers_required()) return 1;
     std::printf("SKIPPED\n");
     return 77;
@@ -101,11 +67,11 @@ int main() {
   const std::string got_hash = handler.hash.hex();
   const long peak_kib = proc_status_kib("VmHWM:");
 
-  std::printf("100 MiB download: %llu bytes in %llu pieces, %.2f s (%.0f MiB/s), peak RSS (VmHWM) %ld KiB, "
-              "sizeof(client) %zu bytes\n",
-              static_cast<unsigned long long>(handler.bytes), static_cast<unsigned long long>(handler.pieces),
-              seconds, static_cast<double>(handler.bytes) / (1024.0 * 1024.0) / seconds, peak_kib,
-              sizeof(device_client));
+  std::printf(
+      "100 MiB download: %llu bytes in %llu pieces, %.2f s (%.0f MiB/s), peak RSS (VmHWM) %ld KiB, "
+      "sizeof(client) %zu bytes\n",
+      static_cast<unsigned long long>(handler.bytes), static_cast<unsigned long long>(handler.pieces), seconds,
+      static_cast<double>(handler.bytes) / (1024.0 * 1024.0) / seconds, peak_kib, sizeof(device_client));
   int failures = 0;
   if (handler.failure) {
     std::printf("FAIL: %s (%s)\n", htpx::to_string(handler.failure.code), handler.failure.detail);
