@@ -60,6 +60,7 @@ class model_transport final : public htpx::port::transport {
     ready_ += requests_sent_;
     requests_sent_ = 0;
   }
+  [[nodiscard]] bool readable() const noexcept { return ready_ != 0; }
 
  private:
   std::size_t requests_sent_ = 0;
@@ -77,18 +78,28 @@ struct model_config : htpx::default_client_config {
 template <std::size_t Connections>
 using model_client = htpx::static_client<model_config<Connections>, model_transport>;
 
+// Each wait() answers every connection, or (`half`) only every other one in turn, as a server
+// that answers some connections sooner than others; with `report_ready` it says which (W-03).
 template <std::size_t Connections>
 class model_platform final : public htpx::port::platform {
  public:
   model_client<Connections>* client = nullptr;
-  std::uint32_t now_ms() noexcept override { return now_; }
-  void wait(const htpx::port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
-    (void)entries;
-    (void)count;
+  bool half = false;
+  bool report_ready = false;
+  bool ticking = false;  // every clock read is a millisecond later (a slow machine's clock)
+  std::uint32_t now_ms() noexcept override { return ticking ? now_++ : now_; }
+  void wait(htpx::port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
     (void)timeout_ms;
     ++calls.waits;
     ++now_;
-    for (std::size_t i = 0; i != Connections; ++i) client->transport_at(i).deliver();
+    for (std::size_t i = 0; i != Connections; ++i) {
+      if (!half || i % 2 == now_ % 2) client->transport_at(i).deliver();
+    }
+    if (!report_ready) return;
+    for (std::size_t i = 0; i != count; ++i) {
+      const auto* conn = static_cast<const model_transport*>(entries[i].conn);
+      entries[i].ready = conn->readable() ? htpx::port::interest::read : htpx::port::interest::none;
+    }
   }
 
  private:
@@ -127,9 +138,13 @@ void run(model_client<Connections>& c, model_platform<Connections>& platform) {
 }
 
 template <std::size_t Connections>
-void run_chains(std::size_t requests, std::string_view method) {
+void run_chains(std::size_t requests, std::string_view method, bool half = false, bool report_ready = false,
+                bool ticking = false) {
   calls = {};
   model_platform<Connections> platform;
+  platform.ticking = ticking;
+  platform.half = half;
+  platform.report_ready = report_ready;
   htpx::client_options opts;
   opts.trust_env = false;
   model_client<Connections> c(platform, opts);  // ~30 KB at 16 connections: fine on the stack
@@ -160,6 +175,15 @@ TEST(ClientCalls, AKeptAliveGetIsOneSendOneWaitOneRecv) {
   EXPECT_EQ(calls.waits, 100u);
 }
 
+TEST(ClientCalls, AChainedRequestGoesOutAtOnceWhenTheClockHasMoved) {
+  // The handler's start() reads a clock already ahead of poll()'s: the request must still take
+  // the idle connection in the same poll(), not wait for the next one (a sleep, then a probe).
+  run_chains<1>(100, "GET", false, false, true);
+  EXPECT_EQ(calls.sends, 100u);
+  EXPECT_EQ(calls.empty_recvs, 0u);
+  EXPECT_EQ(calls.waits, 100u);
+}
+
 TEST(ClientCalls, APostOnAReusedConnectionIsStillProbed) {
   run_chains<1>(100, "POST");
   EXPECT_EQ(calls.sends, 100u);
@@ -176,6 +200,19 @@ TEST(ClientCalls, ManyConnectionsAreReadOncePerPoll) {
   EXPECT_EQ(calls.empty_recvs, 0u);
   EXPECT_EQ(calls.recvs, 1600u);
   EXPECT_EQ(calls.waits, 100u);
+}
+
+TEST(ClientCalls, OnlyConnectionsFoundReadyAreRead) {
+  // Half the connections are answered per wait. Without a report the client must try them all:
+  // the other half's reads say would_block.
+  run_chains<16>(1600, "GET", true, false);
+  EXPECT_EQ(calls.recvs - calls.empty_recvs, 1600u);
+  EXPECT_GT(calls.empty_recvs, 1000u);
+  // With wait() reporting readiness (W-03), only the answered ones are read.
+  run_chains<16>(1600, "GET", true, true);
+  EXPECT_EQ(calls.sends, 1600u);
+  EXPECT_EQ(calls.empty_recvs, 0u);
+  EXPECT_EQ(calls.recvs, 1600u);
 }
 
 }  // namespace

@@ -69,7 +69,7 @@ bool handshake(htpx::port::tls_transport& tls, counting& wire, htpx::port::posix
       std::fprintf(stderr, "handshake failed: %s\n", why != nullptr ? why : "connect error");
       return false;
     }
-    const htpx::port::wait_entry entry{&tls, tls.wants()};
+    htpx::port::wait_entry entry{&tls, tls.wants()};
     platform.wait(&entry, 1, 1000);
   }
   out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

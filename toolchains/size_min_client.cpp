@@ -68,7 +68,7 @@ class stub_transport final : public htpx::port::transport {
 class stub_platform final : public htpx::port::platform {
  public:
   std::uint32_t now_ms() noexcept override { return ticks_++; }
-  void wait(const htpx::port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
+  void wait(htpx::port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
     (void)entries;
     (void)count;
     ticks_ += timeout_ms;

@@ -104,7 +104,7 @@ struct request_handle {
 /// What poll() tells the main loop: how long it may sleep, and on what.
 struct poll_result {
   std::uint32_t wait_ms = 0;                ///< Call poll() again within this many ms.
-  const port::wait_entry* waits = nullptr;  ///< Sockets to wait on (valid until the next poll).
+  port::wait_entry* waits = nullptr;  ///< Sockets to wait on (valid until the next poll); pass to wait().
   std::size_t wait_count = 0;
   std::size_t in_flight = 0;  ///< Requests started and not yet completed.
 };
@@ -138,7 +138,7 @@ struct pool_slot {
   bool tunnel_pending = false;     // the CONNECT is sent, its 2xx not yet received
   bool tls_started = false;        // start_tls() was called: connect() drives the handshake
   bool idle_this_poll = false;     // went idle during the current poll() (its response just ended)
-  bool recv_blocked = false;       // a read said would_block during the current poll()
+  bool recv_blocked = false;       // not to be read in this poll(): wait() found it unreadable, or a read said would_block
   std::uint32_t continue_deadline_ms = 0;
   std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
   char host[HTPX_MAX_HOST_BYTES] = {};
@@ -169,6 +169,7 @@ struct request_slot {
   std::uint8_t redirects = 0;       // redirects followed so far
   std::uint8_t auth_rounds = 0;     // extra attempts an auth scheme asked for
   std::uint8_t attempts = 0;        // retries used (connect failures, 429/503)
+  bool delayed = false;             // re-queued: waits until not_before_ms (poll()'s clock)
   std::uint32_t not_before_ms = 0;  // a queued retry waits until then
   std::uint32_t replay_delay_ms = 0;
 };
@@ -335,6 +336,7 @@ class client {
   // poll bookkeeping (client.cpp)
   std::uint32_t next_wake() noexcept;
   std::size_t fill_waits() noexcept;
+  void take_readiness() noexcept;
 
   client_storage storage_;
   port::platform* platform_;
@@ -349,6 +351,7 @@ class client {
   std::uint32_t serial_ = 0;
   std::uint32_t random_ = 0x9E3779B9u;  // xorshift32 state for retry jitter
   std::size_t in_flight_ = 0;
+  std::size_t waits_filled_ = 0;  // entries the last poll() put on the wait list
 };
 
 /// The sizes of a static_client. Derive from it and override what you need.

@@ -8,7 +8,7 @@
 
 namespace htpx::port {
 
-/// The clock and the sleep of the POSIX port (port/README.md: T-01, T-02, W-01, W-02). Holds no
+/// The clock and the sleep of the POSIX port (port/README.md: T-01, T-02, W-01 to W-03). Holds no
 /// state; one object serves any number of threads and transports.
 class posix_platform final : public platform {
  public:
@@ -28,8 +28,9 @@ class posix_platform final : public platform {
   /// no transport or native_handle() -1. `timeout_ms` 0 polls; `count` 0 just sleeps. A signal
   /// ends the sleep early. With more than wait_batch usable entries it polls them batch by batch
   /// without sleeping, then sleeps at most overflow_nap_ms: an early return, which W-01 allows.
-  /// `entries` need only live for the call.
-  void wait(const wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override;
+  /// `entries` need only live for the call. When one poll(2) covered every usable entry, each
+  /// one's `ready` gets what poll(2) saw (W-03; none after a timeout); otherwise `ready` is left.
+  void wait(wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override;
   /// Returns CLOCK_REALTIME in whole seconds (cookie expiry dates).
   [[nodiscard]] std::int64_t unix_time_s() noexcept override;
 };

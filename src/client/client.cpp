@@ -102,7 +102,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     slot.proxied = proxy != nullptr;
     slot.tunnel = slot.proxied && (options_.proxy_tunnel || origin.scheme == url_scheme::https);
     slot.handler = &handler;
-    slot.started_ms = slot.queued_ms = slot.not_before_ms = platform_->now_ms();
+    slot.started_ms = slot.queued_ms = platform_->now_ms();
     slot.sequence = ++sequence_;
     slot.generation = generation;
     slot.st = req_state::queued;
@@ -114,6 +114,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
 
 poll_result client::poll(std::uint32_t now_ms) noexcept {
   now_ = now_ms;
+  take_readiness();
   expire_idle();
   // A request that finishes frees its connection for a queued one at once: keep going while
   // requests finish, at most once per request slot (bounded work per poll). A handler that
@@ -203,9 +204,27 @@ std::size_t client::fill_waits() noexcept {
       what = reading ? (writing ? port::interest::read_write : port::interest::read)
                      : (writing ? port::interest::write : port::interest::none);
     }
-    if (what != port::interest::none && n < storage_.waits.size()) storage_.waits[n++] = {slot.transport, what};
+    if (what != port::interest::none && n < storage_.waits.size()) storage_.waits[n++] = {slot.transport, what, what};
   }
+  waits_filled_ = n;
   return n;
+}
+
+// W-03: a connection the last wait() found unreadable is not read in this poll(): the read
+// would only say would_block, a system call per connection for nothing when one of many
+// became ready. One without a report (`ready` as filled), not on the list, or holding bytes
+// inside its transport may be read. The list is in slot order (fill_waits()).
+void client::take_readiness() noexcept {
+  std::size_t listed = 0;
+  for (detail::pool_slot& slot : storage_.slots) {
+    bool readable = true;
+    if (listed != waits_filled_ && storage_.waits[listed].conn == slot.transport) {
+      const auto ready = static_cast<unsigned>(storage_.waits[listed++].ready);
+      readable = (ready & static_cast<unsigned>(port::interest::read)) != 0 || slot.transport->has_buffered_input();
+    }
+    slot.recv_blocked = !readable;
+  }
+  waits_filled_ = 0;  // one report per wait(): a poll() without a wait() between tries them all
 }
 
 std::uint32_t client::next_wake() noexcept {

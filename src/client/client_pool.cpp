@@ -18,7 +18,10 @@ std::size_t client::count_slots(slot_state st) const noexcept {
 }
 
 bool client::ready(const detail::request_slot& req) const noexcept {
-  return static_cast<std::int32_t>(now_ - req.not_before_ms) >= 0;
+  // A new request may go at once: its start time comes from the platform's clock, which may
+  // already be a millisecond ahead of the poll() whose handler started it (compared with
+  // poll()'s time it would wait beside an idle connection for the next poll, a millisecond on).
+  return !req.delayed || static_cast<std::int32_t>(now_ - req.not_before_ms) >= 0;
 }
 
 void client::assign_queued() noexcept {
@@ -161,7 +164,6 @@ void client::close_slot(detail::pool_slot& slot) noexcept {
 void client::expire_idle() noexcept {
   for (detail::pool_slot& slot : storage_.slots) {
     slot.idle_this_poll = false;  // a new poll(): idle connections are probed before reuse again
-    slot.recv_blocked = false;    // ... and every connection may be read again
     if (slot.st == slot_state::idle && elapsed(now_, slot.since_ms) >= options_.limits.keepalive_expiry_ms) {
       close_slot(slot);
     }

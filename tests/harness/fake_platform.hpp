@@ -17,7 +17,7 @@ class fake_platform final : public port::platform {
   std::uint32_t now_ms() noexcept override { return now_; }
   /// Sleeping: with sockets to wait on, 1 ms passes (a scripted peer is always "ready soon");
   /// with none, the whole timeout passes.
-  void wait(const port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
+  void wait(port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
     (void)entries;
     ++waits_;
     now_ += count != 0 && timeout_ms > 1 ? 1 : timeout_ms;

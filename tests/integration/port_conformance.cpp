@@ -970,7 +970,7 @@ class fake_transport final : public transport {
   bool buffered_;
 };
 
-long long timed_wait(posix_platform& platform, const wait_entry* entries, std::size_t count, std::uint32_t ms) {
+long long timed_wait(posix_platform& platform, wait_entry* entries, std::size_t count, std::uint32_t ms) {
   const auto start = steady::now();
   platform.wait(entries, count, ms);
   return ms_since(start);
@@ -978,7 +978,7 @@ long long timed_wait(posix_platform& platform, const wait_entry* entries, std::s
 
 // The shortest of three waits that should each sleep the whole timeout. Being descheduled after
 // poll() returns (a busy host, a VM) lengthens one wait, never all three, and never shortens one.
-long long shortest_of_three(posix_platform& platform, const wait_entry* entries, std::size_t count, std::uint32_t ms) {
+long long shortest_of_three(posix_platform& platform, wait_entry* entries, std::size_t count, std::uint32_t ms) {
   long long shortest = timed_wait(platform, entries, count, ms);
   for (int i = 0; i != 2; ++i) shortest = std::min(shortest, timed_wait(platform, entries, count, ms));
   return shortest;
@@ -1015,7 +1015,7 @@ TEST(PosixPlatform, W01_AReadablePeerWakesItAtOnce) {
   connected_pair p;
   ASSERT_NO_FATAL_FAILURE(connect_pair(p));
   posix_platform platform;
-  const wait_entry entry{&p.t, interest::read};
+  wait_entry entry{&p.t, interest::read};
   std::thread sender([&p] {
     std::this_thread::sleep_for(30ms);
     (void)peer_send_all(p.peer.get(), "wake");
@@ -1025,9 +1025,9 @@ TEST(PosixPlatform, W01_AReadablePeerWakesItAtOnce) {
   EXPECT_GE(took, 20);
   EXPECT_LT(took, 30 + 50);
   EXPECT_LT(timed_wait(platform, &entry, 1, 5000), 50) << "readable already";
-  const wait_entry writable{&p.t, interest::write};
+  wait_entry writable{&p.t, interest::write};
   EXPECT_LT(timed_wait(platform, &writable, 1, 5000), 50);
-  const wait_entry both{&p.t, interest::read_write};
+  wait_entry both{&p.t, interest::read_write};
   EXPECT_LT(timed_wait(platform, &both, 1, 5000), 50);
 }
 
@@ -1035,7 +1035,7 @@ TEST(PosixPlatform, W01_AnIdlePeerTimesOutAndZeroPolls) {
   connected_pair p;
   ASSERT_NO_FATAL_FAILURE(connect_pair(p));
   posix_platform platform;
-  const wait_entry entry{&p.t, interest::read};
+  wait_entry entry{&p.t, interest::read};
   const long long idle = shortest_of_three(platform, &entry, 1, 100);
   EXPECT_GE(idle, 80);
   EXPECT_LE(idle, 120);
@@ -1048,7 +1048,7 @@ TEST(PosixPlatform, W01_AnIdlePeerTimesOutAndZeroPolls) {
 TEST(PosixPlatform, W02_BufferedInputReturnsAtOnceAndIgnoredEntriesDoNot) {
   posix_platform platform;
   const fake_transport buffered(-1, true);
-  const wait_entry buffered_entry{&buffered, interest::read};
+  wait_entry buffered_entry{&buffered, interest::read};
   EXPECT_LT(timed_wait(platform, &buffered_entry, 1, 10000), 50);
 
   connected_pair p;
@@ -1057,10 +1057,45 @@ TEST(PosixPlatform, W02_BufferedInputReturnsAtOnceAndIgnoredEntriesDoNot) {
   reset_peer(p.peer);  // readable, error and hang-up: poll(2) would report it even with no events
   ASSERT_TRUE(wait_for_reset(p.t));
   const fake_transport no_handle(-1, false);
-  const wait_entry ignored[] = {{&p.t, interest::none}, {&no_handle, interest::read}, {&buffered, interest::none}};
+  wait_entry ignored[] = {{&p.t, interest::none}, {&no_handle, interest::read}, {&buffered, interest::none}};
   const long long took = shortest_of_three(platform, ignored, 3, 100);
   EXPECT_GE(took, 80) << "an entry with interest none or handle -1 woke it";
   EXPECT_LE(took, 120);
+}
+
+// W-03: wait() says which entries are ready and for what, so the client reads only those.
+TEST(PosixPlatform, W03_ReportsWhatEachEntryIsReadyFor) {
+  connected_pair quiet;
+  connected_pair talking;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(quiet));
+  ASSERT_NO_FATAL_FAILURE(connect_pair(talking));
+  ASSERT_TRUE(peer_send_all(talking.peer.get(), "hello"));
+  posix_platform platform;
+  wait_entry entries[] = {{&quiet.t, interest::read, interest::read},
+                          {&talking.t, interest::read, interest::read},
+                          {&quiet.t, interest::read_write, interest::read_write}};
+  platform.wait(entries, 3, 5000);
+  EXPECT_EQ(entries[0].ready, interest::none) << "nothing to read on the quiet connection";
+  EXPECT_EQ(entries[1].ready, interest::read);
+  EXPECT_EQ(entries[2].ready, interest::write) << "writable, not readable";
+
+  // A timeout: nothing is ready.
+  wait_entry idle{&quiet.t, interest::read, interest::read};
+  platform.wait(&idle, 1, 20);
+  EXPECT_EQ(idle.ready, interest::none);
+
+  // A reset peer: ready for both, so that the caller's next call meets the error.
+  reset_peer(quiet.peer);
+  ASSERT_TRUE(wait_for_reset(quiet.t));
+  wait_entry reset{&quiet.t, interest::read, interest::none};
+  platform.wait(&reset, 1, 5000);
+  EXPECT_EQ(reset.ready, interest::read_write);
+
+  // Buffered input inside a transport returns at once and leaves `ready` as filled (W-02).
+  const fake_transport buffered(-1, true);
+  wait_entry held{&buffered, interest::read, interest::read};
+  platform.wait(&held, 1, 5000);
+  EXPECT_EQ(held.ready, interest::read);
 }
 
 // More entries than one poll(2) takes: a ready entry past the first batch still wakes it, and

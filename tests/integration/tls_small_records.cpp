@@ -87,7 +87,7 @@ io_result drive_connect(tls_transport& t, std::uint16_t port) {
     const io_result r = t.connect("127.0.0.1", port);
     if (r.status != io_status::would_block) return r;
     if (platform.now_ms() - start > timeout_ms) return {io_status::error, 0, -1};
-    const wait_entry entry{&t, t.wants()};
+    wait_entry entry{&t, t.wants()};
     platform.wait(&entry, 1, 20);
   }
 }
@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
     }
     if (r.status == io_status::closed || r.status == io_status::error) break;
     if (r.status == io_status::would_block) {
-      const wait_entry entry{&tls, tls.wants()};
+      wait_entry entry{&tls, tls.wants()};
       platform.wait(&entry, 1, 20);
     }
   }

@@ -196,7 +196,7 @@ io_result drive_connect(T& t, std::string_view host, std::uint16_t port) {
     const io_result r = t.connect(host, port);
     if (r.status != io_status::would_block) return r;
     if (platform.now_ms() - start > step_timeout_ms) return {io_status::error, 0, test_timeout};
-    const wait_entry entry{&t, interest_of(t, interest::read_write)};
+    wait_entry entry{&t, interest_of(t, interest::read_write)};
     platform.wait(&entry, 1, 20);
   }
 }
@@ -224,7 +224,7 @@ io_result send_all(T& t, std::string_view data) {
     }
     if (r.status != io_status::would_block) return r;
     if (platform.now_ms() - start > step_timeout_ms) return {io_status::error, 0, test_timeout};
-    const wait_entry entry{&t, interest_of(t, interest::write)};
+    wait_entry entry{&t, interest_of(t, interest::write)};
     platform.wait(&entry, 1, 20);
   }
   return {};
@@ -258,7 +258,7 @@ std::string receive(T& t, std::size_t want, io_result* last = nullptr, std::size
       if (last != nullptr) *last = {io_status::error, 0, test_timeout};
       return out;
     }
-    const wait_entry entry{&t, interest_of(t, interest::read)};
+    wait_entry entry{&t, interest_of(t, interest::read)};
     platform.wait(&entry, 1, 20);
   }
 }
@@ -1137,7 +1137,7 @@ TEST_F(TlsTransport, ReportsBufferedRecords) {
     EXPECT_EQ(::poll(&entry, 1, 0), 0) << "the socket is empty: only has_buffered_input() tells";
     posix_platform platform;
     const std::uint32_t start = platform.now_ms();
-    const wait_entry wait{&tls, interest::read};
+    wait_entry wait{&tls, interest::read};
     platform.wait(&wait, 1, 5000);
     EXPECT_LT(platform.now_ms() - start, 100u) << "W-02: wait() returns at once";
     char rest[200];

@@ -85,10 +85,14 @@ class transport {
   ~transport() = default;  // protected, non-virtual: no operator delete is ever needed
 };
 
-/// One transport and what to wait for on it.
+/// One transport, what to wait for on it, and what wait() found.
 struct wait_entry {
   const transport* conn = nullptr;
   interest what = interest::none;
+  /// What wait() found the handle ready for when it returned (W-03): none, read, write or both.
+  /// The caller fills it with `what` ("may be ready"); a port that cannot tell leaves it so,
+  /// and the caller then tries every entry, as without the report.
+  interest ready = interest::none;
 };
 
 /// The clock and the sleep a port supplies for blocking calls (the non-blocking API takes the
@@ -99,8 +103,9 @@ class platform {
   /// arithmetic (`int32_t(a - b) < 0`), never with `<`.
   [[nodiscard]] virtual std::uint32_t now_ms() noexcept = 0;
   /// Sleeps until one entry is ready for what it asks, or `timeout_ms` pass. Returns at once
-  /// when an entry has buffered input. Spurious wake-ups are allowed.
-  virtual void wait(const wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept = 0;
+  /// when an entry has buffered input. Spurious wake-ups are allowed. May write each entry's
+  /// `ready` (W-03), so that the caller reads only the connections that have something to say.
+  virtual void wait(wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept = 0;
   /// Returns the calendar time in seconds since the Unix epoch (for cookie expiry dates), or -1
   /// when the device does not know the date (the default).
   [[nodiscard]] virtual std::int64_t unix_time_s() noexcept { return -1; }
