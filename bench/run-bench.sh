@@ -69,10 +69,11 @@ nginx=${HTPX_NGINX_PROGRAM:-$(htpx_find_program nginx)} || die "nginx not found 
 # ---- build ---------------------------------------------------------------------------------
 # Configured again so that a libcurl installed just now is found (curl-bench).
 cmake -S "$root" -B "$build" >/dev/null || die "could not configure $build"
-cmake --build "$build" --target htpx-bench curl-bench -j "$(nproc)" >/dev/null ||
-  die "could not build htpx-bench and curl-bench in $build (curl-bench needs libcurl4-openssl-dev)"
+cmake --build "$build" --target htpx-bench curl-bench floor-bench -j "$(nproc)" >/dev/null ||
+  die "could not build htpx-bench, curl-bench and floor-bench in $build (curl-bench needs libcurl4-openssl-dev)"
 htpx_bench=$build/bin/htpx-bench
 curl_bench=$build/bin/curl-bench
+floor_bench=$build/bin/floor-bench
 
 # ---- nginx ---------------------------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/htpx-bench.XXXXXX")
@@ -147,6 +148,7 @@ run_one() {
     h2load) cmd=(h2load --h1 -t1 -c"$c" -D "$seconds" "$url") ;;
     libcurl) cmd=("$curl_bench" -c "$c" -d "$seconds" "$url") ;;
     htpx) cmd=("$htpx_bench" -c "$c" -d "$seconds" "$url") ;;
+    floor) cmd=("$floor_bench" -c "$c" -d "$seconds" "$url") ;;
   esac
   if ! taskset -c "$client_cpu" /usr/bin/time -f '%U %S' -o "$tm" "${cmd[@]}" >"$out" 2>&1; then
     note "$who -c$c $url failed:"
@@ -168,7 +170,7 @@ run_one() {
         /^requests:/ { n = $8; e = $10 + $12 + $14 }
         /^status codes:/ { e += $5 + $7 + $9 }
         END { print n + 0, s + 0, cpu, e + 0, user }' "$out" ;;
-    libcurl | htpx)
+    libcurl | htpx | floor)
       awk -v cpu="$cpu" -v user="$user" '
         /^RESULT/ { for (i = 2; i <= NF; ++i) { split($i, kv, "="); v[kv[1]] = kv[2] } }
         END { s = v["req_per_s"] > 0 ? v["requests"] / v["req_per_s"] : 0
@@ -177,6 +179,9 @@ run_one() {
 }
 
 contenders=(wrk h2load libcurl htpx)
+# floor-bench is not a client: a bare blocking send/recv loop with nothing parsed, the least CPU
+# per request any client can cost here. One connection only (see bench/floor_bench.cpp).
+floor_shapes=" small1 big1 "
 shape_names=(small1 small64 big1)
 declare -A shape_conns=([small1]=1 [small64]=64 [big1]=1)
 declare -A shape_paths=([small1]=/100b.txt [small64]=/100b.txt [big1]=/1mib.bin)
@@ -188,7 +193,8 @@ for ((r = 1; r <= rounds; ++r)); do
     c=${shape_conns[$name]}
     url=$base${shape_paths[$name]}
     bytes=${shape_bytes[$name]}
-    for who in "${contenders[@]}"; do
+    for who in "${contenders[@]}" floor; do
+      [[ $who == floor && $floor_shapes != *" $name "* ]] && continue
       read -r n s cpus errs users <<<"$(run_one "$who" "$c" "$url")"
       key="$name|$who"
       if [[ ${n:-0} -eq 0 ]] || awk -v s="$s" 'BEGIN { exit !(s <= 0) }'; then
@@ -268,7 +274,8 @@ verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (a == "n/a" || b == "
 
 table_rows() {  # table_rows SHAPE
   local name=$1 who key m_rps m_mib m_cpu e
-  for who in "${contenders[@]}"; do
+  for who in "${contenders[@]}" floor; do
+    [[ $who == floor && $floor_shapes != *" $name "* ]] && continue
     key="$name|$who"
     m_rps=$(median "${rps[$key]:-}")
     m_mib=$(median "${mibps[$key]:-}")
@@ -276,6 +283,7 @@ table_rows() {  # table_rows SHAPE
     e=${errors[$key]:-0}
     local label=$who
     [[ $who == htpx ]] && label="**htpx**"
+    [[ $who == floor ]] && label="floor (not a client)"
     local err=""
     [[ $e -ne 0 ]] && err=" ($e errors)"
     echo "| $label$err | $(commas "$m_rps") | $(commas "$m_mib" 1) | $(commas "$m_cpu" 2) | $(ratio "$(median "${cpu[$name|htpx]:-}")" "$m_cpu") | $(ratio "$(median "${rps[$name|htpx]:-}")" "$m_rps") |"
@@ -307,6 +315,8 @@ targets() {
   echo "|---|---:|---|"
   t=$(ratio "$(cpu_of small1 htpx)" "$(cpu_of small1 wrk)" 3)
   echo "| 100 B -c1: client CPU/request ≤ 0.8× wrk's | ${t}× | $(verdict "$t" "<=" 0.8) |"
+  t=$(ratio "$(cpu_of small1 floor)" "$(cpu_of small1 wrk)" 3)
+  echo "| (the floor: a bare send/recv loop's CPU/request over wrk's) | ${t}× | $(verdict "$t" "<=" 0.8) for the floor |"
   t=$(ratio "$(cpu_of small1 htpx)" "$(cpu_of small1 libcurl)" 3)
   echo "| 100 B -c1: client CPU/request ≤ 0.6× libcurl's | ${t}× | $(verdict "$t" "<=" 0.6) |"
   t=$(ratio "$(rps_of small1 htpx)" "$(rps_of small1 wrk)" 3)
@@ -339,6 +349,7 @@ cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:STRING=//p' "$build/CMakeCache.tx
   echo "h2load --h1 -t1 -cC -D $seconds URL"
   echo "curl-bench -c C -d $seconds URL        # easy interface (reused) for -c1, multi for -c64"
   echo "htpx-bench -c C -d $seconds URL"
+  echo "floor-bench -c 1 -d $seconds URL     # not a client: blocking send + recv, nothing parsed"
   echo '```'
   echo
   echo "## Results"
@@ -362,7 +373,8 @@ cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:STRING=//p' "$build/CMakeCache.tx
   echo "| shape | contender | req/s | MiB/s | CPU µs/request | of which user | median user / system |"
   echo "|---|---|---|---|---|---|---|"
   for shape in small1 small64 big1; do
-    for who in "${contenders[@]}"; do
+    for who in "${contenders[@]}" floor; do
+      [[ $who == floor && $floor_shapes != *" $shape "* ]] && continue
       local_key="$shape|$who"
       m_user=$(median "${cpu_user[$local_key]:-}")
       m_sys=$(awk -v c="$(median "${cpu[$local_key]:-}")" -v u="$m_user" 'BEGIN { if (c == "n/a" || u == "n/a") print "n/a"; else printf "%.2f", c - u }')
