@@ -5,7 +5,10 @@
 // being woken), so `make bench` prints it beside the real clients: a target below it cannot be
 // met by a client, only by the machine.
 //
-//   floor-bench [-n REQUESTS | -d SECONDS] [-q] http://127.0.0.1:PORT/PATH
+//   floor-bench [-n REQUESTS | -d SECONDS] [--poll] [-q] http://127.0.0.1:PORT/PATH
+//
+// --poll: a non-blocking socket and a poll(2) before each recv(), as a poll-driven client does
+// (three system calls per request): what that third call costs.
 //
 // One connection, one request at a time: a blocking send() and blocking recv()s, the floor the
 // benchmark issue names (one send and one receive per request). Every response must be exactly as
@@ -18,6 +21,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -99,6 +104,7 @@ std::size_t measure_response(int fd, const target& t, std::size_t& body) {
 struct run_state {
   const bench::options& o;
   const target& t;
+  bool poll_first;
   std::size_t response_bytes;
   std::size_t body_bytes;
   bench::tally tally{};
@@ -124,6 +130,10 @@ void run_one(run_state& s, int fd) {
     ++s.issued;
     std::size_t left = s.response_bytes;
     while (left != 0) {
+      if (s.poll_first) {
+        pollfd p{fd, POLLIN, 0};
+        (void)::poll(&p, 1, 5000);
+      }
       const ssize_t n = ::recv(fd, buf, sizeof buf < left ? sizeof buf : left, 0);
       if (n <= 0) {
         ++s.tally.failed;
@@ -138,6 +148,16 @@ void run_one(run_state& s, int fd) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool poll_first = false;  // --poll, taken out before the shared options are parsed
+  int kept = 1;
+  for (int i = 1; i != argc; ++i) {
+    if (std::strcmp(argv[i], "--poll") == 0) {
+      poll_first = true;
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
   bench::options o;
   if (const int rc = bench::parse(argc, argv, o)) return rc;
   target t;
@@ -160,7 +180,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "floor-bench: the first response is not a 200 with a Content-Length\n");
     return 2;
   }
-  run_state s{o, t, response_bytes, body};
+  if (poll_first) (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  run_state s{o, t, poll_first, response_bytes, body};
   s.tally.connections = 1;
   const std::uint64_t cpu0 = bench::cpu_us();
   const std::uint64_t start = bench::now_ns();
