@@ -2,19 +2,25 @@
 # ctest bench-smoke (run by tests/integration/run-with-servers.sh --nginx): htpx-bench against
 # the nginx fixture. Its RESULT line must parse (every field a number) and say that exactly the
 # requests asked for completed, all 2xx with the file's exact length, over at most -c
-# connections; 1 MiB bodies likewise; HTTP/2 options exit 4 ("not supported yet").
-#   bench-smoke.sh HTPX_BENCH
+# connections; 1 MiB bodies likewise; HTTP/2 options exit 4 ("not supported yet"). With
+# FLOOR_BENCH, floor-bench (make bench's bare-socket floor) is checked the same way, with and
+# without --poll.
+#   bench-smoke.sh HTPX_BENCH [FLOOR_BENCH]
 set -euo pipefail
 bench=$1
+floor=${2:-}
 : "${HTPX_NGINX_URL:?run me through run-with-servers.sh --nginx}"
 
 fail() { echo "bench-smoke: FAIL: $*" >&2; exit 1; }
 
-# check REQUESTS CONNECTIONS PATH: runs htpx-bench and checks its RESULT line.
+# check REQUESTS CONNECTIONS PATH [PROGRAM [OPTION]]: runs htpx-bench (or PROGRAM) and checks
+# its RESULT line.
 check() {
-  local n=$1 c=$2 path=$3 size out line
+  local n=$1 c=$2 path=$3 program=${4:-$bench} size out line
+  local extra=("${@:5}")
   size=$(wc -c <"$HTPX_NGINX_ROOT$path")
-  out=$("$bench" -n "$n" -c "$c" --expect-body "$size" "$HTPX_NGINX_URL$path") || fail "exit status $? for -n $n -c $c $path: $out"
+  out=$("$program" "${extra[@]}" -n "$n" -c "$c" --expect-body "$size" "$HTPX_NGINX_URL$path") ||
+    fail "$program: exit status $? for -n $n -c $c $path: $out"
   echo "$out"
   line=$(grep '^RESULT ' <<<"$out" | tail -n 1) || fail "no RESULT line"
   [[ $(tail -n 1 <<<"$out") == "$line" ]] || fail "RESULT is not the last line"
@@ -35,6 +41,13 @@ check() {
 
 check 200 4 "$HTPX_NGINX_SMALL_PATH"
 check 20 2 "$HTPX_NGINX_1MIB_PATH"
+if [[ -n $floor ]]; then
+  check 200 1 "$HTPX_NGINX_SMALL_PATH" "$floor"
+  check 200 1 "$HTPX_NGINX_SMALL_PATH" "$floor" --poll
+  check 20 1 "$HTPX_NGINX_1MIB_PATH" "$floor"
+  "$floor" -n 1 -c 1 --expect-body 1 "$HTPX_NGINX_URL$HTPX_NGINX_SMALL_PATH" >/dev/null 2>&1 &&
+    fail "floor-bench took a body of the wrong length"
+fi
 for opt in "-m 2" "--h2" "--h2c"; do
   status=0
   # shellcheck disable=SC2086  # "-m 2" is two words

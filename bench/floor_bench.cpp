@@ -180,6 +180,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "floor-bench: the first response is not a 200 with a Content-Length\n");
     return 2;
   }
+  if (o.expect_body >= 0 && body != static_cast<std::uint64_t>(o.expect_body)) {
+    std::fprintf(stderr, "floor-bench: the body is %zu bytes, not --expect-body\n", body);
+    return 2;
+  }
   if (poll_first) (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   run_state s{o, t, poll_first, response_bytes, body};
   s.tally.connections = 1;
