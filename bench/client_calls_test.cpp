@@ -24,13 +24,17 @@ struct counts {
   std::size_t sends = 0;
   std::size_t recvs = 0;
   std::size_t empty_recvs = 0;  // would_block
+  std::size_t recv_waits = 0;   // receives that slept (transport::recv_wait)
   std::size_t waits = 0;
 };
 counts calls;
 
-// One connection to a server that answers every request head after the next wait().
+// One connection to a server that answers every request head after the next wait(), or during a
+// receive that sleeps when `sleeping_receive` is set.
 class model_transport final : public htpx::port::transport {
  public:
+  static inline bool sleeping_receive = false;
+
   htpx::port::io_result connect(std::string_view host, std::uint16_t port) noexcept override {
     (void)host;
     (void)port;
@@ -50,6 +54,15 @@ class model_transport final : public htpx::port::transport {
     }
     --ready_;
     std::memcpy(buffer.data, response.data(), response.size());  // buffers here are larger
+    return {htpx::port::io_status::ok, response.size(), 0};
+  }
+  htpx::port::io_result recv_wait(htpx::mutable_bytes buffer, std::uint32_t timeout_ms) noexcept override {
+    if (!sleeping_receive) return transport::recv_wait(buffer, timeout_ms);
+    ++calls.recv_waits;
+    deliver();  // the sleep lasts a round trip
+    if (ready_ == 0) return {htpx::port::io_status::would_block, 0, 0};
+    --ready_;
+    std::memcpy(buffer.data, response.data(), response.size());
     return {htpx::port::io_status::ok, response.size(), 0};
   }
   void close() noexcept override { requests_sent_ = ready_ = 0; }
@@ -127,24 +140,37 @@ class chain final : public htpx::response_handler {
   }
 };
 
+// How a run differs from the plain one: which wait() the platform does, and how the loop sleeps.
+struct scenario {
+  bool half = false;          // each wait() answers half the connections
+  bool report_ready = false;  // ... and says which (W-03)
+  bool ticking = false;       // the clock moves on every read
+  bool client_sleep = false;  // the loop sleeps with client::sleep(), not the platform's wait()
+  bool sleeping_receive = false;  // the transport can sleep in a receive (recv_wait)
+};
+
 template <std::size_t Connections>
-void run(model_client<Connections>& c, model_platform<Connections>& platform) {
+void run(model_client<Connections>& c, model_platform<Connections>& platform, bool client_sleep) {
   for (int i = 0; i != 100000; ++i) {
     const htpx::poll_result step = c.poll(platform.now_ms());
     if (step.in_flight == 0) return;
-    platform.wait(step.waits, step.wait_count, step.wait_ms);
+    if (client_sleep) {
+      c.sleep(step);
+    } else {
+      platform.wait(step.waits, step.wait_count, step.wait_ms);
+    }
   }
   FAIL() << "requests still in flight";
 }
 
 template <std::size_t Connections>
-void run_chains(std::size_t requests, std::string_view method, bool half = false, bool report_ready = false,
-                bool ticking = false) {
+void run_chains(std::size_t requests, std::string_view method, const scenario& how = {}) {
   calls = {};
+  model_transport::sleeping_receive = how.sleeping_receive;
   model_platform<Connections> platform;
-  platform.ticking = ticking;
-  platform.half = half;
-  platform.report_ready = report_ready;
+  platform.ticking = how.ticking;
+  platform.half = how.half;
+  platform.report_ready = how.report_ready;
   htpx::client_options opts;
   opts.trust_env = false;
   model_client<Connections> c(platform, opts);  // ~30 KB at 16 connections: fine on the stack
@@ -158,7 +184,7 @@ void run_chains(std::size_t requests, std::string_view method, bool half = false
     ch.left = &left;
     ch.start();
   }
-  run(c, platform);
+  run(c, platform, how.client_sleep);
   std::size_t done = 0;
   for (const chain& ch : chains) {
     EXPECT_FALSE(ch.failed);
@@ -178,7 +204,9 @@ TEST(ClientCalls, AKeptAliveGetIsOneSendOneWaitOneRecv) {
 TEST(ClientCalls, AChainedRequestGoesOutAtOnceWhenTheClockHasMoved) {
   // The handler's start() reads a clock already ahead of poll()'s: the request must still take
   // the idle connection in the same poll(), not wait for the next one (a sleep, then a probe).
-  run_chains<1>(100, "GET", false, false, true);
+  scenario ticking;
+  ticking.ticking = true;
+  run_chains<1>(100, "GET", ticking);
   EXPECT_EQ(calls.sends, 100u);
   EXPECT_EQ(calls.empty_recvs, 0u);
   EXPECT_EQ(calls.waits, 100u);
@@ -205,14 +233,103 @@ TEST(ClientCalls, ManyConnectionsAreReadOncePerPoll) {
 TEST(ClientCalls, OnlyConnectionsFoundReadyAreRead) {
   // Half the connections are answered per wait. Without a report the client must try them all:
   // the other half's reads say would_block.
-  run_chains<16>(1600, "GET", true, false);
+  scenario half;
+  half.half = true;
+  run_chains<16>(1600, "GET", half);
   EXPECT_EQ(calls.recvs - calls.empty_recvs, 1600u);
   EXPECT_GT(calls.empty_recvs, 1000u);
   // With wait() reporting readiness (W-03), only the answered ones are read.
-  run_chains<16>(1600, "GET", true, true);
+  half.report_ready = true;
+  run_chains<16>(1600, "GET", half);
   EXPECT_EQ(calls.sends, 1600u);
   EXPECT_EQ(calls.empty_recvs, 0u);
   EXPECT_EQ(calls.recvs, 1600u);
+}
+
+TEST(ClientCalls, OnOneConnectionClientSleepIsOneSendAndOneSleepingReceive) {
+  // The floor: the receive is the sleep (transport::recv_wait), no wait() at all.
+  scenario sleeping;
+  sleeping.client_sleep = true;
+  sleeping.sleeping_receive = true;
+  run_chains<1>(100, "GET", sleeping);
+  EXPECT_EQ(calls.sends, 100u);
+  EXPECT_EQ(calls.recv_waits, 100u);
+  EXPECT_EQ(calls.recvs, 0u);
+  EXPECT_EQ(calls.waits, 0u);
+  // A transport that cannot sleep in a receive: client::sleep() is the platform's wait().
+  sleeping.sleeping_receive = false;
+  run_chains<1>(100, "GET", sleeping);
+  EXPECT_EQ(calls.recv_waits, 0u);
+  EXPECT_EQ(calls.recvs, 100u);
+  EXPECT_EQ(calls.empty_recvs, 0u);
+  EXPECT_EQ(calls.waits, 100u);
+}
+
+TEST(ClientCalls, WithManyConnectionsClientSleepIsThePlatformsWait) {
+  scenario sleeping;
+  sleeping.client_sleep = true;
+  sleeping.sleeping_receive = true;
+  run_chains<16>(1600, "GET", sleeping);
+  EXPECT_EQ(calls.recv_waits, 0u);
+  EXPECT_EQ(calls.recvs, 1600u);
+  EXPECT_EQ(calls.empty_recvs, 0u);
+  EXPECT_EQ(calls.waits, 100u);
+}
+
+// A server that never answers: each sleeping receive lasts its whole timeout on the test's clock.
+class silent_platform final : public htpx::port::platform {
+ public:
+  std::uint32_t now = 5000;
+  std::uint32_t now_ms() noexcept override { return now; }
+  void wait(htpx::port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
+    (void)entries;
+    (void)count;
+    ++calls.waits;
+    now += timeout_ms;
+  }
+};
+silent_platform silent_clock;
+
+class silent_transport final : public htpx::port::transport {
+ public:
+  htpx::port::io_result connect(std::string_view host, std::uint16_t port) noexcept override {
+    (void)host;
+    (void)port;
+    return {};
+  }
+  htpx::port::io_result send(htpx::bytes_view data) noexcept override {
+    ++calls.sends;
+    return {htpx::port::io_status::ok, data.size, 0};
+  }
+  htpx::port::io_result recv(htpx::mutable_bytes buffer) noexcept override {
+    (void)buffer;
+    ++calls.recvs;
+    return {htpx::port::io_status::would_block, 0, 0};
+  }
+  htpx::port::io_result recv_wait(htpx::mutable_bytes buffer, std::uint32_t timeout_ms) noexcept override {
+    (void)buffer;
+    ++calls.recv_waits;
+    silent_clock.now += timeout_ms;
+    return {htpx::port::io_status::would_block, 0, 0};
+  }
+  void close() noexcept override {}
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return 3; }
+};
+
+TEST(ClientCalls, ASleepingReceiveKeepsTheReadTimeout) {
+  calls = {};
+  htpx::client_options opts;
+  opts.trust_env = false;
+  opts.timeout.read_ms = 1000;
+  htpx::static_client<model_config<1>, silent_transport> c(silent_clock, opts);
+  const std::uint32_t start = silent_clock.now;
+  const htpx::result<htpx::response> r = c.get("http://model.test/x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.err().code, htpx::errc::read_timeout);
+  EXPECT_GE(silent_clock.now - start, 1000u);
+  EXPECT_LE(silent_clock.now - start, 1010u);
+  EXPECT_GE(calls.recv_waits, 1u);
+  EXPECT_EQ(calls.waits, 0u);
 }
 
 }  // namespace

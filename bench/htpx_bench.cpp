@@ -1,5 +1,5 @@
 // htpx-bench: a load generator on the htpx client, in the style of h2load; single-threaded,
-// driven by the client's poll() and the POSIX port's wait().
+// driven by the client's poll() and sleep() (the POSIX port's wait(), or a sleeping receive).
 //
 //   htpx-bench -n REQUESTS -c CONNECTIONS [-m STREAMS] [-d SECONDS] [--h1|--h2|--h2c]
 //              [--expect-body BYTES] [-q] URL
@@ -116,7 +116,7 @@ class runner {
     for (;;) {
       const htpx::poll_result step = client_.poll(platform.now_ms());
       if (step.in_flight == 0) break;
-      platform.wait(step.waits, step.wait_count, step.wait_ms);
+      client_.sleep(step);  // one connection: the receive sleeps; more: the platform's wait()
     }
     t_.cpu_us = bench::cpu_us() - cpu0;
     t_.elapsed_ns = last_ns_ - start;

@@ -253,9 +253,13 @@ class client {
   /// DELETE (`delete` is a C++ keyword).
   [[nodiscard]] result<response> delete_(std::string_view url, const request_options& opts = {}) noexcept;
 
-  /// Polls and sleeps in the platform's wait() until `handle` completes (other requests move
-  /// on meanwhile).
+  /// Polls and sleeps (sleep()) until `handle` completes (other requests move on meanwhile).
   void wait_for(request_handle handle) noexcept;
+  /// Sleeps until poll() has something to do, for at most `step.wait_ms`: in the platform's
+  /// wait() on `step`'s list or, when that list is one connection waiting for its response, in
+  /// a receive that sleeps (transport::recv_wait(): one system call where wait() and a read
+  /// would be two). A main loop with nothing else to wait on calls it instead of wait().
+  void sleep(const poll_result& step) noexcept;
 
   /// Returns the platform the client sleeps on.
   [[nodiscard]] port::platform& platform() noexcept { return *platform_; }
@@ -309,6 +313,8 @@ class client {
   bool offer_pending(detail::pool_slot& slot) noexcept;
   bool process_events(detail::pool_slot& slot) noexcept;
   bool receive(detail::pool_slot& slot) noexcept;
+  [[nodiscard]] bool receive_waiting(detail::pool_slot& slot, std::uint32_t wait_ms) noexcept;
+  bool take_received(detail::pool_slot& slot, const port::io_result& r, std::size_t asked) noexcept;
   void check_timeouts(detail::pool_slot& slot) noexcept;
   void finish(detail::pool_slot& slot, error failure, bool retryable) noexcept;
   [[nodiscard]] static bool replayable(const detail::request_slot& req) noexcept;

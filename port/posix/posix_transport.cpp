@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -176,10 +177,7 @@ void posix_transport::add_address(const sockaddr* address, socklen_t length) noe
 io_result posix_transport::try_next_address(std::int32_t last_error) noexcept {
   while (next_ != count_) {
     const std::int32_t rc = open_and_connect(addresses_[next_++]);
-    if (rc == 0) {
-      state_ = state::connected;
-      return {};
-    }
+    if (rc == 0) return connected();
     if (rc == EINPROGRESS) {
       state_ = state::connecting;
       return would_block();
@@ -234,11 +232,19 @@ io_result posix_transport::finish_connect() noexcept {
   } else if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &length) != 0) {
     so_error = errno;
   }
-  if (so_error == 0) {
-    state_ = state::connected;
-    return {};
-  }
+  if (so_error == 0) return connected();
   return try_next_address(so_error);
+}
+
+// The socket goes into blocking mode once connected, so that recv_wait() can sleep in recv(2);
+// every other call passes MSG_DONTWAIT and returns at once (P-01). The mode lives on the socket,
+// not in each call, because no flag makes one recv(2) on a non-blocking socket wait. A socket
+// left non-blocking (fcntl failed) still works: recv_wait() then says it cannot wait.
+io_result posix_transport::connected() noexcept {
+  state_ = state::connected;
+  const int flags = ::fcntl(fd_, F_GETFL);
+  blocking_ = flags >= 0 && ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) == 0;
+  return {};
 }
 
 // Returns true when no lookup owns lookup_ any more (freeing a finished one's result).
@@ -274,24 +280,44 @@ io_result posix_transport::send(bytes_view data) noexcept {
   if (error_ != 0) return {io_status::error, 0, error_};
   ssize_t sent = 0;
   do {
-    sent = ::send(fd_, data.data, data.size, MSG_NOSIGNAL);  // S-05: EPIPE, never SIGPIPE
+    sent = ::send(fd_, data.data, data.size, MSG_NOSIGNAL | MSG_DONTWAIT);  // S-05: EPIPE, never SIGPIPE
   } while (sent < 0 && errno == EINTR);
   if (sent > 0) return {io_status::ok, static_cast<std::size_t>(sent), 0};
   if (sent == 0 || errno == EAGAIN || errno == EWOULDBLOCK) return would_block();  // S-02
   return fail_io(errno);
 }
 
-io_result posix_transport::recv(mutable_bytes buffer) noexcept {
+io_result posix_transport::recv(mutable_bytes buffer) noexcept { return receive(buffer, MSG_DONTWAIT); }
+
+io_result posix_transport::recv_wait(mutable_bytes buffer, std::uint32_t timeout_ms) noexcept {
+  if (state_ != state::connected) return {io_status::error, 0, ENOTCONN};
+  if (!blocking_) return {io_status::would_block, 0, recv_wait_unsupported};
+  if (timeout_ms == 0) return receive(buffer, MSG_DONTWAIT);  // SO_RCVTIMEO 0 would mean forever
+  if (timeout_ms != receive_timeout_ms_) {
+    timeval limit{};
+    limit.tv_sec = static_cast<time_t>(timeout_ms / 1000u);
+    limit.tv_usec = static_cast<suseconds_t>((timeout_ms % 1000u) * 1000u);
+    if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)) != 0) {
+      return {io_status::would_block, 0, recv_wait_unsupported};
+    }
+    receive_timeout_ms_ = timeout_ms;
+  }
+  return receive(buffer, 0);
+}
+
+// recv(2) with `flags`: MSG_DONTWAIT, or 0 to sleep up to SO_RCVTIMEO. A signal during the sleep
+// ends it (would_block, as a timeout: the caller looks at its clock and calls again).
+io_result posix_transport::receive(mutable_bytes buffer, int flags) noexcept {
   if (state_ != state::connected) return {io_status::error, 0, ENOTCONN};
   if (buffer.size == 0) return {io_status::error, 0, EINVAL};
   // The OS is asked even after a failure: bytes the peer sent before it stay readable (S-04).
   ssize_t got = 0;
   do {
-    got = ::recv(fd_, buffer.data, buffer.size, 0);
-  } while (got < 0 && errno == EINTR);
+    got = ::recv(fd_, buffer.data, buffer.size, flags);
+  } while (got < 0 && errno == EINTR && flags != 0);
   if (got > 0) return {io_status::ok, static_cast<std::size_t>(got), 0};
   if (got == 0) return error_ != 0 ? io_result{io_status::error, 0, error_} : io_result{io_status::closed, 0, 0};
-  if (errno == EAGAIN || errno == EWOULDBLOCK) return would_block();
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return would_block();
   return fail_io(errno);
 }
 
@@ -307,6 +333,8 @@ void posix_transport::close() noexcept {
     fd_ = -1;
   }
   state_ = state::idle;
+  blocking_ = false;
+  receive_timeout_ms_ = 0;
   error_ = 0;
   count_ = 0;
   next_ = 0;

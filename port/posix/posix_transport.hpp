@@ -62,6 +62,11 @@ class posix_transport final : public transport {
   /// before a failure are returned first. Error ENOTCONN before connect() gave ok, EINVAL for an
   /// empty buffer.
   io_result recv(mutable_bytes buffer) noexcept override;
+  /// recv(), sleeping up to `timeout_ms` for the first byte: a blocking recv(2) bounded by
+  /// SO_RCVTIMEO (set again only when the timeout changes). The socket is switched to blocking
+  /// mode once connected, and every other call passes MSG_DONTWAIT, so they still return at once.
+  /// recv_wait_unsupported when the switch failed.
+  io_result recv_wait(mutable_bytes buffer, std::uint32_t timeout_ms) noexcept override;
   /// Releases the descriptor and cancels a pending lookup, in any state; never blocks or
   /// lingers. A second call does nothing. connect() may follow.
   void close() noexcept override;
@@ -92,10 +97,14 @@ class posix_transport final : public transport {
   void release_lookup() noexcept;
   io_result fail(std::int32_t sys_error) noexcept;
   io_result fail_io(std::int32_t sys_error) noexcept;
+  io_result connected() noexcept;
+  io_result receive(mutable_bytes buffer, int flags) noexcept;
 
   int fd_ = -1;
   state state_ = state::idle;
   bool lookup_pending_ = false;  // submitted to getaddrinfo_a and not yet reaped
+  bool blocking_ = false;        // connected, the descriptor in blocking mode (recv_wait)
+  std::uint32_t receive_timeout_ms_ = 0;  // SO_RCVTIMEO as last set; 0: never set
   std::uint16_t port_ = 0;
   std::int32_t error_ = 0;  // the connection's first failure: repeated by every later call
   std::size_t count_ = 0;   // addresses in addresses_

@@ -58,8 +58,21 @@ void client::wait_for(request_handle handle) noexcept {
   while (active(handle)) {
     const poll_result step = poll(platform_->now_ms());
     if (!active(handle)) return;
-    platform_->wait(step.waits, step.wait_count, step.wait_ms);
+    sleep(step);
   }
+}
+
+void client::sleep(const poll_result& step) noexcept {
+  // One connection waiting only to read, and a time limit (recv_wait() with 0 would not sleep):
+  // the receive can be the sleep. Its bytes are processed by the next poll().
+  if (step.wait_count == 1 && step.waits[0].what == port::interest::read && step.wait_ms != 0) {
+    for (detail::pool_slot& slot : storage_.slots) {
+      if (slot.transport != step.waits[0].conn) continue;
+      if (slot.st == slot_state::busy && receive_waiting(slot, step.wait_ms)) return;
+      break;
+    }
+  }
+  platform_->wait(step.waits, step.wait_count, step.wait_ms);
 }
 
 result<response> client::send(const htpx::request& req) noexcept {

@@ -366,10 +366,27 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
 bool client::receive(detail::pool_slot& slot) noexcept {
   const mutable_bytes space = slot.conn.receive_buffer();
   if (space.empty()) return false;
-  const port::io_result r = slot.transport->recv(space);
+  return take_received(slot, slot.transport->recv(space), space.size);
+}
+
+// sleep() on one connection: the receive itself waits. Returns false, having done nothing, when
+// there is no room to receive into or the transport cannot wait in a receive.
+bool client::receive_waiting(detail::pool_slot& slot, std::uint32_t wait_ms) noexcept {
+  const mutable_bytes space = slot.conn.receive_buffer();
+  if (space.empty()) return false;
+  const port::io_result r = slot.transport->recv_wait(space, wait_ms);
+  if (r.status == port::io_status::would_block && r.sys_error == port::transport::recv_wait_unsupported) return false;
+  now_ = platform_->now_ms();  // it may have slept: the read timeout restarts from now
+  (void)take_received(slot, r, space.size);
+  return true;
+}
+
+// What a receive of up to `asked` bytes returned: bytes to the engine, EOF, or the end of the
+// request. Returns true when the engine got something to process.
+bool client::take_received(detail::pool_slot& slot, const port::io_result& r, std::size_t asked) noexcept {
   switch (r.status) {
     case port::io_status::ok:
-      if (r.bytes == 0 || r.bytes > space.size) {
+      if (r.bytes == 0 || r.bytes > asked) {
         finish(slot, {errc::read_error, "transport broke the port contract"}, false);
         return false;
       }

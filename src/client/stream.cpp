@@ -19,7 +19,7 @@ error response_stream::open(const htpx::request& req) noexcept {
   while (!head_seen_ && !finished_) {
     const poll_result step = client_->poll(platform.now_ms());
     if (head_seen_ || finished_) break;
-    platform.wait(step.waits, step.wait_count, step.wait_ms);
+    client_->sleep(step);
   }
   return failure_;
 }
@@ -57,7 +57,7 @@ result<std::size_t> response_stream::read(mutable_bytes out) noexcept {
       if (n != 0) return n;
     }
     if (finished_) continue;
-    platform.wait(step.waits, step.wait_count, step.wait_ms);
+    client_->sleep(step);
   }
 }
 

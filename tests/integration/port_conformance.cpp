@@ -845,6 +845,95 @@ TEST(PortConformance, R04_ResetIsErrorEconnresetNeverClosed) {
   }
 }
 
+// recv_wait() sleeps in the receive: bytes wake it at once, silence for the timeout.
+long long timed_recv_wait(posix_transport& t, char* buffer, std::size_t size, std::uint32_t ms, io_result& r) {
+  const auto start = steady::now();
+  r = t.recv_wait({buffer, size}, ms);
+  return ms_since(start);
+}
+
+TEST(PortConformance, R05_RecvWaitSleepsUntilBytesArrive) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  std::thread sender([&p] {
+    std::this_thread::sleep_for(30ms);
+    (void)peer_send_all(p.peer.get(), "late");
+  });
+  char buffer[16];
+  io_result r;
+  const long long took = timed_recv_wait(p.t, buffer, sizeof buffer, 5000, r);
+  sender.join();
+  ASSERT_EQ(r.status, io_status::ok);
+  EXPECT_EQ(std::string_view(buffer, r.bytes), "late");
+  EXPECT_GE(took, 20);
+  EXPECT_LT(took, 30 + 50);
+  // Bytes already there: at once, and only as many as fit.
+  ASSERT_TRUE(peer_send_all(p.peer.get(), "0123456789"));
+  EXPECT_LT(timed_recv_wait(p.t, buffer, 4, 5000, r), 50);
+  ASSERT_EQ(r.status, io_status::ok);
+  EXPECT_EQ(std::string_view(buffer, r.bytes), "0123");
+}
+
+TEST(PortConformance, R05_RecvWaitTimesOutAsWouldBlockAndZeroDoesNotSleep) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  char buffer[16];
+  io_result r;
+  long long shortest = 1000000;
+  for (int i = 0; i != 3; ++i) shortest = std::min(shortest, timed_recv_wait(p.t, buffer, sizeof buffer, 100, r));
+  EXPECT_EQ(r.status, io_status::would_block);
+  EXPECT_EQ(r.sys_error, 0);
+  EXPECT_GE(shortest, 80);
+  EXPECT_LE(shortest, 150);
+  // A shorter timeout is applied (SO_RCVTIMEO set again), and 0 polls.
+  EXPECT_LT(timed_recv_wait(p.t, buffer, sizeof buffer, 20, r), 80);
+  EXPECT_EQ(r.status, io_status::would_block);
+  EXPECT_LT(timed_recv_wait(p.t, buffer, sizeof buffer, 0, r), 5);
+  EXPECT_EQ(r.status, io_status::would_block);
+  // The other calls still return at once (P-01): the socket's blocking mode is recv_wait's alone.
+  for (int i = 0; i != 20; ++i) EXPECT_EQ(recv_call(p.t, buffer).status, io_status::would_block);
+}
+
+TEST(PortConformance, R05_RecvWaitSeesEofResetAndNoConnection) {
+  connected_pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(p));
+  ASSERT_TRUE(peer_send_all(p.peer.get(), "abc"));
+  ASSERT_EQ(::shutdown(p.peer.get(), SHUT_WR), 0);
+  char buffer[16];
+  io_result r = p.t.recv_wait({buffer, sizeof buffer}, 5000);
+  ASSERT_EQ(r.status, io_status::ok);
+  EXPECT_EQ(r.bytes, 3u);
+  EXPECT_EQ(p.t.recv_wait({buffer, sizeof buffer}, 5000).status, io_status::closed);
+
+  connected_pair q;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(q));
+  reset_peer(q.peer);
+  r = q.t.recv_wait({buffer, sizeof buffer}, 5000);
+  EXPECT_EQ(r.status, io_status::error);
+  EXPECT_EQ(r.sys_error, ECONNRESET);
+
+  posix_transport idle;
+  r = idle.recv_wait({buffer, sizeof buffer}, 100);
+  EXPECT_EQ(r.status, io_status::error);
+  EXPECT_EQ(r.sys_error, ENOTCONN);
+}
+
+// A transport that does not override recv_wait() says so, and does not sleep.
+TEST(PortConformance, R05_TheDefaultRecvWaitIsUnsupported) {
+  class plain final : public transport {
+   public:
+    io_result connect(std::string_view, std::uint16_t) noexcept override { return {}; }
+    io_result send(bytes_view) noexcept override { return {}; }
+    io_result recv(mutable_bytes) noexcept override { return {io_status::would_block, 0, 0}; }
+    void close() noexcept override {}
+    [[nodiscard]] std::intptr_t native_handle() const noexcept override { return -1; }
+  } t;
+  char buffer[4];
+  const io_result r = t.recv_wait({buffer, sizeof buffer}, 5000);
+  EXPECT_EQ(r.status, io_status::would_block);
+  EXPECT_EQ(r.sys_error, transport::recv_wait_unsupported);
+}
+
 // ---- close -----------------------------------------------------------------------------------
 
 TEST(PortConformance, X01_CloseReleasesEverythingInEveryState) {

@@ -40,6 +40,16 @@ class transport {
   /// Receives into a prefix of `buffer` (size > 0). ok with 0 < bytes <= buffer.size,
   /// would_block, closed (orderly EOF) or error (reset and every other failure).
   virtual io_result recv(mutable_bytes buffer) noexcept = 0;
+  /// Receives like recv(), but when nothing has arrived sleeps until bytes arrive or `timeout_ms`
+  /// pass: for a caller with one connection to wait on, one call where wait() and recv()
+  /// would be two. would_block after the timeout or a signal; `timeout_ms` 0 does not sleep. A
+  /// transport that cannot sleep in a receive (the default) returns would_block at once with
+  /// `sys_error == recv_wait_unsupported`: the caller then sleeps in platform::wait().
+  virtual io_result recv_wait(mutable_bytes buffer, std::uint32_t timeout_ms) noexcept {
+    (void)buffer;
+    (void)timeout_ms;
+    return {io_status::would_block, 0, recv_wait_unsupported};
+  }
   /// Closes the connection and releases its resources; the transport may then connect again.
   virtual void close() noexcept = 0;
   /// Returns the OS handle readiness is waited on (a file descriptor on POSIX), or -1.
@@ -77,6 +87,8 @@ class transport {
 
   /// `sys_error` of start_tls() on a transport without TLS.
   static constexpr std::int32_t tls_unsupported = -0x7001;
+  /// `sys_error` of recv_wait() on a transport that cannot sleep in a receive.
+  static constexpr std::int32_t recv_wait_unsupported = -0x7002;
 
  protected:
   transport() = default;
