@@ -142,10 +142,10 @@ class chain final : public htpx::response_handler {
 
 // How a run differs from the plain one: which wait() the platform does, and how the loop sleeps.
 struct scenario {
-  bool half = false;          // each wait() answers half the connections
-  bool report_ready = false;  // ... and says which (W-03)
-  bool ticking = false;       // the clock moves on every read
-  bool client_sleep = false;  // the loop sleeps with client::sleep(), not the platform's wait()
+  bool half = false;              // each wait() answers half the connections
+  bool report_ready = false;      // ... and says which (W-03)
+  bool ticking = false;           // the clock moves on every read
+  bool client_sleep = false;      // the loop sleeps with client::sleep(), not the platform's wait()
   bool sleeping_receive = false;  // the transport can sleep in a receive (recv_wait)
 };
 

@@ -19,9 +19,9 @@
 // sends find the server asleep, that is on how a client batches them, so a naive loop is no
 // floor there.)
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -72,8 +72,7 @@ int open_connection(const target& t) {
 }
 
 bool send_request(int fd, const target& t, int flags) {
-  return ::send(fd, t.request.data(), t.request.size(), MSG_NOSIGNAL | flags) ==
-         static_cast<ssize_t>(t.request.size());
+  return ::send(fd, t.request.data(), t.request.size(), MSG_NOSIGNAL | flags) == static_cast<ssize_t>(t.request.size());
 }
 
 // The first response, read whole with blocking calls: its length is every response's length.

@@ -65,9 +65,7 @@ class worker final : public htpx::response_handler {
 
 class runner {
  public:
-  runner(htpx::client& client, const bench::options& o) noexcept : client_(client), o_(o) {
-    req_.url = o.url;
-  }
+  runner(htpx::client& client, const bench::options& o) noexcept : client_(client), o_(o) { req_.url = o.url; }
 
   // Starts the next request on `w` unless the run is over.
   void launch(worker& w) noexcept {

@@ -103,7 +103,7 @@ struct request_handle {
 
 /// What poll() tells the main loop: how long it may sleep, and on what.
 struct poll_result {
-  std::uint32_t wait_ms = 0;                ///< Call poll() again within this many ms.
+  std::uint32_t wait_ms = 0;          ///< Call poll() again within this many ms.
   port::wait_entry* waits = nullptr;  ///< Sockets to wait on (valid until the next poll); pass to wait().
   std::size_t wait_count = 0;
   std::size_t in_flight = 0;  ///< Requests started and not yet completed.
@@ -138,7 +138,7 @@ struct pool_slot {
   bool tunnel_pending = false;     // the CONNECT is sent, its 2xx not yet received
   bool tls_started = false;        // start_tls() was called: connect() drives the handshake
   bool idle_this_poll = false;     // went idle during the current poll() (its response just ended)
-  bool recv_blocked = false;       // not to be read in this poll(): wait() found it unreadable, or a read said would_block
+  bool recv_blocked = false;  // not to be read in this poll(): wait() found it unreadable, or a read said would_block
   std::uint32_t continue_deadline_ms = 0;
   std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
   char host[HTPX_MAX_HOST_BYTES] = {};

@@ -102,8 +102,8 @@ class posix_transport final : public transport {
 
   int fd_ = -1;
   state state_ = state::idle;
-  bool lookup_pending_ = false;  // submitted to getaddrinfo_a and not yet reaped
-  bool blocking_ = false;        // connected, the descriptor in blocking mode (recv_wait)
+  bool lookup_pending_ = false;           // submitted to getaddrinfo_a and not yet reaped
+  bool blocking_ = false;                 // connected, the descriptor in blocking mode (recv_wait)
   std::uint32_t receive_timeout_ms_ = 0;  // SO_RCVTIMEO as last set; 0: never set
   std::uint16_t port_ = 0;
   std::int32_t error_ = 0;  // the connection's first failure: repeated by every later call

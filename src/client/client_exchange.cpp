@@ -60,8 +60,8 @@ void client::drive(detail::pool_slot& slot) noexcept {
     return;
   }
   for (int round = 0; round != max_rounds_per_poll; ++round) {
-    const bool was_sending = slot.conn.state() == h1::conn_state::sending_head ||
-                             slot.conn.state() == h1::conn_state::sending_body;
+    const bool was_sending =
+        slot.conn.state() == h1::conn_state::sending_head || slot.conn.state() == h1::conn_state::sending_body;
     if (!flush(slot)) return;
     const bool just_sent = was_sending && slot.conn.state() == h1::conn_state::awaiting_head;
     if (slot.paused && !offer_pending(slot)) return;
