@@ -34,6 +34,7 @@ HTPX_CLIENT_SOURCES := \
   src/client/client_retry.cpp \
   src/client/client_proxy.cpp \
   src/client/client_credentials.cpp \
+  src/client/client_features.cpp \
   src/client/response.cpp \
   src/client/stream.cpp
 

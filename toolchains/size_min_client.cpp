@@ -15,7 +15,8 @@
 namespace {
 
 // 1 KiB to receive (bounds the response head), 512 B to send (bounds the request head), one
-// request at a time; blocking calls are not used, so their stores are one byte.
+// request at a time; blocking calls are not used, so their stores are one byte; no optional
+// feature is built in.
 struct min_config : htpx::default_client_config {
   static constexpr std::size_t max_connections = 1;
   static constexpr std::size_t max_requests = 1;
@@ -27,6 +28,14 @@ struct min_config : htpx::default_client_config {
   static constexpr std::size_t body_store_bytes = 1;
   static constexpr std::size_t redirect_url_bytes = 1;
   static constexpr std::size_t history_bytes = 1;
+  // Left out of the link and the object (options asking for them make start() fail).
+  static constexpr bool https = false;
+  static constexpr bool proxies = false;
+  static constexpr bool base_url = false;
+  static constexpr bool redirects = false;
+  static constexpr bool auth = false;
+  static constexpr bool cookies = false;
+  static constexpr bool retries = false;
 };
 
 constexpr char canned_response[] =

@@ -174,7 +174,46 @@ struct request_slot {
   std::uint32_t replay_delay_ms = 0;
 };
 
+/// Where requests to one scheme's origins go through a proxy (client_proxy.cpp).
+struct proxy_route {
+  url at{};
+  error failure{};  // the proxy URL was unusable: requests that would use it fail with this
+  bool enabled = false;
+};
+
+/// A client's proxies (HTTP_PROXY, HTTPS_PROXY, NO_PROXY or `proxy`): only with proxies built in.
+struct proxy_routes {
+  proxy_route http;
+  proxy_route https;
+  std::string_view no_proxy;
+};
+
 }  // namespace detail
+
+/// The sizes of a static_client and the features it compiles in. Derive from it and override
+/// what you need.
+struct default_client_config {
+  static constexpr std::size_t max_connections = 4;  ///< Pool slots (sockets).
+  static constexpr std::size_t max_requests = 16;    ///< Requests queued plus in flight.
+  static constexpr std::size_t rx_bytes = 4096;      ///< Per connection; bounds the response head.
+  static constexpr std::size_t tx_bytes = 1024;      ///< Per connection; bounds the request head.
+  static constexpr std::size_t max_request_headers = 24;
+  static constexpr std::size_t scratch_bytes = 1024;      ///< Longest resolved URL plus target.
+  static constexpr std::size_t head_store_bytes = 2048;   ///< Blocking calls: response head.
+  static constexpr std::size_t body_store_bytes = 16384;  ///< Blocking calls: response body.
+  static constexpr std::size_t redirect_url_bytes = 256;  ///< Per request: longest redirect URL.
+  static constexpr std::size_t history_bytes = 512;       ///< Blocking calls: redirect history.
+
+  // Features. One set to false is neither linked nor given memory; an option or a request that
+  // needs it then makes start() fail with UnsupportedProtocol naming the flag, never ignored.
+  static constexpr bool https = true;      ///< https:// URLs (TLS: a transport such as port/mbedtls).
+  static constexpr bool proxies = true;    ///< `proxy`, `proxy_tunnel`, `trust_env`: CONNECT tunnels.
+  static constexpr bool base_url = true;   ///< `base_url`: relative request URLs (RFC 3986 §5).
+  static constexpr bool redirects = true;  ///< `follow_redirects` (client or request).
+  static constexpr bool auth = true;       ///< `auth` (client or request), URL userinfo as Basic.
+  static constexpr bool cookies = true;    ///< `cookies` (a jar, or a request's own).
+  static constexpr bool retries = true;    ///< `retries`, `retry_on_status`.
+};
 
 /// The caller-owned memory of an htpx::client. static_client<Cfg> provides it inline.
 struct client_storage {
@@ -193,6 +232,8 @@ struct client_storage {
   mutable_bytes url_store;   ///< requests.size() areas of url_bytes_per_request: redirect targets.
   std::size_t url_bytes_per_request = 0;
   mutable_bytes history_store;  ///< Blocking calls: the redirect history.
+  /// Proxies: without them (null), `proxy`, `proxy_tunnel` and `trust_env` are refused.
+  detail::proxy_routes* proxies = nullptr;
 };
 
 /// A response being read by the caller (httpx `client.stream()`): the head first, then the
@@ -206,7 +247,8 @@ class response_stream;
 /// run poll() and the platform's wait() until their request completes.
 class client {
  public:
-  /// A client over `storage` (outliving it), sleeping and reading the clock through `platform`.
+  /// A client over `storage` (outliving it), sleeping and reading the clock through `platform`,
+  /// with every feature (proxies only when `storage.proxies` holds their routes).
   client(const client_storage& storage, port::platform& platform, const client_options& options) noexcept;
   client(const client&) = delete;
   client& operator=(const client&) = delete;
@@ -266,24 +308,65 @@ class client {
   /// Returns the options the client was built with.
   [[nodiscard]] const client_options& settings() const noexcept { return options_; }
 
+ protected:
+  /// The calls into optional features (default_client_config's flags), null for each feature a
+  /// configuration leaves out: code named only here is dropped by the linker when unused.
+  struct features {
+    // https (client_exchange.cpp)
+    void (*start_tls)(client&, detail::pool_slot&) noexcept = nullptr;
+    // proxies (client_proxy.cpp)
+    void (*load_proxies)(client&) noexcept = nullptr;
+    const detail::proxy_route* (*proxy_for)(const client&, const url&) noexcept = nullptr;
+    error (*write_connect_head)(client&, detail::pool_slot&, const detail::request_slot&) noexcept = nullptr;
+    bool (*open_tunnel)(client&, detail::pool_slot&, const h1::event&) noexcept = nullptr;
+    error (*add_proxy_credentials)(client&, const detail::request_slot&, header_appender&,
+                                   mutable_bytes&) noexcept = nullptr;
+    // base_url (url.cpp)
+    result<std::size_t> (*resolve_url)(std::string_view, std::string_view, mutable_bytes) noexcept = nullptr;
+    // redirects (client_redirect.cpp)
+    error (*plan_redirect)(client&, detail::request_slot&, const response&) noexcept = nullptr;
+    // auth (client_credentials.cpp)
+    error (*add_credentials)(client&, const detail::request_slot&, const url&, std::string_view, header_appender&,
+                             mutable_bytes&) noexcept = nullptr;
+    bool (*answer_challenge)(client&, detail::request_slot&, const response&) noexcept = nullptr;
+    // cookies (client_credentials.cpp)
+    error (*add_cookies)(client&, const detail::request_slot&, const url&, header_appender&,
+                         mutable_bytes&) noexcept = nullptr;
+    void (*store_cookies)(client&, const detail::request_slot&, const response&) noexcept = nullptr;
+    // retries (client_retry.cpp)
+    bool (*retry_connect_failure)(client&, detail::request_slot&, error) noexcept = nullptr;
+    bool (*plan_status_retry)(client&, detail::request_slot&, const response&) noexcept = nullptr;
+  };
+  /// Returns the features `Cfg` turns on.
+  template <class Cfg>
+  static constexpr features features_of() noexcept;
+  /// As the public constructor, with only the `compiled` features (static for the client's life).
+  client(const client_storage& storage, port::platform& platform, const client_options& options,
+         const features& compiled) noexcept;
+
  private:
   friend class response_stream;
   using slot_state = detail::pool_slot::state;
   using req_state = detail::request_slot::state;
 
-  static error check_scheme(const url& target) noexcept;
+  using proxy_route = detail::proxy_route;
+  static const features every_feature;  // the public constructor's
+
+  [[nodiscard]] error check_target(const url& target) const noexcept;
+  // the features built in (client_features.cpp)
+  [[nodiscard]] error check_features(const htpx::request& req) const noexcept;
+  [[nodiscard]] bool has_proxies() const noexcept;
+  [[nodiscard]] const proxy_route* route_for(const url& origin) const noexcept;
+  [[nodiscard]] result<std::size_t> resolve_relative(std::string_view reference, mutable_bytes out) const noexcept;
   // proxies and targets (client_proxy.cpp)
-  struct proxy_route {
-    url at{};
-    error failure{};
-    bool enabled = false;
-  };
   void load_proxies() noexcept;
   [[nodiscard]] const proxy_route* proxy_for(const url& origin) const noexcept;
   [[nodiscard]] const url& connect_target(const detail::request_slot& req) const noexcept;
   [[nodiscard]] const url& pool_key(const detail::request_slot& req) const noexcept;
   [[nodiscard]] error write_connect_head(detail::pool_slot& slot, const detail::request_slot& req) noexcept;
   [[nodiscard]] bool open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept;
+  [[nodiscard]] error add_proxy_credentials(const detail::request_slot& req, header_appender& fields,
+                                            mutable_bytes& scratch) noexcept;
   [[nodiscard]] result<std::string_view> compose_target(const detail::request_slot& req, url& target_url,
                                                         mutable_bytes& scratch) const noexcept;
   [[nodiscard]] static result<std::string_view> basic_credentials(std::string_view userinfo,
@@ -321,7 +404,7 @@ class client {
   void complete(detail::request_slot& req, error failure) noexcept;
   const timeout& timeouts_of(const detail::request_slot& req) const noexcept;
   // redirects (client_redirect.cpp)
-  [[nodiscard]] bool follows_redirect(const detail::request_slot& req, const response& head) const noexcept;
+  /// Sets req.redirecting when `head` is a redirect the request follows; the error when it cannot.
   [[nodiscard]] error plan_redirect(detail::request_slot& req, const response& head) noexcept;
   [[nodiscard]] error current_url(const detail::request_slot& req, mutable_bytes out,
                                   std::string_view& url) const noexcept;
@@ -346,12 +429,8 @@ class client {
 
   client_storage storage_;
   port::platform* platform_;
+  const features* features_;
   client_options options_;
-  url base_{};
-  error base_error_{};
-  proxy_route http_proxy_{};
-  proxy_route https_proxy_{};
-  std::string_view no_proxy_;
   std::uint32_t now_ = 0;
   std::uint32_t sequence_ = 0;
   std::uint32_t serial_ = 0;
@@ -360,24 +439,66 @@ class client {
   std::size_t waits_filled_ = 0;  // entries the last poll() put on the wait list
 };
 
-/// The sizes of a static_client. Derive from it and override what you need.
-struct default_client_config {
-  static constexpr std::size_t max_connections = 4;  ///< Pool slots (sockets).
-  static constexpr std::size_t max_requests = 16;    ///< Requests queued plus in flight.
-  static constexpr std::size_t rx_bytes = 4096;      ///< Per connection; bounds the response head.
-  static constexpr std::size_t tx_bytes = 1024;      ///< Per connection; bounds the request head.
-  static constexpr std::size_t max_request_headers = 24;
-  static constexpr std::size_t scratch_bytes = 1024;      ///< Longest resolved URL plus target.
-  static constexpr std::size_t head_store_bytes = 2048;   ///< Blocking calls: response head.
-  static constexpr std::size_t body_store_bytes = 16384;  ///< Blocking calls: response body.
-  static constexpr std::size_t redirect_url_bytes = 256;  ///< Per request: longest redirect URL.
-  static constexpr std::size_t history_bytes = 512;       ///< Blocking calls: redirect history.
+namespace detail {
+/// A client member function `M` as a plain function taking the client first: a table entry of
+/// one pointer, called as cheaply as any function pointer, and the call on to `M` is a single
+/// branch (the arguments are already where `M` wants them). A pointer to member would cost
+/// twice the table and a virtual-call test at every call site.
+template <auto M>
+struct member_call;
+template <class R, class... A, R (client::*M)(A...) noexcept>
+struct member_call<M> {
+  static R call(client& c, A... a) noexcept { return (c.*M)(a...); }
 };
+template <class R, class... A, R (client::*M)(A...) const noexcept>
+struct member_call<M> {
+  static R call(const client& c, A... a) noexcept { return (c.*M)(a...); }
+};
+}  // namespace detail
+
+template <class Cfg>
+constexpr client::features client::features_of() noexcept {
+  features f{};
+  if constexpr (Cfg::https) f.start_tls = &detail::member_call<&client::start_tls>::call;
+  if constexpr (Cfg::proxies) {
+    f.load_proxies = &detail::member_call<&client::load_proxies>::call;
+    f.proxy_for = &detail::member_call<&client::proxy_for>::call;
+    f.write_connect_head = &detail::member_call<&client::write_connect_head>::call;
+    f.open_tunnel = &detail::member_call<&client::open_tunnel>::call;
+    f.add_proxy_credentials = &detail::member_call<&client::add_proxy_credentials>::call;
+  }
+  if constexpr (Cfg::base_url) f.resolve_url = &htpx::resolve_url;
+  if constexpr (Cfg::redirects) f.plan_redirect = &detail::member_call<&client::plan_redirect>::call;
+  if constexpr (Cfg::auth) {
+    f.add_credentials = &detail::member_call<&client::add_credentials>::call;
+    f.answer_challenge = &detail::member_call<&client::answer_challenge>::call;
+  }
+  if constexpr (Cfg::cookies) {
+    f.add_cookies = &detail::member_call<&client::add_cookies>::call;
+    f.store_cookies = &detail::member_call<&client::store_cookies>::call;
+  }
+  if constexpr (Cfg::retries) {
+    f.retry_connect_failure = &detail::member_call<&client::retry_connect_failure>::call;
+    f.plan_status_retry = &detail::member_call<&client::plan_status_retry>::call;
+  }
+  return f;
+}
 
 namespace detail {
+/// Proxy routes inside a static_client, when its configuration has proxies (an empty base otherwise).
+template <bool Proxies>
+struct proxy_storage {
+  proxy_routes* routes() noexcept { return nullptr; }
+};
+template <>
+struct proxy_storage<true> {
+  proxy_routes proxy_routes_;
+  proxy_routes* routes() noexcept { return &proxy_routes_; }
+};
+
 /// The inline storage of a static_client, a base so it is built before the client.
 template <class Cfg, class Transport>
-struct static_client_storage {
+struct static_client_storage : proxy_storage<Cfg::proxies> {
   static_assert(Cfg::max_connections > 0 && Cfg::max_connections < 0xFFFF, "max_connections");
   static_assert(Cfg::max_requests > 0 && Cfg::max_requests < 0xFFFF, "max_requests");
   Transport transports_[Cfg::max_connections];
@@ -412,6 +533,7 @@ struct static_client_storage {
     s.url_store = {url_store_, Cfg::max_requests * Cfg::redirect_url_bytes};
     s.url_bytes_per_request = Cfg::redirect_url_bytes;
     s.history_store = {history_store_, Cfg::history_bytes};
+    s.proxies = this->routes();
     return s;
   }
 };
@@ -423,9 +545,12 @@ template <class Cfg, class Transport>
 class static_client : private detail::static_client_storage<Cfg, Transport>, public client {
  public:
   explicit static_client(port::platform& platform, const client_options& options = {}) noexcept
-      : client(this->describe(), platform, options) {}
+      : client(this->describe(), platform, options, compiled_) {}
   /// Returns the transport of slot `i` (for port-specific settings).
   [[nodiscard]] Transport& transport_at(std::size_t i) noexcept { return this->transports_[i]; }
+
+ private:
+  static constexpr features compiled_ = features_of<Cfg>();
 };
 
 }  // namespace htpx

@@ -30,7 +30,14 @@ struct earliest {
 detail::pool_slot::pool_slot() noexcept : conn({}, {}, default_parser_limits) {}
 
 client::client(const client_storage& storage, port::platform& platform, const client_options& options) noexcept
-    : storage_(storage), platform_(&platform), options_(options) {
+    : client(storage, platform, options, every_feature) {}
+
+// (Named only by the constructor above: a static_client links just the features of its Cfg.)
+constexpr client::features client::every_feature = client::features_of<default_client_config>();
+
+client::client(const client_storage& storage, port::platform& platform, const client_options& options,
+               const features& compiled) noexcept
+    : storage_(storage), platform_(&platform), features_(&compiled), options_(options) {
   for (std::size_t i = 0; i != storage_.slots.size(); ++i) {
     detail::pool_slot& slot = storage_.slots[i];
     slot.transport = storage_.transports[i];
@@ -38,15 +45,7 @@ client::client(const client_storage& storage, port::platform& platform, const cl
         h1::connection({storage_.rx.data + i * storage_.rx_per_slot, storage_.rx_per_slot},
                        {storage_.tx.data + i * storage_.tx_per_slot, storage_.tx_per_slot}, options_.parser_limits);
   }
-  load_proxies();
-  if (!options_.base_url.empty()) {
-    const result<url> base = parse_url(options_.base_url);
-    if (base) {
-      base_ = base.value();
-    } else {
-      base_error_ = base.err();
-    }
-  }
+  if (has_proxies()) features_->load_proxies(*this);
 }
 
 client::~client() {
@@ -66,29 +65,40 @@ const detail::request_slot* client::lookup(request_handle handle) const noexcept
   return const_cast<client*>(this)->lookup(handle);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
 }
 
-error client::check_scheme(const url& target) noexcept {
+error client::check_target(const url& target) const noexcept {
   // https needs a transport that can do TLS: start_tls() says so when the connection is up.
   if (target.scheme == url_scheme::other) return {errc::unsupported_protocol, "only http and https URLs"};
+  if (target.scheme == url_scheme::https && features_->start_tls == nullptr) {
+    return {errc::unsupported_protocol, "https: needs Cfg::https"};
+  }
+  // httpx sends a URL's userinfo as Basic credentials: never drop them silently.
+  if (target.has_userinfo && features_->add_credentials == nullptr) {
+    return {errc::unsupported_protocol, "userinfo in a URL: needs Cfg::auth"};
+  }
   return {};
 }
 
 result<request_handle> client::start(const htpx::request& req, response_handler& handler) noexcept {
+  if (const error missing = check_features(req)) return missing;
   url origin{};
   const bool relative = !has_scheme(req.url);
   if (relative) {
     if (options_.base_url.empty()) return error{errc::invalid_url, "relative URL without a base_url"};
-    if (base_error_) return base_error_;
+    // The base is parsed again for each relative request rather than kept parsed in the client
+    // (76 bytes of RAM): its views point into the caller's base_url either way.
+    const result<url> base = parse_url(options_.base_url);
+    if (!base) return base.err();
     // Resolve once now so a bad reference fails here, not later inside poll().
-    const result<std::size_t> resolved = resolve_url(options_.base_url, req.url, storage_.scratch);
+    const result<std::size_t> resolved = resolve_relative(req.url, storage_.scratch);
     if (!resolved) return resolved.err();
-    origin = base_;
+    origin = base.value();
   } else {
     const result<url> parsed = parse_url(req.url);
     if (!parsed) return parsed.err();
     origin = parsed.value();
   }
-  if (const error refused = check_scheme(origin)) return refused;
-  const proxy_route* proxy = proxy_for(origin);
+  if (const error refused = check_target(origin)) return refused;
+  const proxy_route* proxy = route_for(origin);
   if (proxy != nullptr && proxy->failure) return proxy->failure;
 
   for (std::size_t i = 0; i != storage_.requests.size(); ++i) {

@@ -1,6 +1,6 @@
 // What a request carries besides the caller's fields: credentials (an auth scheme, the URL's
-// userinfo, the proxy's) and cookies (the jar's and the request's), and what a response teaches
-// them (Set-Cookie, auth challenges).
+// userinfo; the proxy's are in client_proxy.cpp) and cookies (the jar's and the request's), and
+// what a response teaches them (Set-Cookie, auth challenges).
 #include <cstring>
 
 #include "htpx/auth.hpp"
@@ -48,11 +48,6 @@ error client::add_credentials(const detail::request_slot& req, const url& target
     const result<std::string_view> value = basic_credentials(target_url.userinfo, scratch);
     if (!value) return value.err();
     if (const error full = fields.add("Authorization", value.value())) return full;
-  }
-  if (req.proxied && !req.tunnel && http_proxy_.at.has_userinfo && !fields.contains("Proxy-Authorization")) {
-    const result<std::string_view> value = basic_credentials(http_proxy_.at.userinfo, scratch);
-    if (!value) return value.err();
-    if (const error full = fields.add("Proxy-Authorization", value.value())) return full;
   }
   return {};
 }

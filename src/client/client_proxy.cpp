@@ -61,10 +61,11 @@ void client::load_proxies() noexcept {
     https = env("HTTPS_PROXY", "https_proxy");
     if (http.empty()) http = all;
     if (https.empty()) https = all;
-    no_proxy_ = env("NO_PROXY", "no_proxy");
+    storage_.proxies->no_proxy = env("NO_PROXY", "no_proxy");
   }
-  for (proxy_route* route : {&http_proxy_, &https_proxy_}) {
-    const std::string_view text = route == &http_proxy_ ? http : https;
+  detail::proxy_routes& routes = *storage_.proxies;
+  for (proxy_route* route : {&routes.http, &routes.https}) {
+    const std::string_view text = route == &routes.http ? http : https;
     if (text.empty()) continue;
     const result<url> parsed = parse_url(text);
     // Only http:// proxies are spoken to (a TLS connection to the proxy is not supported).
@@ -78,8 +79,9 @@ void client::load_proxies() noexcept {
 }
 
 const client::proxy_route* client::proxy_for(const url& origin) const noexcept {
-  const proxy_route& route = origin.scheme == url_scheme::https ? https_proxy_ : http_proxy_;
-  if ((!route.enabled && !route.failure) || bypasses(no_proxy_, origin.host)) return nullptr;
+  const detail::proxy_routes& routes = *storage_.proxies;
+  const proxy_route& route = origin.scheme == url_scheme::https ? routes.https : routes.http;
+  if ((!route.enabled && !route.failure) || bypasses(routes.no_proxy, origin.host)) return nullptr;
   return &route;
 }
 
@@ -87,7 +89,8 @@ const url& client::connect_target(const detail::request_slot& req) const noexcep
   if (!req.proxied) return req.origin;
   // The origin's own route: HTTPS_PROXY for https:// (it may differ from HTTP_PROXY, or be the
   // only one set), as proxy_for() chose when the request was started or redirected.
-  return (req.origin.scheme == url_scheme::https ? https_proxy_ : http_proxy_).at;
+  const detail::proxy_routes& routes = *storage_.proxies;  // proxied: proxies are built in
+  return (req.origin.scheme == url_scheme::https ? routes.https : routes.http).at;
 }
 
 const url& client::pool_key(const detail::request_slot& req) const noexcept {
@@ -149,18 +152,28 @@ bool client::open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept 
   slot.tunnel_open = true;
   slot.tunnel_pending = false;
   if (storage_.requests[slot.request].origin.scheme == url_scheme::https) {
-    start_tls(slot);  // TLS to the origin inside the tunnel; the request follows the handshake
+    features_->start_tls(*this, slot);  // TLS inside the tunnel; the request follows the handshake
     return false;
   }
   begin_exchange(slot);
   return slot.st == slot_state::busy;
 }
 
+error client::add_proxy_credentials(const detail::request_slot& req, header_appender& fields,
+                                    mutable_bytes& scratch) noexcept {
+  // Absolute-form through the proxy: its userinfo as Basic, unless the caller set the field.
+  const url& proxy = storage_.proxies->http.at;
+  if (req.tunnel || !proxy.has_userinfo || fields.contains("Proxy-Authorization")) return {};
+  const result<std::string_view> value = basic_credentials(proxy.userinfo, scratch);
+  if (!value) return value.err();
+  return fields.add("Proxy-Authorization", value.value());
+}
+
 result<std::string_view> client::compose_target(const detail::request_slot& req, url& target_url,
                                                 mutable_bytes& scratch) const noexcept {
   target_url = req.origin;
   if (req.relative) {
-    const result<std::size_t> resolved = resolve_url(options_.base_url, req.req.url, scratch);
+    const result<std::size_t> resolved = resolve_relative(req.req.url, scratch);
     if (!resolved) return resolved.err();
     const result<url> parsed = parse_url({scratch.data, resolved.value()});
     if (!parsed) return parsed.err();

@@ -6,23 +6,21 @@
 
 namespace htpx {
 
-bool client::follows_redirect(const detail::request_slot& req, const response& head) const noexcept {
-  const bool enabled = req.req.options.follow_redirects.value_or(options_.follow_redirects);
-  return enabled && head.is_redirect();
-}
-
 error client::current_url(const detail::request_slot& req, mutable_bytes out, std::string_view& url) const noexcept {
   if (!req.relative) {
     url = req.req.url;
     return {};
   }
-  const result<std::size_t> resolved = resolve_url(options_.base_url, req.req.url, out);
+  const result<std::size_t> resolved = resolve_relative(req.req.url, out);
   if (!resolved) return resolved.err();
   url = {out.data, resolved.value()};
   return {};
 }
 
 error client::plan_redirect(detail::request_slot& req, const response& head) noexcept {
+  // Not a redirect to follow: nothing is planned and req.redirecting stays false.
+  const bool enabled = req.req.options.follow_redirects.value_or(options_.follow_redirects);
+  if (!enabled || !head.is_redirect()) return {};
   if (req.redirects >= options_.max_redirects) return {errc::too_many_redirects, "more redirects than max_redirects"};
 
   // Where the request went, and where Location sends it: relative to the request's URL
@@ -50,8 +48,8 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
       !options_.allow_https_to_http) {
     return {errc::unsupported_protocol, "redirect from https to http refused"};
   }
-  if (const error refused = check_scheme(target.value())) return refused;
-  const proxy_route* proxy = proxy_for(target.value());
+  if (const error refused = check_target(target.value())) return refused;
+  const proxy_route* proxy = route_for(target.value());
   if (proxy != nullptr && proxy->failure) return proxy->failure;
 
   // RFC 9110 §15.4.4: 303 turns any method but HEAD into GET without content; §15.4.2-3: 301

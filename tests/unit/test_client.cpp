@@ -760,6 +760,7 @@ struct manual_client {
               s.scratch = scratch;
               s.head_store = head;
               s.body_store = body;
+              s.proxies = &proxies;
               return s;
             }(),
             platform, client_options{}) {}
@@ -774,6 +775,7 @@ struct manual_client {
   char scratch[256];
   char head[256];
   char body[256];
+  detail::proxy_routes proxies;
   client c;
 };
 

@@ -1,0 +1,230 @@
+// Features chosen at compile time (default_client_config's flags): a configuration without them
+// still does its job (keep-alive, chunked, timeouts), holds none of their state, and refuses every
+// option or request that needs one of them with UnsupportedProtocol instead of ignoring it.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "fake_platform.hpp"
+#include "htpx/auth.hpp"
+#include "htpx/client.hpp"
+#include "htpx/cookies.hpp"
+#include "scripted_transport.hpp"
+
+namespace htpx::test {
+namespace {
+
+// As toolchains/size_min_client.cpp: one connection, one request, no optional feature.
+struct minimal_config : default_client_config {
+  static constexpr std::size_t max_connections = 1;
+  static constexpr std::size_t max_requests = 1;
+  static constexpr std::size_t rx_bytes = 1024;
+  static constexpr std::size_t tx_bytes = 512;
+  static constexpr std::size_t max_request_headers = 4;
+  static constexpr std::size_t scratch_bytes = 128;
+  static constexpr bool https = false;
+  static constexpr bool proxies = false;
+  static constexpr bool base_url = false;
+  static constexpr bool redirects = false;
+  static constexpr bool auth = false;
+  static constexpr bool cookies = false;
+  static constexpr bool retries = false;
+};
+using minimal_client = static_client<minimal_config, scripted_transport>;
+
+struct minimal_with_proxies : minimal_config {
+  static constexpr bool proxies = true;
+};
+static_assert(sizeof(static_client<minimal_config, scripted_transport>) + sizeof(detail::proxy_routes) <=
+                  sizeof(static_client<minimal_with_proxies, scripted_transport>),
+              "a configuration without proxies holds no proxy routes");
+
+constexpr std::string_view chunked_hello =
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n";
+
+class body_handler final : public response_handler {
+ public:
+  error on_head(const response& head) noexcept override { return head.raise_for_status(); }
+  body_ack on_body(bytes_view data) noexcept override {
+    body.append(data.data, data.size);
+    return {data.size, {}};
+  }
+  void on_complete(error failure) noexcept override {
+    result = failure;
+    ++completed;
+  }
+
+  std::string body;
+  error result{};
+  int completed = 0;
+};
+
+client_options without_env() {
+  client_options o;
+  o.trust_env = false;  // the environment's proxies need Cfg::proxies
+  return o;
+}
+
+// Starts `req` and polls until it completes (bounded); returns what start() said.
+error run(client& c, fake_platform& clock, const request& req, body_handler& handler) {
+  const result<request_handle> started = c.start(req, handler);
+  if (!started) return started.err();
+  for (int i = 0; i != 100000 && handler.completed == 0; ++i) {
+    const poll_result step = c.poll(clock.now());
+    if (step.in_flight == 0) break;
+    clock.wait(step.waits, step.wait_count, step.wait_ms);
+  }
+  return {};
+}
+
+TEST(ClientFeatures, MinimalConfigReusesItsConnectionForChunkedResponses) {
+  fake_platform clock;
+  minimal_client c(clock, without_env());
+  c.transport_at(0).wait_for_request().serve(chunked_hello).wait_for_request().serve(chunked_hello);
+  request req;
+  req.url = "http://device.test/status";
+  for (int round = 0; round != 2; ++round) {
+    body_handler handler;
+    ASSERT_FALSE(run(c, clock, req, handler)) << round;
+    ASSERT_EQ(handler.completed, 1) << round;
+    EXPECT_FALSE(handler.result) << round << ": " << handler.result.detail;
+    EXPECT_EQ(handler.body, "hello") << round;
+  }
+  EXPECT_EQ(c.transport_at(0).connections_started(), 1u);
+  EXPECT_NE(c.transport_at(0).sent(0).find("GET /status HTTP/1.1\r\n"), std::string::npos);
+}
+
+TEST(ClientFeatures, MinimalConfigTimesOut) {
+  fake_platform clock;
+  client_options o = without_env();
+  o.timeout = timeout::all(2000);
+  minimal_client c(clock, o);
+  c.transport_at(0).wait_for_request().recv_would_block(1000000);
+  request req;
+  req.url = "http://device.test/slow";
+  body_handler handler;
+  const std::uint32_t before = clock.now();
+  ASSERT_FALSE(run(c, clock, req, handler));
+  ASSERT_EQ(handler.completed, 1);
+  EXPECT_EQ(handler.result.code, errc::read_timeout) << handler.result.detail;
+  EXPECT_GE(clock.now() - before, 2000u);
+  EXPECT_LE(clock.now() - before, 2100u);
+}
+
+// start() on a minimal client: UnsupportedProtocol whose detail names the missing flag.
+void expect_refused(const client_options& options, const request& req, std::string_view flag) {
+  fake_platform clock;
+  minimal_client c(clock, options);
+  body_handler handler;
+  const result<request_handle> started = c.start(req, handler);
+  ASSERT_FALSE(started.ok()) << flag;
+  EXPECT_EQ(started.err().code, errc::unsupported_protocol) << flag;
+  EXPECT_NE(std::string_view(started.err().detail).find(flag), std::string_view::npos)
+      << flag << ": " << started.err().detail;
+  EXPECT_EQ(c.transport_at(0).connections_started(), 0u) << flag;
+}
+
+TEST(ClientFeatures, OptionsNeedingAFeatureLeftOutAreRefused) {
+  request plain;
+  plain.url = "http://device.test/";
+  basic_auth credentials("user", "pass");
+  static_cookie_jar<2, 128> jar;
+  const query_param cookie{"session", "1"};
+
+  struct case_ {
+    void (*change)(client_options&, request&, auth&, cookie_jar&, const query_param&);
+    std::string_view flag;
+  };
+  const case_ cases[] = {
+      {[](client_options& o, request&, auth&, cookie_jar&, const query_param&) { o.trust_env = true; }, "Cfg::proxies"},
+      {[](client_options& o, request&, auth&, cookie_jar&, const query_param&) { o.proxy = "http://10.0.0.1:3128"; },
+       "Cfg::proxies"},
+      {[](client_options& o, request&, auth&, cookie_jar&, const query_param&) { o.proxy_tunnel = true; },
+       "Cfg::proxies"},
+      {[](client_options& o, request&, auth&, cookie_jar&, const query_param&) { o.base_url = "http://device.test/"; },
+       "Cfg::base_url"},
+      {[](client_options& o, request&, auth&, cookie_jar&, const query_param&) { o.follow_redirects = true; },
+       "Cfg::redirects"},
+      {[](client_options&, request& r, auth&, cookie_jar&, const query_param&) { r.options.follow_redirects = true; },
+       "Cfg::redirects"},
+      {[](client_options& o, request&, auth& a, cookie_jar&, const query_param&) { o.auth = &a; }, "Cfg::auth"},
+      {[](client_options&, request& r, auth& a, cookie_jar&, const query_param&) { r.options.auth = &a; }, "Cfg::auth"},
+      {[](client_options&, request& r, auth&, cookie_jar&, const query_param&) { r.url = "http://u:p@device.test/"; },
+       "Cfg::auth"},
+      {[](client_options& o, request&, auth&, cookie_jar& j, const query_param&) { o.cookies = &j; }, "Cfg::cookies"},
+      {[](client_options&, request& r, auth&, cookie_jar&, const query_param& q) {
+         r.options.cookies = {&q, 1};
+       },
+       "Cfg::cookies"},
+      {[](client_options& o, request&, auth&, cookie_jar&, const query_param&) { o.retries = 2; }, "Cfg::retries"},
+      {[](client_options& o, request&, auth&, cookie_jar&, const query_param&) { o.retry_on_status = true; },
+       "Cfg::retries"},
+      {[](client_options&, request& r, auth&, cookie_jar&, const query_param&) { r.url = "https://device.test/"; },
+       "Cfg::https"},
+  };
+  for (const case_& each : cases) {
+    client_options options = without_env();
+    request req = plain;
+    each.change(options, req, credentials, jar, cookie);
+    expect_refused(options, req, each.flag);
+  }
+}
+
+// A feature that is built in stays available on its own: redirects without https refuse a
+// redirect to https:// when it arrives (the check runs on every URL a request goes to).
+struct redirects_only : minimal_config {
+  static constexpr bool redirects = true;
+};
+
+TEST(ClientFeatures, RedirectToAUrlNeedingAFeatureLeftOutFails) {
+  fake_platform clock;
+  client_options o = without_env();
+  o.follow_redirects = true;
+  static_client<redirects_only, scripted_transport> c(clock, o);
+  c.transport_at(0).wait_for_request().serve(
+      "HTTP/1.1 302 Found\r\nLocation: https://device.test/secure\r\nContent-Length: 0\r\n\r\n");
+  request req;
+  req.url = "http://device.test/";
+  body_handler handler;
+  ASSERT_FALSE(run(c, clock, req, handler));
+  ASSERT_EQ(handler.completed, 1);
+  EXPECT_EQ(handler.result.code, errc::unsupported_protocol);
+  EXPECT_STREQ(handler.result.detail, "https: needs Cfg::https");
+}
+
+// The non-template client has every feature, proxies only when its storage holds their routes.
+TEST(ClientFeatures, CallerStorageWithoutProxyRoutesRefusesAProxy) {
+  fake_platform clock;
+  scripted_transport transport;
+  port::transport* transport_ptr = &transport;
+  detail::pool_slot slot;
+  detail::request_slot requests[1];
+  port::wait_entry wait{};
+  header table[4];
+  char rx[256];
+  char tx[256];
+  char scratch[128];
+  client_storage s;
+  s.slots = {&slot, 1};
+  s.transports = {&transport_ptr, 1};
+  s.requests = requests;
+  s.waits = {&wait, 1};
+  s.header_table = table;
+  s.rx = rx;
+  s.tx = tx;
+  s.rx_per_slot = sizeof rx;
+  s.tx_per_slot = sizeof tx;
+  s.scratch = scratch;
+  client_options o;
+  o.proxy = "http://10.0.0.1:3128";
+  client c(s, clock, o);
+  request req;
+  req.url = "http://device.test/";
+  body_handler handler;
+  const result<request_handle> started = c.start(req, handler);
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.err().code, errc::unsupported_protocol);
+}
+
+}  // namespace
+}  // namespace htpx::test
