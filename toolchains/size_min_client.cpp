@@ -36,6 +36,7 @@ struct min_config : htpx::default_client_config {
   static constexpr bool auth = false;
   static constexpr bool cookies = false;
   static constexpr bool retries = false;
+  static constexpr bool request_bodies = false;  // GET only
 };
 
 constexpr char canned_response[] =

@@ -213,6 +213,9 @@ struct default_client_config {
   static constexpr bool auth = true;       ///< `auth` (client or request), URL userinfo as Basic.
   static constexpr bool cookies = true;    ///< `cookies` (a jar, or a request's own).
   static constexpr bool retries = true;    ///< `retries`, `retry_on_status`.
+  /// Requests with `content` (body::bytes, body::source, forms, multipart, JSON); without it, a
+  /// client sends requests without a body only (GET, HEAD, DELETE, ...).
+  static constexpr bool request_bodies = true;
 };
 
 /// The caller-owned memory of an htpx::client. static_client<Cfg> provides it inline.
@@ -312,8 +315,9 @@ class client {
   /// The calls into optional features (default_client_config's flags), null for each feature a
   /// configuration leaves out: code named only here is dropped by the linker when unused.
   struct features {
-    // https (client_exchange.cpp)
+    // https and request bodies (client_exchange.cpp)
     void (*start_tls)(client&, detail::pool_slot&) noexcept = nullptr;
+    error (*fill_body)(client&, detail::pool_slot&, detail::request_slot&) noexcept = nullptr;
     // proxies (client_proxy.cpp)
     void (*load_proxies)(client&) noexcept = nullptr;
     const detail::proxy_route* (*proxy_for)(const client&, const url&) noexcept = nullptr;
@@ -460,6 +464,7 @@ template <class Cfg>
 constexpr client::features client::features_of() noexcept {
   features f{};
   if constexpr (Cfg::https) f.start_tls = &detail::member_call<&client::start_tls>::call;
+  if constexpr (Cfg::request_bodies) f.fill_body = &detail::member_call<&client::fill_body>::call;
   if constexpr (Cfg::proxies) {
     f.load_proxies = &detail::member_call<&client::load_proxies>::call;
     f.proxy_for = &detail::member_call<&client::proxy_for>::call;

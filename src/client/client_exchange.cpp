@@ -280,7 +280,9 @@ bool client::flush(detail::pool_slot& slot) noexcept {
   for (;;) {
     if (slot.awaiting_continue) {
       // Only the head goes out; the body waits for the 100 (or the final response).
-    } else if (const error failure = fill_body(slot, req)) {
+    } else if (const error failure = req.req.options.content.type == request_body::kind::none
+                                         ? error{}  // (the only kind without request_bodies built in)
+                                         : features_->fill_body(*this, slot, req)) {
       finish(slot, failure, false);
       return false;
     }

@@ -28,6 +28,9 @@ error client::check_features(const htpx::request& req) const noexcept {
   if (features_->retry_connect_failure == nullptr && (options_.retries != 0 || options_.retry_on_status)) {
     return {errc::unsupported_protocol, "retries, retry_on_status: need Cfg::retries"};
   }
+  if (features_->fill_body == nullptr && opts.content.type != request_body::kind::none) {
+    return {errc::unsupported_protocol, "content: needs Cfg::request_bodies"};
+  }
   return {};
 }
 

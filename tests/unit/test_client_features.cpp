@@ -29,6 +29,7 @@ struct minimal_config : default_client_config {
   static constexpr bool auth = false;
   static constexpr bool cookies = false;
   static constexpr bool retries = false;
+  static constexpr bool request_bodies = false;
 };
 using minimal_client = static_client<minimal_config, scripted_transport>;
 
@@ -161,6 +162,10 @@ TEST(ClientFeatures, OptionsNeedingAFeatureLeftOutAreRefused) {
        "Cfg::retries"},
       {[](client_options&, request& r, auth&, cookie_jar&, const query_param&) { r.url = "https://device.test/"; },
        "Cfg::https"},
+      {[](client_options&, request& r, auth&, cookie_jar&, const query_param&) {
+         r.options.content = body::bytes(std::string_view("x"));
+       },
+       "Cfg::request_bodies"},
   };
   for (const case_& each : cases) {
     client_options options = without_env();
