@@ -326,21 +326,28 @@ header_sizeof="$(sizeof_in "$out/min_client.o" header)"
 wait_sizeof="$(sizeof_in "$out/min_client.o" wait_entry)"
 stub_sizeof="$(sizeof_in "$out/min_client.o" stub_transport)"
 options_sizeof="$(sizeof_in "$out/min_client.o" client_options)"
-url_sizeof="$(sizeof_in "$out/min_client.o" url)"
+proxy_routes_sizeof="$(sizeof_in "$out/min_client.o" proxy_routes)"
 
-# The configurations (size_min_client.cpp's min_config and default_client_config).
-min_cfg=(1 1 1024 512 4 128 1 1 1 1)
-default_cfg=(4 16 4096 1024 24 1024 2048 16384 256 512)
-# buffers NAME CONN REQ RX TX HEADERS SCRATCH HEAD BODY URL HISTORY: prints table rows.
+# The configurations (size_min_client.cpp's min_config and default_client_config); the last
+# number says whether the configuration has proxies (Cfg::proxies: their routes in the object).
+min_cfg=(1 1 1024 512 4 128 1 1 1 1 0)
+default_cfg=(4 16 4096 1024 24 1024 2048 16384 256 512 1)
+# buffers NAME CONN REQ RX TX HEADERS SCRATCH HEAD BODY URL HISTORY PROXIES TOTAL: prints table rows.
 buffer_rows() {
-  local label=$1 conn=$2 req=$3 rx=$4 tx=$5 hdr=$6 scratch=$7 head=$8 body=$9 urlb=${10} hist=${11} total=${12}
+  local label=$1 conn=$2 req=$3 rx=$4 tx=$5 hdr=$6 scratch=$7 head=$8 body=$9 urlb=${10} hist=${11} proxies=${12}
+  local total=${13}
   local rows=$((conn * rx + conn * tx + scratch + head + body + req * urlb + 1 + hist + 1))
   local slots=$((conn * pool_slot_sizeof + req * request_slot_sizeof + conn * (stub_sizeof + 4 + wait_sizeof) + hdr * header_sizeof))
   echo "| **$label**: \`sizeof(static_client<Cfg, stub_transport>)\` | **$total** |"
   echo "| receive buffers ($conn × $rx) + transmit buffers ($conn × $tx) | $((conn * rx + conn * tx)) |"
   echo "| scratch ($scratch) + blocking-call head and body stores ($head + $body) + redirect URLs ($req × $urlb + 1) + history ($hist + 1) | $((rows - conn * rx - conn * tx)) |"
   echo "| $conn pool slot(s) × $pool_slot_sizeof (\`h1::connection\` 128 + a $((pool_slot_sizeof - 128)) B slot with the host name) + $req request slot(s) × $request_slot_sizeof + $conn × (transport $stub_sizeof + pointer 4 + wait entry $wait_sizeof) + $hdr header fields × $header_sizeof | $slots |"
-  echo "| the \`htpx::client\` object (options $options_sizeof, base URL and 2 proxy URLs of $url_sizeof each, storage spans, state) | $client_sizeof |"
+  if [[ $proxies == 1 ]]; then
+    echo "| proxy routes (\`Cfg::proxies\`: two parsed proxy URLs and NO_PROXY) | $proxy_routes_sizeof |"
+  else
+    echo "| proxy routes (left out: \`Cfg::proxies = false\`) | 0 |"
+  fi
+  echo "| the \`htpx::client\` object (options $options_sizeof, storage spans, feature table pointer, state) | $client_sizeof |"
 }
 
 # ---- host-side mbedTLS (x86-64): what a link of the TLS profile keeps from Debian's archives ----

@@ -138,4 +138,4 @@ extern const char htpx_sizeof_header[sizeof(htpx::header)] = {};
 extern const char htpx_sizeof_wait_entry[sizeof(htpx::port::wait_entry)] = {};
 extern const char htpx_sizeof_stub_transport[sizeof(stub_transport)] = {};
 extern const char htpx_sizeof_client_options[sizeof(htpx::client_options)] = {};
-extern const char htpx_sizeof_url[sizeof(htpx::url)] = {};
+extern const char htpx_sizeof_proxy_routes[sizeof(htpx::detail::proxy_routes)] = {};
