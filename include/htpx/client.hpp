@@ -50,7 +50,8 @@ class event_hooks {
   ~event_hooks() = default;
 };
 
-/// httpx.Client's arguments. Views must outlive the client.
+/// httpx.Client's arguments. Views must outlive the client. An option of a feature that the
+/// configuration left out (default_client_config's flags) makes start() fail, never ignored.
 struct client_options {
   std::string_view base_url;         ///< Relative request URLs resolve against it (RFC 3986 §5).
   span<const header> headers;        ///< Sent with every request, before the request's own.
@@ -65,7 +66,8 @@ struct client_options {
   /// http:// URLs go to it in absolute-form, with Proxy-Authorization: Basic from its userinfo.
   std::string_view proxy;
   /// Without `proxy`, read HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (either case) from
-  /// the environment when the client is built (httpx's default).
+  /// the environment when the client is built (httpx's default). Needs Cfg::proxies: a
+  /// configuration without proxies sets it false.
   bool trust_env = true;
   /// Reach http:// origins through the proxy with a CONNECT tunnel (RFC 9110 §9.3.6) instead of
   /// absolute-form requests (curl's --proxytunnel); https:// origins always tunnel (TLS port).
@@ -261,8 +263,10 @@ class client {
   // ---- non-blocking ------------------------------------------------------------------------
 
   /// Queues `req`; `handler` (outliving the request) gets its events from poll(). Returns
-  /// InvalidURL, UnsupportedProtocol (https before the TLS port, other schemes), or PoolTimeout
-  /// "request queue full" when every request slot is taken. Nothing is sent until poll().
+  /// InvalidURL, UnsupportedProtocol (https before the TLS port, other schemes, or an option or
+  /// request that needs a feature the configuration left out: the detail names its Cfg flag),
+  /// or PoolTimeout "request queue full" when every request slot is taken. Nothing is sent
+  /// until poll().
   [[nodiscard]] result<request_handle> start(const htpx::request& req, response_handler& handler) noexcept;
   /// Advances every connection without blocking: connects, sends, receives, calls handlers,
   /// fires timeouts. `now_ms` is the platform clock (wrap-safe). Never fails: errors go to the
