@@ -330,7 +330,8 @@ proxy_routes_sizeof="$(sizeof_in "$out/min_client.o" proxy_routes)"
 
 # The configurations (size_min_client.cpp's min_config and default_client_config); the last
 # number says whether the configuration has proxies (Cfg::proxies: their routes in the object).
-min_cfg=(1 1 1024 512 4 128 1 1 1 1 0)
+# Without redirects (min_config) there are no redirect URLs or history: 0 bytes each.
+min_cfg=(1 1 1024 512 4 128 1 1 0 0 0)
 default_cfg=(4 16 4096 1024 24 1024 2048 16384 256 512 1)
 # buffers NAME CONN REQ RX TX HEADERS SCRATCH HEAD BODY URL HISTORY PROXIES TOTAL: prints table rows.
 buffer_rows() {

@@ -26,8 +26,6 @@ struct min_config : htpx::default_client_config {
   static constexpr std::size_t scratch_bytes = 128;
   static constexpr std::size_t head_store_bytes = 1;
   static constexpr std::size_t body_store_bytes = 1;
-  static constexpr std::size_t redirect_url_bytes = 1;
-  static constexpr std::size_t history_bytes = 1;
   // Left out of the link and the object (options asking for them make start() fail).
   static constexpr bool https = false;
   static constexpr bool proxies = false;

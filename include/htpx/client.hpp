@@ -450,8 +450,8 @@ class client {
 namespace detail {
 /// A client member function `M` as a plain function taking the client first: a table entry of
 /// one pointer, called as cheaply as any function pointer, and the call on to `M` is a single
-/// branch (the arguments are already where `M` wants them). A pointer to member would cost
-/// twice the table and a virtual-call test at every call site.
+/// branch when its arguments fit in registers (they are already where `M` wants them). A pointer
+/// to member would cost twice the table and a virtual-call test at every call site.
 template <auto M>
 struct member_call;
 template <class R, class... A, R (client::*M)(A...) noexcept>
@@ -521,8 +521,11 @@ struct static_client_storage : proxy_storage<Cfg::proxies> {
   char scratch_[Cfg::scratch_bytes];
   char head_store_[Cfg::head_store_bytes];
   char body_store_[Cfg::body_store_bytes];
-  char url_store_[Cfg::max_requests * Cfg::redirect_url_bytes + 1];  // + 1: never zero-sized
-  char history_store_[Cfg::history_bytes + 1];
+  // Redirect targets and the redirect history only with redirects built in.
+  static constexpr std::size_t url_bytes = Cfg::redirects ? Cfg::redirect_url_bytes : 0;
+  static constexpr std::size_t history_bytes = Cfg::redirects ? Cfg::history_bytes : 0;
+  char url_store_[Cfg::max_requests * url_bytes + 1];  // + 1: never zero-sized
+  char history_store_[history_bytes + 1];
 
   client_storage describe() noexcept {
     for (std::size_t i = 0; i != Cfg::max_connections; ++i) transport_ptrs_[i] = &transports_[i];
@@ -539,9 +542,9 @@ struct static_client_storage : proxy_storage<Cfg::proxies> {
     s.scratch = scratch_;
     s.head_store = head_store_;
     s.body_store = body_store_;
-    s.url_store = {url_store_, Cfg::max_requests * Cfg::redirect_url_bytes};
-    s.url_bytes_per_request = Cfg::redirect_url_bytes;
-    s.history_store = {history_store_, Cfg::history_bytes};
+    s.url_store = {url_store_, Cfg::max_requests * url_bytes};
+    s.url_bytes_per_request = url_bytes;
+    s.history_store = {history_store_, history_bytes};
     s.proxies = this->routes();
     return s;
   }

@@ -40,6 +40,15 @@ static_assert(sizeof(static_client<minimal_config, scripted_transport>) + sizeof
                   sizeof(static_client<minimal_with_proxies, scripted_transport>),
               "a configuration without proxies holds no proxy routes");
 
+struct default_without_redirects : default_client_config {
+  static constexpr bool redirects = false;
+};
+static_assert(sizeof(static_client<default_client_config, scripted_transport>) -
+                      sizeof(static_client<default_without_redirects, scripted_transport>) >=
+                  default_client_config::max_requests * default_client_config::redirect_url_bytes +
+                      default_client_config::history_bytes,
+              "a configuration without redirects holds no redirect URLs or history");
+
 constexpr std::string_view chunked_hello =
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n";
 
