@@ -11,7 +11,8 @@ error client::check_features(const htpx::request& req) const noexcept {
   const request_options& opts = req.options;
   // trust_env too: HTTP_PROXY in the environment would otherwise be ignored without a word.
   if (!has_proxies() && (!options_.proxy.empty() || options_.proxy_tunnel || options_.trust_env)) {
-    return {errc::unsupported_protocol, "proxy, proxy_tunnel, trust_env: need Cfg::proxies (or client_storage::proxies)"};
+    return {errc::unsupported_protocol,
+            "proxy, proxy_tunnel, trust_env: need Cfg::proxies (or client_storage::proxies)"};
   }
   if (features_->resolve_url == nullptr && !options_.base_url.empty()) {
     return {errc::unsupported_protocol, "base_url: needs Cfg::base_url"};
