@@ -92,13 +92,13 @@ void put_decimal(head_writer& w, std::uint64_t v) noexcept {
   w.put(digits + n, sizeof digits - n);
 }
 
-// Checks `request` and writes (or counts) its head. Returns nullptr, or why it is refused.
-// Every check comes before the first write (the head is counted before it is written anyway).
-const char* write_head(head_writer& w, const request_head& request) noexcept {
+// Checks every element of `request` once. Returns nullptr, or why it is refused; says whether
+// the caller set Host itself (then the automatic one is left out).
+const char* check_head(const request_head& request, bool& caller_host) noexcept {
   if (!is_token(request.method)) return "method not a token";
   if (!is_valid_target(request.target)) return "bad request target";
   if (!is_valid_host(request.host)) return "invalid Host";
-  bool caller_host = false;
+  caller_host = false;
   for (std::size_t i = 0; i != request.header_count; ++i) {
     const header& field = request.headers[i];
     if (!is_token(field.name)) return detail::bad_field_name;
@@ -110,11 +110,16 @@ const char* write_head(head_writer& w, const request_head& request) noexcept {
     }
     caller_host = caller_host || name_is(name, size, host_name);
   }
+  return nullptr;
+}
+
+// Writes (or counts) the head of a checked `request`.
+void write_head(head_writer& w, const request_head& request, bool send_host) noexcept {
   w.put(request.method);
   w.put(" ", 1);
   w.put(request.target);
   w.put(" HTTP/1.1\r\n", 11);
-  if (!request.host.empty() && !caller_host) {
+  if (send_host) {
     w.field_name(host_name, 4);
     w.put(request.host);
     w.crlf();
@@ -135,19 +140,24 @@ const char* write_head(head_writer& w, const request_head& request) noexcept {
     w.crlf();
   }
   w.crlf();
-  return nullptr;
 }
 
 }  // namespace
 
 result<std::size_t> write_request_head(mutable_bytes out, const request_head& request) noexcept {
-  // Check and size the whole head first, so an invalid or oversized head writes nothing.
+  // Check everything and size the whole head first, so an invalid or oversized head writes
+  // nothing; then only copy.
+  bool caller_host = false;
+  const char* failure = check_head(request, caller_host);
+  const bool send_host = !request.host.empty() && !caller_host;
   head_writer count{nullptr};
-  const char* failure = write_head(count, request);
-  if (failure == nullptr && count.size > out.size) failure = "head over tx buffer";
+  if (failure == nullptr) {
+    write_head(count, request, send_host);
+    if (count.size > out.size) failure = "head over tx buffer";
+  }
   if (failure != nullptr) return error{errc::local_protocol_error, failure};
   head_writer writer{out.data};
-  (void)write_head(writer, request);
+  write_head(writer, request, send_host);
   return writer.size;
 }
 
