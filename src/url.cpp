@@ -17,21 +17,49 @@ constexpr error invalid(const char* why) noexcept { return {errc::invalid_url, w
 // Views [b, e) without string_view::substr, which would pull in its throw helper.
 sv span(const char* b, const char* e) noexcept { return {b, static_cast<std::size_t>(e - b)}; }
 
-bool is_alpha(unsigned char c) noexcept { return static_cast<unsigned>((c | 0x20) - 'a') < 26u; }
+// Bits of url_chars[c]: every per-byte class the URL code tests, so each test is one load.
+enum : std::uint8_t {
+  alpha = 0x01,           // ALPHA (RFC 5234 B.1)
+  scheme_char = 0x02,     // ALPHA / DIGIT / "+" / "-" / "." (RFC 3986 §3.1)
+  unreserved = 0x04,      // ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986 §2.3)
+  reg_name_char = 0x08,   // unreserved / sub-delims (RFC 3986 §3.2.2), see parse_authority()
+  hex_digit = 0x10,       // HEXDIG
+  plain = 0x20,           // passes check_bytes() without a second look: not CTL, SP, DEL, '\\' or '%'
+  raw_in_target = 0x40,   // may be sent as is in a request-target ('%' only before two HEXDIG)
+  authority_char = 0x80,  // not "/", "?" or "#", which end an authority (RFC 3986 §3.2)
+};
+
+struct url_char_table {
+  std::uint8_t bits[256];
+  constexpr url_char_table() : bits() {
+    for (int c = 0; c != 256; ++c) {
+      const bool lower = c >= 'a' && c <= 'z';
+      const bool upper = c >= 'A' && c <= 'Z';
+      const bool digit = c >= '0' && c <= '9';
+      int b = 0;
+      if (lower || upper) b |= alpha;
+      if (lower || upper || digit || c == '+' || c == '-' || c == '.') b |= scheme_char;
+      if (lower || upper || digit || c == '-' || c == '.' || c == '_' || c == '~') b |= unreserved | reg_name_char;
+      if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) b |= hex_digit;
+      if (c > 0x20 && c != 0x7f && c != '\\' && c != '%') b |= plain;
+      // RFC 9112 §3.2 / RFC 3986 §2: never raw in a request-target: SP, CTL, DEL, non-ASCII and
+      // these; '#' too, as it would start a fragment.
+      if (c > 0x20 && c < 0x7f) b |= raw_in_target;
+      if (c != '/' && c != '?' && c != '#') b |= authority_char;
+      bits[c] = static_cast<std::uint8_t>(b);
+    }
+    for (const char c : "!$&'()*+,;=") bits[static_cast<unsigned char>(c)] |= reg_name_char;
+    for (const char c : "\"#<>\\^`{|}") bits[static_cast<unsigned char>(c)] &= static_cast<std::uint8_t>(~raw_in_target);
+    bits[0] = 0;  // the string literals' terminators
+  }
+};
+constexpr url_char_table url_chars{};
+
+bool is(unsigned char c, std::uint8_t bit) noexcept { return (url_chars.bits[c] & bit) != 0; }
 bool is_digit(unsigned char c) noexcept { return static_cast<unsigned>(c - '0') < 10u; }
-bool is_hex(unsigned char c) noexcept { return is_digit(c) || static_cast<unsigned>((c | 0x20) - 'a') < 6u; }
-bool in(const char* set, unsigned char c) noexcept { return c != 0 && std::strchr(set, c) != nullptr; }
-
-// unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"   (RFC 3986 §2.3)
-bool is_unreserved(unsigned char c) noexcept { return is_alpha(c) || is_digit(c) || in("-._~", c); }
-
-// reg-name = *( unreserved / pct-encoded / sub-delims ) (RFC 3986 §3.2.2). pct-encoded is left
-// out: the host is handed to name resolution as written, so an encoded one could never connect.
-bool is_reg_name_char(unsigned char c) noexcept { return is_unreserved(c) || in("!$&'()*+,;=", c); }
-
-// Bytes that RFC 9112 §3.2 / RFC 3986 §2 never allow raw in a request-target. '#' too: it
-// would start a fragment.
-bool needs_encoding(unsigned char c) noexcept { return c <= 0x20 || c >= 0x7f || in("\"#<>\\^`{|}", c); }
+bool is_hex(unsigned char c) noexcept { return is(c, hex_digit); }
+bool is_unreserved(unsigned char c) noexcept { return is(c, unreserved); }
+bool needs_encoding(unsigned char c) noexcept { return !is(c, raw_in_target); }
 
 bool pct_triplet_at(sv s, std::size_t i) noexcept {
   return s.size() - i >= 3 && is_hex(static_cast<unsigned char>(s[i + 1])) &&
@@ -41,11 +69,11 @@ bool pct_triplet_at(sv s, std::size_t i) noexcept {
 // Length of the scheme when `s` starts with ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
 // (RFC 3986 §3.1), else 0.
 std::size_t scheme_length(sv s) noexcept {
-  if (s.empty() || !is_alpha(static_cast<unsigned char>(s[0]))) return 0;
+  if (s.empty() || !is(static_cast<unsigned char>(s[0]), alpha)) return 0;
   for (std::size_t i = 1; i != s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == ':') return i;
-    if (!is_alpha(c) && !is_digit(c) && !in("+-.", c)) return 0;
+    if (!is(c, scheme_char)) return 0;
   }
   return 0;
 }
@@ -54,9 +82,10 @@ std::size_t scheme_length(sv s) noexcept {
 error check_bytes(sv s) noexcept {
   for (std::size_t i = 0; i != s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
+    if (is(c, plain)) continue;
     if (c <= 0x20 || c == 0x7f) return invalid("control character or space in URL");
     if (c == '\\') return invalid("backslash in URL");
-    if (c == '%' && !pct_triplet_at(s, i)) return invalid("bad percent-encoding");
+    if (!pct_triplet_at(s, i)) return invalid("bad percent-encoding");
   }
   return {};
 }
@@ -67,8 +96,15 @@ struct components {
   bool has_scheme = false, has_authority = false, has_query = false, has_fragment = false;
 };
 
-const char* skip_until(const char* p, const char* end, const char* stops) noexcept {
-  while (p != end && !in(stops, static_cast<unsigned char>(*p))) ++p;
+// The first byte in [p, end) without `bit`, or `end`.
+const char* skip_class(const char* p, const char* end, std::uint8_t bit) noexcept {
+  while (p != end && is(static_cast<unsigned char>(*p), bit)) ++p;
+  return p;
+}
+
+// The first '?' or '#' in [p, end), or `end`.
+const char* find_query_or_fragment(const char* p, const char* end) noexcept {
+  while (p != end && *p != '?' && *p != '#') ++p;
   return p;
 }
 
@@ -83,14 +119,16 @@ components split(sv s) noexcept {
   }
   if (end - p >= 2 && p[0] == '/' && p[1] == '/') {
     const char* a = p + 2;
-    p = skip_until(a, end, "/?#");
+    p = skip_class(a, end, authority_char);
     r.authority = span(a, p);
     r.has_authority = true;
   }
-  const char* q = skip_until(p, end, "?#");
+  const char* q = find_query_or_fragment(p, end);
   r.path = span(p, q);
   if (q != end && *q == '?') {
-    p = skip_until(++q, end, "#");
+    ++q;
+    p = static_cast<const char*>(std::memchr(q, '#', static_cast<std::size_t>(end - q)));
+    if (p == nullptr) p = end;
     r.query = span(q, p);
     r.has_query = true;
     q = p;
@@ -181,15 +219,15 @@ error parse_authority(sv authority, url& u) noexcept {
     u.host = span(p + 1, close);
     if (!is_ipv6(u.host)) return invalid("invalid IPv6 literal");
     host_end = close + 1;
-    if (host_end != end && *host_end != ':') return invalid("invalid character in host");
   } else {
-    while (host_end != end && *host_end != ':') {
-      if (!is_reg_name_char(static_cast<unsigned char>(*host_end))) return invalid("invalid character in host");
-      ++host_end;
-    }
+    // reg-name = *( unreserved / pct-encoded / sub-delims ): pct-encoded is left out, as the host
+    // is handed to name resolution as written, so an encoded one could never connect.
+    host_end = skip_class(host_end, end, reg_name_char);
     u.host = span(p, host_end);
   }
-  return host_end == end ? error{} : parse_port(span(host_end + 1, end), u);
+  if (host_end == end) return {};
+  if (*host_end != ':') return invalid("invalid character in host");
+  return parse_port(span(host_end + 1, end), u);
 }
 
 // Writes into out[at, size) and remembers whether anything did not fit; never writes past size.
