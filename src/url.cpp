@@ -19,13 +19,13 @@ sv span(const char* b, const char* e) noexcept { return {b, static_cast<std::siz
 
 // Bits of url_chars[c]: every per-byte class the URL code tests, so each test is one load.
 enum : std::uint8_t {
-  alpha = 0x01,           // ALPHA (RFC 5234 B.1)
+  path_char = 0x01,       // not "?" or "#", which end a path (RFC 3986 §3.3)
   scheme_char = 0x02,     // ALPHA / DIGIT / "+" / "-" / "." (RFC 3986 §3.1)
   unreserved = 0x04,      // ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986 §2.3)
   reg_name_char = 0x08,   // unreserved / sub-delims (RFC 3986 §3.2.2), see parse_authority()
   hex_digit = 0x10,       // HEXDIG
   plain = 0x20,           // passes check_bytes() without a second look: not CTL, SP, DEL, '\\' or '%'
-  raw_in_target = 0x40,   // may be sent as is in a request-target ('%' only before two HEXDIG)
+  raw_in_target = 0x40,   // may be sent as is in a request-target ('%' is looked at apart)
   authority_char = 0x80,  // not "/", "?" or "#", which end an authority (RFC 3986 §3.2)
 };
 
@@ -37,14 +37,14 @@ struct url_char_table {
       const bool upper = c >= 'A' && c <= 'Z';
       const bool digit = c >= '0' && c <= '9';
       int b = 0;
-      if (lower || upper) b |= alpha;
+      if (c != '?' && c != '#') b |= path_char;
       if (lower || upper || digit || c == '+' || c == '-' || c == '.') b |= scheme_char;
       if (lower || upper || digit || c == '-' || c == '.' || c == '_' || c == '~') b |= unreserved | reg_name_char;
       if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) b |= hex_digit;
       if (c > 0x20 && c != 0x7f && c != '\\' && c != '%') b |= plain;
       // RFC 9112 §3.2 / RFC 3986 §2: never raw in a request-target: SP, CTL, DEL, non-ASCII and
       // these; '#' too, as it would start a fragment.
-      if (c > 0x20 && c < 0x7f) b |= raw_in_target;
+      if (c > 0x20 && c < 0x7f && c != '%') b |= raw_in_target;
       if (c != '/' && c != '?' && c != '#') b |= authority_char;
       bits[c] = static_cast<std::uint8_t>(b);
     }
@@ -55,21 +55,30 @@ struct url_char_table {
 };
 constexpr url_char_table url_chars{};
 
+std::uint8_t class_of(char c) noexcept { return url_chars.bits[static_cast<unsigned char>(c)]; }
 bool is(unsigned char c, std::uint8_t bit) noexcept { return (url_chars.bits[c] & bit) != 0; }
+bool is_alpha(unsigned char c) noexcept { return static_cast<unsigned>((c | 0x20) - 'a') < 26u; }
 bool is_digit(unsigned char c) noexcept { return static_cast<unsigned>(c - '0') < 10u; }
 bool is_hex(unsigned char c) noexcept { return is(c, hex_digit); }
 bool is_unreserved(unsigned char c) noexcept { return is(c, unreserved); }
-bool needs_encoding(unsigned char c) noexcept { return !is(c, raw_in_target); }
 
-bool pct_triplet_at(sv s, std::size_t i) noexcept {
-  return s.size() - i >= 3 && is_hex(static_cast<unsigned char>(s[i + 1])) &&
-         is_hex(static_cast<unsigned char>(s[i + 2]));
+// Whether the '%' at `p` starts a pct-encoded triplet that ends by `end` (RFC 3986 §2.1).
+bool pct_triplet_at(const char* p, const char* end) noexcept {
+  return end - p >= 3 && is_hex(static_cast<unsigned char>(p[1])) && is_hex(static_cast<unsigned char>(p[2]));
+}
+
+// The first byte in [p, end) without `bit`, or `end`. URLs are mostly long runs of one class,
+// so it looks at four bytes per step while all four have the bit.
+const char* skip_class(const char* p, const char* end, std::uint8_t bit) noexcept {
+  while (end - p >= 4 && (class_of(p[0]) & class_of(p[1]) & class_of(p[2]) & class_of(p[3]) & bit) != 0) p += 4;
+  while (p != end && (class_of(*p) & bit) != 0) ++p;
+  return p;
 }
 
 // Length of the scheme when `s` starts with ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
 // (RFC 3986 §3.1), else 0.
 std::size_t scheme_length(sv s) noexcept {
-  if (s.empty() || !is(static_cast<unsigned char>(s[0]), alpha)) return 0;
+  if (s.empty() || !is_alpha(static_cast<unsigned char>(s[0]))) return 0;
   for (std::size_t i = 1; i != s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == ':') return i;
@@ -80,12 +89,12 @@ std::size_t scheme_length(sv s) noexcept {
 
 // One pass over the whole text for what no component may hold.
 error check_bytes(sv s) noexcept {
-  for (std::size_t i = 0; i != s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (is(c, plain)) continue;
+  const char* const end = s.data() + s.size();
+  for (const char* p = skip_class(s.data(), end, plain); p != end; p = skip_class(p + 1, end, plain)) {
+    const auto c = static_cast<unsigned char>(*p);
     if (c <= 0x20 || c == 0x7f) return invalid("control character or space in URL");
     if (c == '\\') return invalid("backslash in URL");
-    if (!pct_triplet_at(s, i)) return invalid("bad percent-encoding");
+    if (!pct_triplet_at(p, end)) return invalid("bad percent-encoding");
   }
   return {};
 }
@@ -95,18 +104,6 @@ struct components {
   sv scheme, authority, path, query, fragment;
   bool has_scheme = false, has_authority = false, has_query = false, has_fragment = false;
 };
-
-// The first byte in [p, end) without `bit`, or `end`.
-const char* skip_class(const char* p, const char* end, std::uint8_t bit) noexcept {
-  while (p != end && is(static_cast<unsigned char>(*p), bit)) ++p;
-  return p;
-}
-
-// The first '?' or '#' in [p, end), or `end`.
-const char* find_query_or_fragment(const char* p, const char* end) noexcept {
-  while (p != end && *p != '?' && *p != '#') ++p;
-  return p;
-}
 
 components split(sv s) noexcept {
   components r;
@@ -123,7 +120,7 @@ components split(sv s) noexcept {
     r.authority = span(a, p);
     r.has_authority = true;
   }
-  const char* q = find_query_or_fragment(p, end);
+  const char* q = skip_class(p, end, path_char);
   r.path = span(p, q);
   if (q != end && *q == '?') {
     ++q;
@@ -245,7 +242,12 @@ struct writer {
     }
   }
   void put(sv s) noexcept {
-    for (const char c : s) put(c);
+    if (s.size() <= size - at) {
+      if (!s.empty()) std::memcpy(data + at, s.data(), s.size());  // an empty view may be null
+      at += s.size();
+    } else {
+      fits = false;
+    }
   }
   void put_pct(unsigned char c) noexcept {
     constexpr const char* hex = "0123456789ABCDEF";
@@ -270,14 +272,21 @@ void put_component(writer& w, sv s) noexcept {
   }
 }
 
+// Copies runs of bytes that may stay as they are, and percent-encodes the rest.
 void put_target_part(writer& w, sv s) noexcept {
-  for (std::size_t i = 0; i != s.size(); ++i) {
-    const auto u = static_cast<unsigned char>(s[i]);
-    if (needs_encoding(u) || (u == '%' && !pct_triplet_at(s, i))) {
-      w.put_pct(u);
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while (p != end) {
+    const char* const run_end = skip_class(p, end, raw_in_target);
+    w.put(span(p, run_end));
+    if (run_end == end) return;
+    const auto u = static_cast<unsigned char>(*run_end);
+    if (u == '%' && pct_triplet_at(run_end, end)) {
+      w.put('%');
     } else {
-      w.put(s[i]);
+      w.put_pct(u);
     }
+    p = run_end + 1;
   }
 }
 
