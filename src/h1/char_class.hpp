@@ -10,7 +10,8 @@ namespace htpx::h1::detail {
 
 /// Bits of char_class[c].
 enum : std::uint8_t {
-  hex_value_mask = 0x0f,  ///< the value of a hex digit
+  value_char = 0x01,      ///< a byte of field-value: VCHAR, SP, HTAB, obs-text (RFC 9110 §5.5)
+  target_char = 0x02,     ///< a byte of a request-target as sent: VCHAR but '#' (RFC 9112 §3.2)
   hex_digit = 0x10,       ///< HEXDIG (RFC 5234 B.1)
   tchar = 0x20,           ///< tchar (RFC 9110 §5.6.2)
   ext_char = 0x40,        ///< tchar, ";", "=", SP, HTAB: an unquoted chunk extension (RFC 9112 §7.1.1)
@@ -23,18 +24,18 @@ enum : std::uint8_t {
 struct char_class_table {
   std::uint8_t bits[256];
   constexpr char_class_table() : bits() {
-    for (int c = '0'; c <= '9'; ++c) bits[c] = static_cast<std::uint8_t>(tchar | hex_digit | (c - '0'));
+    for (int c = '0'; c <= '9'; ++c) bits[c] = tchar | hex_digit;
     for (int c = 'a'; c <= 'z'; ++c) bits[c] = tchar;
     for (int c = 'A'; c <= 'Z'; ++c) bits[c] = tchar;
-    for (int c = 0; c != 6; ++c) {
-      bits['a' + c] = bits['A' + c] = static_cast<std::uint8_t>(tchar | hex_digit | (10 + c));
-    }
+    for (int c = 0; c != 6; ++c) bits['a' + c] = bits['A' + c] = tchar | hex_digit;
     for (const char c : "!#$%&'*+-.^_`|~") bits[static_cast<unsigned char>(c)] = tchar;
     bits[0] = 0;  // the string literal's terminator
     for (int c = 0; c != 256; ++c) {
       if ((bits[c] & tchar) != 0 || c == ';' || c == '=' || c == ' ' || c == '\t') bits[c] |= ext_char;
       const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
       if (alnum) bits[c] |= host_char;
+      if (c == '\t' || (c >= 0x20 && c != 0x7f)) bits[c] |= value_char;
+      if (c > 0x20 && c < 0x7f && c != '#') bits[c] |= target_char;
     }
     for (const char c : "-._~!$&'()*+,;=:[]%") bits[static_cast<unsigned char>(c)] |= host_char;
     bits[0] = static_cast<std::uint8_t>(bits[0] & ~host_char);  // the string literal's terminator
@@ -76,6 +77,13 @@ inline bool name_is(const char* name, std::size_t size, const char* literal, std
 template <std::size_t N>
 inline bool name_is(const char* name, std::size_t size, const char (&literal)[N]) noexcept {
   return name_is(name, size, literal, N - 1);
+}
+
+/// Returns the value of the hex digit `c` (HEXDIG): '0'-'9' are 0x30-0x39, 'A'-'F' and 'a'-'f'
+/// end in 1-6 and have bit 6 set.
+inline unsigned hex_value(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return (u & 0x0fu) + (u >> 6) * 9u;
 }
 
 /// Returns true for a token character.

@@ -64,13 +64,12 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
         ++i;
         [[fallthrough]];
       case state::size: {
-        std::uint8_t k = 0;
-        for (; i != size && ((k = char_class[static_cast<unsigned char>(input[i])]) & detail::hex_digit) != 0; ++i) {
+        for (; i != size && (char_class[static_cast<unsigned char>(input[i])] & detail::hex_digit) != 0; ++i) {
           if (digits == max_size_digits) {
             failure = "chunk size too long";
             goto out;
           }
-          remaining = (remaining << 4) | (k & detail::hex_value_mask);
+          remaining = (remaining << 4) | detail::hex_value(input[i]);
           ++digits;
         }
         if (i == size) goto out;
