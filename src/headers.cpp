@@ -13,8 +13,9 @@ bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
+  // Names compared are most often spelled the same: fold only bytes that differ.
   for (std::size_t i = 0; i != a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
   }
   return true;
 }

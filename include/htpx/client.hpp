@@ -445,6 +445,7 @@ class client {
   std::uint32_t random_ = 0x9E3779B9u;  // xorshift32 state for retry jitter
   std::size_t in_flight_ = 0;
   std::size_t waits_filled_ = 0;  // entries the last poll() put on the wait list
+  bool polling_ = false;  // inside poll(): now_ is the time (start() from a handler reads no clock)
 };
 
 namespace detail {

@@ -112,7 +112,8 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     slot.proxied = proxy != nullptr;
     slot.tunnel = slot.proxied && (options_.proxy_tunnel || origin.scheme == url_scheme::https);
     slot.handler = &handler;
-    slot.started_ms = slot.queued_ms = platform_->now_ms();
+    // A handler starting its next request runs inside poll(), whose time is now_.
+    slot.started_ms = slot.queued_ms = polling_ ? now_ : platform_->now_ms();
     slot.sequence = ++sequence_;
     slot.generation = generation;
     slot.st = req_state::queued;
@@ -125,6 +126,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
 poll_result client::poll(std::uint32_t now_ms) noexcept {
   now_ = now_ms;
   take_readiness();
+  polling_ = true;
   expire_idle();
   // A request that finishes frees its connection for a queued one at once: keep going while
   // requests finish, at most once per request slot (bounded work per poll). A handler that
@@ -148,6 +150,7 @@ poll_result client::poll(std::uint32_t now_ms) noexcept {
       complete(req, {errc::pool_timeout, "no connection slot became free within timeout.pool"});
     }
   }
+  polling_ = false;
   poll_result out;
   out.wait_count = fill_waits();
   out.waits = storage_.waits.data();

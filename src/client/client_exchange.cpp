@@ -182,6 +182,8 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
       if (const error full = fields.add(field.name, field.value)) return full;
     }
   }
+  // The defaults differ from one another, so only the caller's fields can already hold one.
+  const header_appender callers(storage_.header_table.data(), fields.used(), fields.used());
   const request_body& content = opts.content;
   const header defaults[] = {
       {"Accept", "*/*"},
@@ -192,7 +194,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
       {"Expect", expects_100(opts) ? std::string_view("100-continue") : std::string_view()},
   };
   for (const header& field : defaults) {
-    if (field.value.empty() || fields.contains(field.name)) continue;
+    if (field.value.empty() || callers.contains(field.name)) continue;
     if (const error full = fields.add(field.name, field.value)) return full;
   }
   // (Each only when built in: a request that needs one left out was refused by start().)
