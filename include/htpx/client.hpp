@@ -113,6 +113,9 @@ struct poll_result {
 
 namespace detail {
 
+/// No slot: the end of the queue of requests and of the stack of idle connections.
+inline constexpr std::uint16_t no_index = 0xFFFF;
+
 /// One pooled connection: a transport, its HTTP/1.1 engine and what it is connected to.
 /// (An HTTP/2 session slots in beside `conn` later, serving several requests at once.)
 struct pool_slot {
@@ -141,10 +144,12 @@ struct pool_slot {
   bool tls_started = false;        // start_tls() was called: connect() drives the handshake
   bool idle_this_poll = false;     // went idle during the current poll() (its response just ended)
   bool recv_blocked = false;  // not to be read in this poll(): wait() found it unreadable, or a read said would_block
+  std::uint16_t next_idle = 0;     // idle: the next less recently used idle slot, or no_index
   std::uint32_t continue_deadline_ms = 0;
   std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
   char host[HTPX_MAX_HOST_BYTES] = {};
 };
+
 
 /// One started request, queued or in flight.
 struct request_slot {
@@ -158,7 +163,10 @@ struct request_slot {
   std::uint32_t queued_ms = 0;   // for the pool timeout (reset when re-queued)
   std::uint32_t sequence = 0;    // FIFO order in the queue
   std::uint32_t serial = 0;      // the connection it got (pool_slot::serial), 0 before
-  std::uint16_t slot = 0;
+  union {                    // one or the other, never both: no RAM for the queue
+    std::uint16_t slot = 0;  // connecting or active: its pool slot
+    std::uint16_t next_queued;  // queued: the next younger queued request, or no_index
+  };
   std::uint16_t generation = 0;
   state st = state::free;
   bool relative = false;            // req.url resolves against base_url
@@ -383,9 +391,12 @@ class client {
   const detail::request_slot* lookup(request_handle handle) const noexcept;
   // pool (client_pool.cpp)
   void assign_queued() noexcept;
+  void enqueue(detail::request_slot& req) noexcept;
+  void dequeue(const detail::request_slot& req) noexcept;
   [[nodiscard]] bool ready(const detail::request_slot& req) const noexcept;
   bool assign(detail::request_slot& req) noexcept;
   detail::pool_slot* find_idle(const url& key, bool tunneled) noexcept;
+  void remove_idle(const detail::pool_slot& slot) noexcept;
   bool idle_is_alive(detail::pool_slot& slot, const detail::request_slot& req) noexcept;
   void connect_slot(detail::pool_slot& slot, detail::request_slot& req) noexcept;
   void release(detail::pool_slot& slot, bool keep) noexcept;
@@ -410,6 +421,7 @@ class client {
   void finish(detail::pool_slot& slot, error failure, bool retryable) noexcept;
   [[nodiscard]] static bool replayable(const detail::request_slot& req) noexcept;
   void complete(detail::request_slot& req, error failure) noexcept;
+  void free_request(detail::request_slot& req) noexcept;
   const timeout& timeouts_of(const detail::request_slot& req) const noexcept;
   // redirects (client_redirect.cpp)
   /// Sets req.redirecting when `head` is a redirect the request follows; the error when it cannot.
@@ -445,6 +457,10 @@ class client {
   std::uint32_t random_ = 0x9E3779B9u;  // xorshift32 state for retry jitter
   std::size_t in_flight_ = 0;
   std::size_t waits_filled_ = 0;  // entries the last poll() put on the wait list
+  std::uint16_t queue_head_ = detail::no_index;  // the oldest queued request (the queue, client_pool.cpp)
+  std::uint16_t queue_tail_ = detail::no_index;  // the youngest
+  std::uint16_t idle_top_ = detail::no_index;    // the most recently used idle connection
+  std::uint16_t last_freed_ = 0;                 // the request slot freed last: start() tries it first
   bool polling_ = false;  // inside poll(): now_ is the time (start() from a handler reads no clock)
 };
 

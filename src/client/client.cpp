@@ -101,7 +101,11 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
   const proxy_route* proxy = route_for(origin);
   if (proxy != nullptr && proxy->failure) return proxy->failure;
 
-  for (std::size_t i = 0; i != storage_.requests.size(); ++i) {
+  // The slot freed last first: a handler that starts its next request from on_complete() gets
+  // it at once, without a scan of the slots.
+  const std::size_t count = storage_.requests.size();
+  for (std::size_t n = 0; n != count; ++n) {
+    const std::size_t i = n == 0 ? last_freed_ : n - (n <= last_freed_ ? 1 : 0);
     detail::request_slot& slot = storage_.requests[i];
     if (slot.st != req_state::free) continue;
     const std::uint16_t generation = static_cast<std::uint16_t>(slot.generation + 1);
@@ -117,6 +121,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     slot.sequence = ++sequence_;
     slot.generation = generation;
     slot.st = req_state::queued;
+    enqueue(slot);
     ++in_flight_;
     return request_handle{static_cast<std::uint16_t>(i), generation};
   }
@@ -165,8 +170,7 @@ void client::cancel(request_handle handle) noexcept {
   if (req->st == req_state::connecting || req->st == req_state::active) {
     close_slot(storage_.slots[req->slot]);  // mid-exchange: the connection cannot be reused
   }
-  req->st = req_state::free;
-  --in_flight_;
+  free_request(*req);
 }
 
 bool client::active(request_handle handle) const noexcept { return lookup(handle) != nullptr; }
@@ -194,9 +198,15 @@ std::size_t client::read_body(request_handle handle, mutable_bytes out) noexcept
 
 void client::complete(detail::request_slot& req, error failure) noexcept {
   response_handler* handler = req.handler;
-  req.st = req_state::free;  // freed first: the callback may start another request
-  --in_flight_;
+  free_request(req);  // freed first: the callback may start another request
   handler->on_complete(failure);
+}
+
+void client::free_request(detail::request_slot& req) noexcept {
+  if (req.st == req_state::queued) dequeue(req);
+  req.st = req_state::free;
+  last_freed_ = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  --in_flight_;
 }
 
 const timeout& client::timeouts_of(const detail::request_slot& req) const noexcept {

@@ -474,6 +474,7 @@ void client::finish(detail::pool_slot& slot, error failure, bool retryable) noex
       req.retried = true;
       req.queued_ms = now_;
       req.st = req_state::queued;  // keeps its sequence: first in line for a new connection
+      enqueue(req);
       return;
     }
   }

@@ -24,15 +24,53 @@ bool client::ready(const detail::request_slot& req) const noexcept {
   return !req.delayed || static_cast<std::int32_t>(now_ - req.not_before_ms) >= 0;
 }
 
+// ---- the queue: queued requests linked oldest first (by sequence) through next_queued, so the
+// oldest is found without a scan of every request slot. A new request is the youngest and goes
+// last; a retried or redirected one keeps its sequence, so its place.
+
+void client::enqueue(detail::request_slot& req) noexcept {
+  const auto index = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  auto older = [&](std::uint16_t other) {
+    return static_cast<std::int32_t>(storage_.requests[other].sequence - req.sequence) < 0;
+  };
+  std::uint16_t* link = &queue_head_;
+  if (queue_tail_ != detail::no_index && older(queue_tail_)) {
+    link = &storage_.requests[queue_tail_].next_queued;
+  } else {
+    while (*link != detail::no_index && older(*link)) link = &storage_.requests[*link].next_queued;
+  }
+  req.next_queued = *link;
+  *link = index;
+  if (req.next_queued == detail::no_index) queue_tail_ = index;
+}
+
+void client::dequeue(const detail::request_slot& req) noexcept {
+  const auto index = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  std::uint16_t* link = &queue_head_;
+  std::uint16_t previous = detail::no_index;
+  while (*link != detail::no_index && *link != index) {
+    previous = *link;
+    link = &storage_.requests[*link].next_queued;
+  }
+  if (*link != index) return;  // not queued
+  *link = req.next_queued;
+  if (queue_tail_ == index) queue_tail_ = previous;
+}
+
 void client::assign_queued() noexcept {
   for (;;) {
-    // The oldest queued request goes first (FIFO, a retried request keeps its place).
-    detail::request_slot* oldest = nullptr;
-    for (detail::request_slot& req : storage_.requests) {
-      if (req.st != req_state::queued || !ready(req)) continue;  // a retry waits out its backoff
-      if (oldest == nullptr || static_cast<std::int32_t>(req.sequence - oldest->sequence) < 0) oldest = &req;
+    // The oldest queued request that may go (a retry waits out its backoff) goes first (FIFO).
+    std::uint16_t at = queue_head_;
+    while (at != detail::no_index && !ready(storage_.requests[at])) at = storage_.requests[at].next_queued;
+    if (at == detail::no_index) return;
+    detail::request_slot& req = storage_.requests[at];
+    // Out of the queue before assign(), which may end it (and a handler start others); back in
+    // its place when no connection can take it.
+    dequeue(req);
+    if (!assign(req)) {
+      enqueue(req);
+      return;
     }
-    if (oldest == nullptr || !assign(*oldest)) return;
   }
 }
 
@@ -42,6 +80,7 @@ bool client::assign(detail::request_slot& req) noexcept {
   // retry after a stale connection failed always gets a new one (RFC 9112 §9.3.1).
   while (detail::pool_slot* idle = req.retried ? nullptr : find_idle(pool_key(req), req.tunnel)) {
     if (!idle_is_alive(*idle, req)) continue;  // closed by idle_is_alive; look for another
+    remove_idle(*idle);
     idle->request = index;
     req.serial = idle->serial;
     req.slot = static_cast<std::uint16_t>(idle - storage_.slots.data());
@@ -74,21 +113,25 @@ bool client::assign(detail::request_slot& req) noexcept {
   return true;
 }
 
+// ---- idle connections: a stack linked through next_idle, the most recently used on top, so
+// the warmest connection to an origin is found without a scan of every slot.
+
 detail::pool_slot* client::find_idle(const url& key, bool tunneled) noexcept {
   // The most recently used match: warm connections are least likely to have been closed. A
   // tunnel to an origin and a direct connection to it are different connections (S-09).
-  // The host is compared last, and only for a slot more recent than the best so far: with many
-  // idle connections to one origin, comparing every host cost more than the rest of a request.
-  detail::pool_slot* best = nullptr;
-  for (detail::pool_slot& slot : storage_.slots) {
-    if (slot.st != slot_state::idle || slot.scheme != key.scheme || slot.port != key.port) continue;
-    if (slot.tunneled != tunneled) continue;
-    if (best != nullptr && elapsed(now_, slot.since_ms) >= elapsed(now_, best->since_ms)) continue;
-    if (!iequals({slot.host, slot.host_size}, key.host)) continue;
-    best = &slot;
-    if (slot.since_ms == now_) break;  // idle since this very moment: none can be more recent
+  for (std::uint16_t at = idle_top_; at != detail::no_index; at = storage_.slots[at].next_idle) {
+    detail::pool_slot& slot = storage_.slots[at];
+    if (slot.scheme != key.scheme || slot.port != key.port || slot.tunneled != tunneled) continue;
+    if (iequals({slot.host, slot.host_size}, key.host)) return &slot;
   }
-  return best;
+  return nullptr;
+}
+
+void client::remove_idle(const detail::pool_slot& slot) noexcept {
+  const auto index = static_cast<std::uint16_t>(&slot - storage_.slots.data());
+  std::uint16_t* link = &idle_top_;
+  while (*link != detail::no_index && *link != index) link = &storage_.slots[*link].next_idle;
+  if (*link == index) *link = slot.next_idle;
 }
 
 bool client::idle_is_alive(detail::pool_slot& slot, const detail::request_slot& req) noexcept {
@@ -141,6 +184,8 @@ void client::release(detail::pool_slot& slot, bool keep) noexcept {
   const bool room = max_kept >= storage_.slots.size() || count_slots(slot_state::idle) < max_kept;
   if (keep && slot.host_size != 0 && room && options_.limits.keepalive_expiry_ms != 0) {
     slot.st = slot_state::idle;
+    slot.next_idle = idle_top_;
+    idle_top_ = static_cast<std::uint16_t>(&slot - storage_.slots.data());
     slot.idle_this_poll = true;
     slot.since_ms = now_;
     slot.reused = true;
@@ -152,6 +197,7 @@ void client::release(detail::pool_slot& slot, bool keep) noexcept {
 }
 
 void client::close_slot(detail::pool_slot& slot) noexcept {
+  if (slot.st == slot_state::idle) remove_idle(slot);
   slot.transport->close();
   slot.conn.close();
   slot.st = slot_state::closed;

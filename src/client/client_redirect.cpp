@@ -91,6 +91,7 @@ void client::requeue(detail::request_slot& req, std::uint32_t delay_ms) noexcept
   req.not_before_ms = now_ + delay_ms;
   req.queued_ms = req.not_before_ms;  // the pool timeout starts when it may have a connection
   req.st = req_state::queued;         // keeps its sequence: first in line
+  enqueue(req);
 }
 
 }  // namespace htpx
