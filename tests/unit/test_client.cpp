@@ -414,6 +414,39 @@ TEST(Client, PoolTimeoutWhenEverySlotStaysBusy) {
   c.cancel(a.value());
 }
 
+// Completion order is queue order: one connection serves the queued requests first in, first
+// out, and one cancelled while queued leaves its place to the next.
+class ordered_handler final : public response_handler {
+ public:
+  ordered_handler(std::vector<int>& order, int id) : order_(order), id_(id) {}
+  error on_head(const response&) noexcept override { return {}; }
+  body_ack on_body(bytes_view data) noexcept override { return {data.size, {}}; }
+  void on_complete(error failure) noexcept override { order_.push_back(failure ? -id_ : id_); }
+
+ private:
+  std::vector<int>& order_;
+  int id_;
+};
+
+TEST(Client, QueuedRequestsGoFirstInFirstOut) {
+  fake_platform clock;
+  static_client<one_connection, scripted_transport> c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
+  c.transport_at(0).wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
+  std::vector<int> order;
+  ordered_handler h1(order, 1), h2(order, 2), h3(order, 3), h4(order, 4), h5(order, 5);
+  ASSERT_TRUE(c.start({"GET", "http://example.test/1", {}}, h1).ok());
+  ASSERT_TRUE(c.start({"GET", "http://example.test/2", {}}, h2).ok());
+  const result<request_handle> third = c.start({"GET", "http://example.test/3", {}}, h3);
+  ASSERT_TRUE(third.ok());
+  ASSERT_TRUE(c.start({"GET", "http://example.test/4", {}}, h4).ok());
+  c.cancel(third.value());  // from the middle of the queue
+  ASSERT_TRUE(c.start({"GET", "http://example.test/5", {}}, h5).ok());
+  run(c, clock);
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 4, 5}));
+  EXPECT_EQ(c.transport_at(0).connections_started(), 1u);
+}
+
 TEST(Client, RequestQueueFullIsPoolTimeoutAtOnce) {
   fake_platform clock;
   scripted_client c(clock);
