@@ -59,8 +59,9 @@ void connection::reset() noexcept {
 }
 
 void connection::apply(conn_input input) noexcept {
-  if (!transition_defined(state_, input)) record(errc::local_protocol_error, "not allowed now");
-  state_ = next_state(state_, input);
+  const transition t = step(state_, input);
+  if (!t.defined) record(errc::local_protocol_error, "not allowed now");
+  state_ = t.to;
 }
 
 // Keeps the first error: it is the cause, later ones are its consequences.

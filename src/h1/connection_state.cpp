@@ -40,19 +40,17 @@ struct packed_table {
 static_assert(conn_state_count <= static_cast<int>(x), "a state must fit a cell without being x");
 constexpr packed_table packed{};
 
-// Out of line: both functions below read it.
-[[gnu::noinline]] conn_state cell(conn_state from, conn_input input) noexcept {
-  const unsigned i = static_cast<unsigned>(from) * conn_input_count + static_cast<unsigned>(input);
-  return static_cast<conn_state>(packed.cells[i / 2] >> (i % 2 * 4) & 0xf);
-}
-
 }  // namespace
 
-bool transition_defined(conn_state from, conn_input input) noexcept { return cell(from, input) != x; }
-
-conn_state next_state(conn_state from, conn_input input) noexcept {
-  const conn_state to = cell(from, input);
-  return to == x ? conn_state::failed : to;
+// The one reader of the table; the two functions after it are views of its answer.
+transition step(conn_state from, conn_input input) noexcept {
+  const unsigned i = static_cast<unsigned>(from) * conn_input_count + static_cast<unsigned>(input);
+  const auto to = static_cast<conn_state>(packed.cells[i / 2] >> (i % 2 * 4) & 0xf);
+  return to == x ? transition{conn_state::failed, false} : transition{to, true};
 }
+
+bool transition_defined(conn_state from, conn_input input) noexcept { return step(from, input).defined; }
+
+conn_state next_state(conn_state from, conn_input input) noexcept { return step(from, input).to; }
 
 }  // namespace htpx::h1

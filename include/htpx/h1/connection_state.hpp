@@ -40,4 +40,13 @@ inline constexpr int conn_input_count = 9;
 /// Returns true when the table defines `input` in state `from` (tests use this).
 [[nodiscard]] bool transition_defined(conn_state from, conn_input input) noexcept;
 
+/// One transition: the state after an input, and whether the table defines it there.
+struct transition {
+  conn_state to;
+  bool defined;
+};
+
+/// Returns next_state() and transition_defined() of `input` in state `from` with one lookup.
+[[nodiscard]] transition step(conn_state from, conn_input input) noexcept;
+
 }  // namespace htpx::h1
