@@ -128,7 +128,10 @@ struct pool_slot {
   std::uint32_t since_ms = 0;       // connecting: start; idle: since when
   std::uint32_t last_read_ms = 0;   // last response byte (or start of waiting)
   std::uint32_t last_write_ms = 0;  // last request byte taken (or start of sending)
-  std::uint16_t request = 0;        // the request it serves while connecting or busy
+  union {                            // one or the other, never both: no RAM for the idle stack
+    std::uint16_t request = 0;       // connecting or busy: the request it serves
+    std::uint16_t next_idle;         // idle: the next less recently used idle slot, or no_index
+  };
   std::uint16_t port = 0;
   url_scheme scheme = url_scheme::http;
   state st = state::closed;
@@ -144,7 +147,7 @@ struct pool_slot {
   bool tls_started = false;        // start_tls() was called: connect() drives the handshake
   bool idle_this_poll = false;     // went idle during the current poll() (its response just ended)
   bool recv_blocked = false;  // not to be read in this poll(): wait() found it unreadable, or a read said would_block
-  std::uint16_t next_idle = 0;     // idle: the next less recently used idle slot, or no_index
+  bool drained = false;       // busy: the last next_event() said need_more, nothing came since
   std::uint32_t continue_deadline_ms = 0;
   std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
   char host[HTPX_MAX_HOST_BYTES] = {};

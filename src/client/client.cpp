@@ -191,6 +191,7 @@ std::size_t client::read_body(request_handle handle, mutable_bytes out) noexcept
   slot.pending_body = {slot.pending_body.data + n, slot.pending_body.size - n};
   if (slot.pending_body.empty() && slot.paused) {
     slot.paused = false;
+    slot.drained = false;  // the events after this body are still to be taken
     slot.last_read_ms = platform_->now_ms();  // the read timeout restarts when reading does
   }
   return n;

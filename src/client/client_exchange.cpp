@@ -69,7 +69,9 @@ void client::drive(detail::pool_slot& slot) noexcept {
     const bool just_sent = was_sending && slot.conn.state() == h1::conn_state::awaiting_head;
     if (slot.paused && !offer_pending(slot)) return;
     const bool held = slot.awaiting_continue;
-    if (!slot.paused && !process_events(slot)) return;
+    // A connection whose events were all taken has none until bytes arrive (or it fails).
+    const bool news = !slot.drained || slot.conn.state() == h1::conn_state::failed;
+    if (!slot.paused && news && !process_events(slot)) return;
     // A 100 just released the body: send it now, or the caller sleeps on a socket that has
     // nothing more to say until the server gets the body (RFC 9110 §10.1.1).
     if (held && !slot.awaiting_continue && !flush(slot)) return;
@@ -156,6 +158,7 @@ void client::begin_exchange(detail::pool_slot& slot) noexcept {
   slot.last_read_ms = slot.last_write_ms = now_;
   slot.paused = slot.send_failed = slot.source_waiting = slot.awaiting_continue = false;
   slot.pending_body = {};
+  slot.drained = true;  // a new or recycled connection: nothing received yet
   // A new tunnel first asks the proxy for it; the request follows once it is open. (Tunnels
   // exist only with proxies built in.)
   slot.tunnel_pending = slot.tunneled && !slot.tunnel_open;
@@ -323,6 +326,7 @@ bool client::offer_pending(detail::pool_slot& slot) noexcept {
   slot.pending_body = {slot.pending_body.data + taken, slot.pending_body.size - taken};
   if (slot.pending_body.empty()) {
     slot.paused = false;
+    slot.drained = false;      // the events after this body are still to be taken
     slot.last_read_ms = now_;  // time spent paused is the application's, not the server's
   }
   return true;
@@ -333,7 +337,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
   for (;;) {
     const h1::event ev = slot.conn.next_event();
     switch (ev.type) {
-      case h1::event_type::need_more: return true;
+      case h1::event_type::need_more: slot.drained = true; return true;
       case h1::event_type::informational:                                // 1xx are skipped (RFC 9110 §15.2) ...
         if (ev.head.status_code == 100) slot.awaiting_continue = false;  // ... 100 releases the body
         break;
@@ -414,9 +418,13 @@ bool client::take_received(detail::pool_slot& slot, const port::io_result& r, st
       }
       slot.conn.commit_received(r.bytes);
       slot.last_read_ms = now_;
+      slot.drained = false;
       return true;
     case port::io_status::would_block: slot.recv_blocked = true; return false;
-    case port::io_status::closed: slot.conn.receive_eof(); return true;
+    case port::io_status::closed:
+      slot.conn.receive_eof();
+      slot.drained = false;
+      return true;
     case port::io_status::error: break;
   }
   const bool retry = slot.reused && !slot.conn.response_started();
