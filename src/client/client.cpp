@@ -257,8 +257,9 @@ std::uint32_t client::next_wake() noexcept {
   // pass) must not sleep until its pool deadline: poll again at once.
   const std::size_t limit =
       options_.limits.max_connections < storage_.slots.size() ? options_.limits.max_connections : storage_.slots.size();
-  const bool slot_free =
-      storage_.slots.size() - count_slots(slot_state::closed) < limit || count_slots(slot_state::idle) != 0;
+  const bool slot_free = queue_head_ != detail::no_index &&  // the slots are counted only then
+                         (storage_.slots.size() - count_slots(slot_state::closed) < limit ||
+                          count_slots(slot_state::idle) != 0);
   for (const detail::request_slot& req : storage_.requests) {
     if (req.st == req_state::free) continue;
     const timeout& t = timeouts_of(req);

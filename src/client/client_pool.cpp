@@ -122,7 +122,10 @@ detail::pool_slot* client::find_idle(const url& key, bool tunneled) noexcept {
   for (std::uint16_t at = idle_top_; at != detail::no_index; at = storage_.slots[at].next_idle) {
     detail::pool_slot& slot = storage_.slots[at];
     if (slot.scheme != key.scheme || slot.port != key.port || slot.tunneled != tunneled) continue;
-    if (iequals({slot.host, slot.host_size}, key.host)) return &slot;
+    // Hosts are most often spelled the same way: compare the bytes before ignoring case.
+    const std::string_view host{slot.host, slot.host_size};
+    if (host.size() != key.host.size()) continue;
+    if (std::memcmp(host.data(), key.host.data(), host.size()) == 0 || iequals(host, key.host)) return &slot;
   }
   return nullptr;
 }
