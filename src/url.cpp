@@ -87,6 +87,17 @@ std::size_t scheme_length(sv s) noexcept {
   return 0;
 }
 
+// http, https (compared ignoring case, RFC 3986 §3.1) or other. A scheme's bytes are letters,
+// digits, "+", "-" and "."; of these, `| 0x20` folds only letters, and onto letters.
+url_scheme scheme_of(sv s) noexcept {
+  const auto folded = [&](std::size_t i) { return static_cast<char>(s[i] | 0x20); };
+  if (s.size() < 4 || s.size() > 5 || folded(0) != 'h' || folded(1) != 't' || folded(2) != 't' || folded(3) != 'p') {
+    return url_scheme::other;
+  }
+  if (s.size() == 4) return url_scheme::http;
+  return folded(4) == 's' ? url_scheme::https : url_scheme::other;
+}
+
 // One pass over the whole text for what no component may hold.
 error check_bytes(sv s) noexcept {
   const char* const end = s.data() + s.size();
@@ -404,9 +415,7 @@ result<url> parse_url(std::string_view text) noexcept {
   if (!c.has_scheme) return invalid("no scheme");
   url u;
   u.scheme_text = c.scheme;
-  u.scheme = iequals(c.scheme, "http")    ? url_scheme::http
-             : iequals(c.scheme, "https") ? url_scheme::https
-                                          : url_scheme::other;
+  u.scheme = scheme_of(c.scheme);
   const bool known = u.scheme != url_scheme::other;
   if (c.has_authority) {
     if (const error e = parse_authority(c.authority, u)) return e;
