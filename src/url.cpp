@@ -49,7 +49,8 @@ struct url_char_table {
       bits[c] = static_cast<std::uint8_t>(b);
     }
     for (const char c : "!$&'()*+,;=") bits[static_cast<unsigned char>(c)] |= reg_name_char;
-    for (const char c : "\"#<>\\^`{|}") bits[static_cast<unsigned char>(c)] &= static_cast<std::uint8_t>(~raw_in_target);
+    for (const char c : "\"#<>\\^`{|}")
+      bits[static_cast<unsigned char>(c)] &= static_cast<std::uint8_t>(~raw_in_target);
     bits[0] = 0;  // the string literals' terminators
   }
 };

@@ -128,9 +128,9 @@ struct pool_slot {
   std::uint32_t since_ms = 0;       // connecting: start; idle: since when
   std::uint32_t last_read_ms = 0;   // last response byte (or start of waiting)
   std::uint32_t last_write_ms = 0;  // last request byte taken (or start of sending)
-  union {                            // one or the other, never both: no RAM for the idle stack
-    std::uint16_t request = 0;       // connecting or busy: the request it serves
-    std::uint16_t next_idle;         // idle: the next less recently used idle slot, or no_index
+  union {                           // one or the other, never both: no RAM for the idle stack
+    std::uint16_t request = 0;      // connecting or busy: the request it serves
+    std::uint16_t next_idle;        // idle: the next less recently used idle slot, or no_index
   };
   std::uint16_t port = 0;
   url_scheme scheme = url_scheme::http;
@@ -153,7 +153,6 @@ struct pool_slot {
   char host[HTPX_MAX_HOST_BYTES] = {};
 };
 
-
 /// One started request, queued or in flight.
 struct request_slot {
   enum class state : std::uint8_t { free, queued, connecting, active };
@@ -166,9 +165,9 @@ struct request_slot {
   std::uint32_t queued_ms = 0;   // for the pool timeout (reset when re-queued)
   std::uint32_t sequence = 0;    // FIFO order in the queue
   std::uint32_t serial = 0;      // the connection it got (pool_slot::serial), 0 before
-  union {                    // one or the other, never both: no RAM for the queue
-    std::uint16_t slot = 0;  // connecting or active: its pool slot
-    std::uint16_t next_queued;  // queued: the next younger queued request, or no_index
+  union {                        // one or the other, never both: no RAM for the queue
+    std::uint16_t slot = 0;      // connecting or active: its pool slot
+    std::uint16_t next_queued;   // queued: the next younger queued request, or no_index
   };
   std::uint16_t generation = 0;
   state st = state::free;
@@ -459,7 +458,7 @@ class client {
   std::uint32_t serial_ = 0;
   std::uint32_t random_ = 0x9E3779B9u;  // xorshift32 state for retry jitter
   std::size_t in_flight_ = 0;
-  std::size_t waits_filled_ = 0;  // entries the last poll() put on the wait list
+  std::size_t waits_filled_ = 0;                 // entries the last poll() put on the wait list
   std::uint16_t queue_head_ = detail::no_index;  // the oldest queued request (the queue, client_pool.cpp)
   std::uint16_t queue_tail_ = detail::no_index;  // the youngest
   std::uint16_t idle_top_ = detail::no_index;    // the most recently used idle connection

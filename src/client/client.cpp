@@ -190,7 +190,7 @@ std::size_t client::read_body(request_handle handle, mutable_bytes out) noexcept
   slot.pending_body = {slot.pending_body.data + n, slot.pending_body.size - n};
   if (slot.pending_body.empty() && slot.paused) {
     slot.paused = false;
-    slot.drained = false;  // the events after this body are still to be taken
+    slot.drained = false;                     // the events after this body are still to be taken
     slot.last_read_ms = platform_->now_ms();  // the read timeout restarts when reading does
   }
   return n;
@@ -256,9 +256,9 @@ std::uint32_t client::next_wake() noexcept {
   // pass) must not sleep until its pool deadline: poll again at once.
   const std::size_t limit =
       options_.limits.max_connections < storage_.slots.size() ? options_.limits.max_connections : storage_.slots.size();
-  const bool slot_free = queue_head_ != detail::no_index &&  // the slots are counted only then
-                         (storage_.slots.size() - count_slots(slot_state::closed) < limit ||
-                          count_slots(slot_state::idle) != 0);
+  const bool slot_free =
+      queue_head_ != detail::no_index &&  // the slots are counted only then
+      (storage_.slots.size() - count_slots(slot_state::closed) < limit || count_slots(slot_state::idle) != 0);
   for (const detail::request_slot& req : storage_.requests) {
     if (req.st == req_state::free) continue;
     const timeout& t = timeouts_of(req);

@@ -10,12 +10,12 @@ namespace htpx::h1::detail {
 
 /// Bits of char_class[c].
 enum : std::uint8_t {
-  value_char = 0x01,      ///< a byte of field-value: VCHAR, SP, HTAB, obs-text (RFC 9110 §5.5)
-  target_char = 0x02,     ///< a byte of a request-target as sent: VCHAR but '#' (RFC 9112 §3.2)
-  hex_digit = 0x10,       ///< HEXDIG (RFC 5234 B.1)
-  tchar = 0x20,           ///< tchar (RFC 9110 §5.6.2)
-  ext_char = 0x40,        ///< tchar, ";", "=", SP, HTAB: an unquoted chunk extension (RFC 9112 §7.1.1)
-  host_char = 0x80,       ///< a byte of uri-host [ ":" port ]: reg-name, IPv4, IP-literal (RFC 3986 §3.2.2)
+  value_char = 0x01,   ///< a byte of field-value: VCHAR, SP, HTAB, obs-text (RFC 9110 §5.5)
+  target_char = 0x02,  ///< a byte of a request-target as sent: VCHAR but '#' (RFC 9112 §3.2)
+  hex_digit = 0x10,    ///< HEXDIG (RFC 5234 B.1)
+  tchar = 0x20,        ///< tchar (RFC 9110 §5.6.2)
+  ext_char = 0x40,     ///< tchar, ";", "=", SP, HTAB: an unquoted chunk extension (RFC 9112 §7.1.1)
+  host_char = 0x80,    ///< a byte of uri-host [ ":" port ]: reg-name, IPv4, IP-literal (RFC 3986 §3.2.2)
 };
 
 /// One table for every per-byte class the parsers test, so each test is one load:

@@ -54,7 +54,9 @@ bool is_token(std::string_view s) noexcept { return !s.empty() && all_in(s.data(
 
 // request-target: printable US-ASCII only; SP, CTL, DEL and non-ASCII would let a caller split
 // the request line (RFC 9112 §3.2; Python CVE-2019-9740). A fragment is never sent (RFC 9110 §7.1).
-bool is_valid_target(std::string_view s) noexcept { return !s.empty() && all_in(s.data(), s.size(), detail::target_char); }
+bool is_valid_target(std::string_view s) noexcept {
+  return !s.empty() && all_in(s.data(), s.size(), detail::target_char);
+}
 
 // Host = uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IPv4 or [IPv6] characters only.
 bool is_valid_host(std::string_view s) noexcept { return all_in(s.data(), s.size(), detail::host_char); }
