@@ -447,6 +447,26 @@ TEST(Client, QueuedRequestsGoFirstInFirstOut) {
   EXPECT_EQ(c.transport_at(0).connections_started(), 1u);
 }
 
+// Of two idle connections to one origin, the one whose response ended last is reused (the
+// warmest is the least likely to have been closed by the server).
+TEST(Client, TheMostRecentlyUsedIdleConnectionIsReusedFirst) {
+  fake_platform clock;
+  scripted_client c(clock);
+  c.transport_at(0).wait_for_request().serve(ok_hello);
+  c.transport_at(1).wait_for_request().recv_would_block(3).serve(ok_hello).wait_for_request().serve(ok_hello);
+  recording_handler a, b, next;
+  ASSERT_TRUE(c.start({"GET", "http://example.test/a", {}}, a).ok());
+  ASSERT_TRUE(c.start({"GET", "http://example.test/b", {}}, b).ok());
+  run(c, clock);
+  ASSERT_EQ(a.completed + b.completed, 2);
+  ASSERT_TRUE(c.start({"GET", "http://example.test/next", {}}, next).ok());
+  run(c, clock);
+  EXPECT_FALSE(next.result) << next.result.detail;
+  EXPECT_NE(c.transport_at(1).sent().find("GET /next "), std::string::npos);
+  EXPECT_EQ(c.transport_at(0).sent().find("GET /next "), std::string::npos);
+  EXPECT_EQ(c.transport_at(0).connections_started() + c.transport_at(1).connections_started(), 2u);
+}
+
 TEST(Client, RequestQueueFullIsPoolTimeoutAtOnce) {
   fake_platform clock;
   scripted_client c(clock);
