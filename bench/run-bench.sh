@@ -335,7 +335,7 @@ cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:STRING=//p' "$build/CMakeCache.tx
   echo
   echo "Written by \`bench/run-bench.sh\`; do not edit by hand."
   echo
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); htpx $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- src include bench port/posix 2>/dev/null || echo ' (with local changes to src, include, bench or port/posix)')"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); htpx $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- src include bench port/posix ':!bench/results.md' 2>/dev/null || echo ' (with local changes to src, include, bench or port/posix)')"
   echo "- machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) CPUs$(grep -q hypervisor /proc/cpuinfo && echo ' (virtual machine)'), Linux $(uname -r)"
   echo "- load average before / after: $load_before / $load_after (other work on the machine disturbs every contender alike; the rounds alternate)"
   echo "- server: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'), one worker, keep-alive, access log off, sendfile, pinned to CPU $server_cpu; files of 100 B and 1 MiB"
