@@ -471,10 +471,17 @@ result<std::size_t> resolve_url(std::string_view base, std::string_view referenc
     w.put("//");
     w.put(from.authority);
   }
+  const std::size_t path_at = w.at;
   if (remove_dots) {
     put_path_without_dots(w, head, path);
   } else {
     w.put(path);
+  }
+  // Without an authority a path may not begin with "//" (RFC 3986 §3.3), yet removing dot
+  // segments can make one ("https:x//../..//evil/" would become "https://evil/", read again
+  // with evil as its host): refused, not turned into another URL (found by fuzz_url).
+  if (!from.has_authority && w.fits && w.at - path_at >= 2 && out.data[path_at] == '/' && out.data[path_at + 1] == '/') {
+    return invalid("path would read as an authority");
   }
   if (has_query) {
     w.put('?');

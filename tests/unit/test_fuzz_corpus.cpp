@@ -13,6 +13,7 @@
 #include "../fuzz/fuzz_chunked_decoder.hpp"
 #include "../fuzz/fuzz_connection.hpp"
 #include "../fuzz/fuzz_response_parser.hpp"
+#include "../fuzz/fuzz_url.hpp"
 
 namespace {
 
@@ -70,6 +71,8 @@ TEST(fuzz_corpus, chunked_decoder) {
 
 TEST(fuzz_corpus, connection) { EXPECT_GE(replay("fuzz_connection", htpx_fuzz::connection::fuzz_connection_one), 10u); }
 
+TEST(fuzz_corpus, url) { EXPECT_GE(replay("fuzz_url", htpx_fuzz::url_target::fuzz_url_one), 10u); }
+
 // The targets survive the degenerate inputs libFuzzer starts with.
 TEST(fuzz_corpus, empty_and_tiny_inputs) {
   const std::uint8_t bytes[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -77,6 +80,7 @@ TEST(fuzz_corpus, empty_and_tiny_inputs) {
     EXPECT_EQ(htpx_fuzz::response::fuzz_response_parser_one(bytes, n), 0);
     EXPECT_EQ(htpx_fuzz::chunked::fuzz_chunked_decoder_one(bytes, n), 0);
     EXPECT_EQ(htpx_fuzz::connection::fuzz_connection_one(bytes, n), 0);
+    EXPECT_EQ(htpx_fuzz::url_target::fuzz_url_one(bytes, n), 0);
   }
 }
 

@@ -461,6 +461,28 @@ TEST(UrlResolve, Errors) {
   EXPECT_EQ(resolve(rfc_base, "//a b/"), "error: control character or space in URL");
 }
 
+// Resolution is RFC 3986's, for any scheme: an empty authority resolves as one ("//" against an
+// http base gives "http://", as "http:g" gives "http:g"). An http(s) URL needs a host (RFC 9110
+// §4.2.1), so parse_url() refuses these, and with it a redirect to them (InvalidURL).
+TEST(UrlResolve, HttpTargetsWithoutAHostResolveAndDoNotParse) {
+  EXPECT_EQ(resolve(rfc_base, "//"), "http://");
+  EXPECT_EQ(resolve(rfc_base, "///x"), "http:///x");
+  EXPECT_EQ(resolve(rfc_base, "file:///etc"), "file:///etc");
+  EXPECT_EQ(htpx::parse_url("http://").err().detail, std::string_view("empty host"));
+  EXPECT_EQ(htpx::parse_url("http:///x").err().detail, std::string_view("empty host"));
+  EXPECT_EQ(htpx::parse_url("http:g").err().detail, std::string_view("no authority"));
+  EXPECT_TRUE(htpx::parse_url("file:///etc"));
+}
+
+// RFC 3986 §3.3: without an authority the path may not begin with "//". Dot removal could make
+// one, and the result would read again as a URL with another host (found by fuzz_url).
+TEST(UrlResolve, DotRemovalNeverMakesAPathIntoAnAuthority) {
+  EXPECT_EQ(resolve(rfc_base, "https:x//../..//evil.example/g"), "error: path would read as an authority");
+  EXPECT_EQ(resolve(rfc_base, "foo:a/..//b"), "error: path would read as an authority");
+  EXPECT_EQ(resolve(rfc_base, "foo:a/../b"), "foo:/b");  // §5.2.4: "a/../b" is "/b"
+  EXPECT_EQ(resolve(rfc_base, "https:x/..//g"), "error: path would read as an authority");
+}
+
 TEST(UrlResolve, LongPathsFitExactlyAfterDotRemoval) {
   // The merged path is far longer than the result; the result alone must fit.
   const std::string base = "http://h/" + std::string(300, 'x') + "/" + std::string(300, 'y') + "/z";
