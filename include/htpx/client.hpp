@@ -339,8 +339,12 @@ class client {
     bool (*open_tunnel)(client&, detail::pool_slot&, const h1::event&) noexcept = nullptr;
     error (*add_proxy_credentials)(client&, const detail::request_slot&, header_appender&,
                                    mutable_bytes&) noexcept = nullptr;
-    // base_url (url.cpp)
+    // base_url (url.cpp, client_features.cpp)
     result<std::size_t> (*resolve_url)(std::string_view, std::string_view, mutable_bytes) noexcept = nullptr;
+    result<url> (*relative_origin)(client&, std::string_view) noexcept = nullptr;
+    // base_url or proxies (client_proxy.cpp): a target other than the origin-form of the origin
+    result<std::string_view> (*compose_target)(const client&, const detail::request_slot&, url&,
+                                               mutable_bytes&) noexcept = nullptr;
     // redirects (client_redirect.cpp)
     error (*plan_redirect)(client&, detail::request_slot&, const response&) noexcept = nullptr;
     // auth (client_credentials.cpp)
@@ -376,6 +380,7 @@ class client {
   [[nodiscard]] bool has_proxies() const noexcept;
   [[nodiscard]] const proxy_route* route_for(const url& origin) const noexcept;
   [[nodiscard]] result<std::size_t> resolve_relative(std::string_view reference, mutable_bytes out) const noexcept;
+  [[nodiscard]] result<url> relative_origin(std::string_view reference) noexcept;
   // proxies and targets (client_proxy.cpp)
   void load_proxies() noexcept;
   [[nodiscard]] const proxy_route* proxy_for(const url& origin) const noexcept;
@@ -495,7 +500,11 @@ constexpr client::features client::features_of() noexcept {
     f.open_tunnel = &detail::member_call<&client::open_tunnel>::call;
     f.add_proxy_credentials = &detail::member_call<&client::add_proxy_credentials>::call;
   }
-  if constexpr (Cfg::base_url) f.resolve_url = &htpx::resolve_url;
+  if constexpr (Cfg::base_url) {
+    f.resolve_url = &htpx::resolve_url;
+    f.relative_origin = &detail::member_call<&client::relative_origin>::call;
+  }
+  if constexpr (Cfg::base_url || Cfg::proxies) f.compose_target = &detail::member_call<&client::compose_target>::call;
   if constexpr (Cfg::redirects) f.plan_redirect = &detail::member_call<&client::plan_redirect>::call;
   if constexpr (Cfg::auth) {
     f.add_credentials = &detail::member_call<&client::add_credentials>::call;

@@ -80,22 +80,13 @@ error client::check_target(const url& target) const noexcept {
 
 result<request_handle> client::start(const htpx::request& req, response_handler& handler) noexcept {
   if (const error missing = check_features(req)) return missing;
-  // Most URLs are absolute: parsed first, and looked at for a scheme only when that fails.
-  const result<url> parsed = parse_url(req.url);
-  const bool relative = !parsed && !has_scheme(req.url);
-  if (relative) {
-    if (options_.base_url.empty()) return error{errc::invalid_url, "relative URL without a base_url"};
-    // Resolve once now so a bad reference fails here, not later inside poll().
-    const result<std::size_t> resolved = resolve_relative(req.url, storage_.scratch);
-    if (!resolved) return resolved.err();
-  } else if (!parsed) {
-    return parsed.err();
-  }
-  // A relative request's origin is the base's: parsed again for each one rather than kept
-  // parsed in the client (76 bytes of RAM); its views point into the caller's base_url.
-  const result<url> base = relative ? parse_url(options_.base_url) : parsed;
-  if (!base) return base.err();
-  const url& origin = base.value();
+  // Most URLs are absolute: parsed first, and looked at for a scheme only when that fails. A
+  // relative one needs base_url, which only a client built with Cfg::base_url accepts.
+  result<url> parsed = parse_url(req.url);
+  const bool relative = !parsed && features_->relative_origin != nullptr && !has_scheme(req.url);
+  if (relative) parsed = features_->relative_origin(*this, req.url);
+  if (!parsed) return parsed.err();
+  const url& origin = parsed.value();
   if (const error refused = check_target(origin)) return refused;
   const proxy_route* proxy = route_for(origin);
   if (proxy != nullptr && proxy->failure) return proxy->failure;

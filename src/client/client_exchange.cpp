@@ -54,6 +54,16 @@ bool expects_100(const request_options& opts) noexcept {
   return opts.expect_continue && opts.content.type != request_body::kind::none;
 }
 
+// The origin-form of a request to the origin server itself (RFC 9112 §3.2.1), written at the
+// front of `scratch`, which is then what is left behind it.
+result<std::string_view> origin_form(const url& origin, const request_options& opts, mutable_bytes& scratch) noexcept {
+  const result<std::size_t> written = write_request_target(origin, opts.params.data(), opts.params.size(), scratch);
+  if (!written) return written.err();
+  const std::string_view target{scratch.data, written.value()};
+  scratch = {scratch.data + target.size(), scratch.size - target.size()};
+  return target;
+}
+
 }  // namespace
 
 void client::drive(detail::pool_slot& slot) noexcept {
@@ -169,11 +179,18 @@ void client::begin_exchange(detail::pool_slot& slot) noexcept {
 error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noexcept {
   // The target (and for a relative URL the whole resolved URL) is composed in the scratch
   // buffer; send_request() copies it into the transmit buffer, so one scratch serves all.
-  url target_url{};
   mutable_bytes scratch = storage_.scratch;
-  const result<std::string_view> target = compose_target(req, target_url, scratch);
-  if (!target) return target.err();
   const request_options& opts = req.req.options;
+  url composed;  // a relative request's resolved URL
+  const url* target_url = &req.origin;
+  result<std::string_view> target = std::string_view{};
+  if (req.relative || req.proxied) {  // (relative and proxied requests exist only when built in)
+    target = features_->compose_target(*this, req, composed, scratch);
+    target_url = &composed;
+  } else {
+    target = origin_form(req.origin, opts, scratch);
+  }
+  if (!target) return target.err();
 
   // Fields: the client's defaults, the request's own, then what the library adds when the
   // caller did not (httpx sends Accept, Accept-Encoding and User-Agent by default), then
@@ -203,14 +220,14 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   // (Each only when built in: a request that needs one left out was refused by start().)
   const features& with = *features_;
   if (with.add_credentials != nullptr) {
-    if (const error failure = with.add_credentials(*this, req, target_url, target.value(), fields, scratch))
+    if (const error failure = with.add_credentials(*this, req, *target_url, target.value(), fields, scratch))
       return failure;
   }
   if (req.proxied) {
     if (const error failure = with.add_proxy_credentials(*this, req, fields, scratch)) return failure;
   }
   if (with.add_cookies != nullptr) {
-    if (const error failure = with.add_cookies(*this, req, target_url, fields, scratch)) return failure;
+    if (const error failure = with.add_cookies(*this, req, *target_url, fields, scratch)) return failure;
   }
   if (options_.hooks != nullptr) {
     if (const error failure = options_.hooks->on_request(req.req, fields)) return failure;
@@ -221,7 +238,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   h1::request_head head;
   head.method = req.req.method;
   head.target = target.value();
-  head.host = fields.contains("Host") ? std::string_view{} : target_url.authority_host;
+  head.host = fields.contains("Host") ? std::string_view{} : target_url->authority_host;
   head.headers = table;
   head.header_count = used;
   switch (content.type) {

@@ -44,4 +44,14 @@ result<std::size_t> client::resolve_relative(std::string_view reference, mutable
   return features_->resolve_url(options_.base_url, reference, out);
 }
 
+result<url> client::relative_origin(std::string_view reference) noexcept {
+  if (options_.base_url.empty()) return error{errc::invalid_url, "relative URL without a base_url"};
+  // Resolved once now so a bad reference fails in start(), not later inside poll().
+  const result<std::size_t> resolved = resolve_relative(reference, storage_.scratch);
+  if (!resolved) return resolved.err();
+  // The origin is the base's: parsed again for each request rather than kept parsed in the
+  // client (76 bytes of RAM); its views point into the caller's base_url.
+  return parse_url(options_.base_url);
+}
+
 }  // namespace htpx

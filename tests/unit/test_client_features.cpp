@@ -184,6 +184,42 @@ TEST(ClientFeatures, OptionsNeedingAFeatureLeftOutAreRefused) {
   }
 }
 
+// Without Cfg::base_url there is nothing to resolve a relative URL against: it is an invalid
+// URL, as it always was, and nothing is connected.
+TEST(ClientFeatures, RelativeUrlWithoutBaseUrlBuiltInIsInvalid) {
+  fake_platform clock;
+  minimal_client c(clock, without_env());
+  request req;
+  req.url = "/status";
+  body_handler handler;
+  const result<request_handle> started = c.start(req, handler);
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.err().code, errc::invalid_url);
+  EXPECT_EQ(c.transport_at(0).connections_started(), 0u);
+}
+
+// base_url alone: a relative request goes to the base's origin with the resolved target.
+struct base_url_only : minimal_config {
+  static constexpr bool base_url = true;
+};
+
+TEST(ClientFeatures, BaseUrlAloneResolvesRelativeRequests) {
+  fake_platform clock;
+  client_options o = without_env();
+  o.base_url = "http://device.test/api/v1/";
+  static_client<base_url_only, scripted_transport> c(clock, o);
+  c.transport_at(0).wait_for_request().serve(chunked_hello);
+  request req;
+  req.url = "status?x=1";
+  body_handler handler;
+  ASSERT_FALSE(run(c, clock, req, handler));
+  ASSERT_EQ(handler.completed, 1);
+  EXPECT_FALSE(handler.result) << handler.result.detail;
+  EXPECT_NE(c.transport_at(0).sent(0).find("GET /api/v1/status?x=1 HTTP/1.1\r\nHost: device.test\r\n"),
+            std::string::npos)
+      << c.transport_at(0).sent(0);
+}
+
 // A feature that is built in stays available on its own: redirects without https refuse a
 // redirect to https:// when it arrives (the check runs on every URL a request goes to).
 struct redirects_only : minimal_config {
