@@ -332,6 +332,8 @@ class client {
     // https and request bodies (client_exchange.cpp)
     void (*start_tls)(client&, detail::pool_slot&) noexcept = nullptr;
     error (*fill_body)(client&, detail::pool_slot&, detail::request_slot&) noexcept = nullptr;
+    error (*frame_body)(client&, detail::pool_slot&, const detail::request_slot&, header_appender&,
+                        const header_appender&, h1::request_head&) noexcept = nullptr;
     // proxies (client_proxy.cpp)
     void (*load_proxies)(client&) noexcept = nullptr;
     const detail::proxy_route* (*proxy_for)(const client&, const url&) noexcept = nullptr;
@@ -419,6 +421,9 @@ class client {
   error write_head(detail::pool_slot& slot, detail::request_slot& req) noexcept;
   bool flush(detail::pool_slot& slot) noexcept;
   error fill_body(detail::pool_slot& slot, detail::request_slot& req) noexcept;
+  /// The framing of a request with content, its Content-Type and Expect fields (request bodies).
+  error frame_body(detail::pool_slot& slot, const detail::request_slot& req, header_appender& fields,
+                   const header_appender& callers, h1::request_head& head) noexcept;
   bool offer_pending(detail::pool_slot& slot) noexcept;
   bool process_events(detail::pool_slot& slot) noexcept;
   bool receive(detail::pool_slot& slot) noexcept;
@@ -492,7 +497,10 @@ template <class Cfg>
 constexpr client::features client::features_of() noexcept {
   features f{};
   if constexpr (Cfg::https) f.start_tls = &detail::member_call<&client::start_tls>::call;
-  if constexpr (Cfg::request_bodies) f.fill_body = &detail::member_call<&client::fill_body>::call;
+  if constexpr (Cfg::request_bodies) {
+    f.fill_body = &detail::member_call<&client::fill_body>::call;
+    f.frame_body = &detail::member_call<&client::frame_body>::call;
+  }
   if constexpr (Cfg::proxies) {
     f.load_proxies = &detail::member_call<&client::load_proxies>::call;
     f.proxy_for = &detail::member_call<&client::proxy_for>::call;

@@ -49,9 +49,15 @@ bool dropped_after_redirect(const detail::request_slot& req, std::string_view na
   return req.cross_origin && (iequals(name, "Authorization") || iequals(name, "Cookie"));
 }
 
-// Expect: 100-continue only means something with a body to hold back (RFC 9110 §10.1.1).
-bool expects_100(const request_options& opts) noexcept {
-  return opts.expect_continue && opts.content.type != request_body::kind::none;
+// Adds each of the `n` fields that has a value and that the caller did not set: the library's
+// defaults differ from one another, so only the caller's fields can already hold one.
+error add_defaults(header_appender& fields, const header_appender& callers, const header* defaults,
+                   std::size_t n) noexcept {
+  for (const header* field = defaults; field != defaults + n; ++field) {
+    if (field->value.empty() || callers.contains(field->name)) continue;
+    if (const error full = fields.add(field->name, field->value)) return full;
+  }
+  return {};
 }
 
 // The origin-form of a request to the origin server itself (RFC 9112 §3.2.1), written at the
@@ -202,20 +208,20 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
       if (const error full = fields.add(field.name, field.value)) return full;
     }
   }
-  // The defaults differ from one another, so only the caller's fields can already hold one.
   const header_appender callers(storage_.header_table.data(), fields.used(), fields.used());
-  const request_body& content = opts.content;
   const header defaults[] = {
       {"Accept", "*/*"},
       // No content codings are decoded yet, so none are invited (RFC 9110 §12.5.3).
       {"Accept-Encoding", "identity"},
       {"User-Agent", options_.user_agent},
-      {"Content-Type", content.content_type},
-      {"Expect", expects_100(opts) ? std::string_view("100-continue") : std::string_view()},
   };
-  for (const header& field : defaults) {
-    if (field.value.empty() || callers.contains(field.name)) continue;
-    if (const error full = fields.add(field.name, field.value)) return full;
+  if (const error full = add_defaults(fields, callers, defaults, 3)) return full;
+  h1::request_head head;
+  if (opts.content.type != request_body::kind::none) {
+    // (Content exists only with request bodies built in: start() refused it otherwise.)
+    if (const error failure = features_->frame_body(*this, slot, req, fields, callers, head)) return failure;
+  } else if (expects_content(req.req.method)) {
+    head.framing = h1::body_framing::content_length;  // Content-Length: 0
   }
   // (Each only when built in: a request that needs one left out was refused by start().)
   const features& with = *features_;
@@ -232,35 +238,44 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   if (options_.hooks != nullptr) {
     if (const error failure = options_.hooks->on_request(req.req, fields)) return failure;
   }
-  header* table = storage_.header_table.data();
-  const std::size_t used = fields.used();
 
-  h1::request_head head;
   head.method = req.req.method;
   head.target = target.value();
   head.host = fields.contains("Host") ? std::string_view{} : target_url->authority_host;
-  head.headers = table;
-  head.header_count = used;
-  switch (content.type) {
-    case request_body::kind::none:
-      head.framing = expects_content(head.method) ? h1::body_framing::content_length : h1::body_framing::none;
-      break;
-    case request_body::kind::bytes:
-      head.framing = h1::body_framing::content_length;
-      head.content_length = content.data.size;
-      break;
-    case request_body::kind::source:
-      head.framing =
-          content.length == request_body::unknown_length ? h1::body_framing::chunked : h1::body_framing::content_length;
-      head.content_length = content.length == request_body::unknown_length ? 0 : content.length;
-      break;
-  }
-  slot.awaiting_continue = expects_100(opts);
-  slot.continue_deadline_ms = now_ + options_.expect_continue_ms;
+  head.headers = storage_.header_table.data();
+  head.header_count = fields.used();
   return slot.conn.send_request(head);
 }
 
+error client::frame_body(detail::pool_slot& slot, const detail::request_slot& req, header_appender& fields,
+                         const header_appender& callers, h1::request_head& head) noexcept {
+  const request_options& opts = req.req.options;
+  const request_body& content = opts.content;
+  // Expect: 100-continue holds the body back until the server's 100 (RFC 9110 §10.1.1), or
+  // until expect_continue_ms have passed (fill_body()).
+  const header fields_of_content[] = {
+      {"Content-Type", content.content_type},
+      {"Expect", opts.expect_continue ? std::string_view("100-continue") : std::string_view()},
+  };
+  if (const error full = add_defaults(fields, callers, fields_of_content, 2)) return full;
+  slot.awaiting_continue = opts.expect_continue;
+  slot.continue_deadline_ms = now_ + options_.expect_continue_ms;
+  if (content.type == request_body::kind::source && content.length == request_body::unknown_length) {
+    head.framing = h1::body_framing::chunked;
+  } else {
+    head.framing = h1::body_framing::content_length;
+    head.content_length = content.type == request_body::kind::bytes ? content.data.size : content.length;
+  }
+  return {};
+}
+
 error client::fill_body(detail::pool_slot& slot, detail::request_slot& req) noexcept {
+  if (slot.awaiting_continue) {
+    // Only the head goes out; the body waits for the 100 (or the final response), or until
+    // no 100 came in time: then it is sent anyway (RFC 9110 §10.1.1).
+    if (!reached(now_, slot.continue_deadline_ms)) return {};
+    slot.awaiting_continue = false;
+  }
   const request_body& content = req.req.options.content;
   if (content.type == request_body::kind::bytes) {
     while (req.body_sent < content.data.size) {
@@ -296,17 +311,13 @@ bool client::flush(detail::pool_slot& slot) noexcept {
   const bool sending = st == h1::conn_state::sending_head || st == h1::conn_state::sending_body;
   if (!sending || slot.send_failed) return true;
   slot.last_read_ms = now_;  // the read timeout counts from the end of the request
-  if (slot.awaiting_continue && static_cast<std::int32_t>(now_ - slot.continue_deadline_ms) >= 0) {
-    slot.awaiting_continue = false;  // no 100 in time: send the body anyway (RFC 9110 §10.1.1)
-  }
   for (;;) {
-    if (slot.awaiting_continue) {
-      // Only the head goes out; the body waits for the 100 (or the final response).
-    } else if (const error failure = req.req.options.content.type == request_body::kind::none
-                                         ? error{}  // (the only kind without request_bodies built in)
-                                         : features_->fill_body(*this, slot, req)) {
-      finish(slot, failure, false);
-      return false;
+    // (Content exists only with request bodies built in: start() refused it otherwise.)
+    if (req.req.options.content.type != request_body::kind::none) {
+      if (const error failure = features_->fill_body(*this, slot, req)) {
+        finish(slot, failure, false);
+        return false;
+      }
     }
     const bytes_view out = slot.conn.pending_output();
     if (out.empty()) return true;
@@ -460,28 +471,33 @@ bool client::take_received(detail::pool_slot& slot, const port::io_result& r, st
 void client::check_timeouts(detail::pool_slot& slot) noexcept {
   const detail::request_slot& req = storage_.requests[slot.request];
   const timeout& t = timeouts_of(req);
-  const bool total = t.total_ms != 0 && reached(now_, req.started_ms + t.total_ms);
+  // The phase a connection is in says which idle timeout runs and what its expiry is called:
+  // connecting (timeout.connect), sending (timeout.write) or receiving (timeout.read, stopped
+  // while a paused handler holds the body). The total deadline ends any phase, named as it.
+  struct phase {
+    errc code;
+    const char* idle_detail;
+  };
+  static constexpr phase phases[] = {
+      {errc::connect_timeout, "connection not established within timeout.connect"},
+      {errc::write_timeout, "no request bytes taken within timeout.write"},
+      {errc::read_timeout, "no response bytes within timeout.read"},
+  };
+  std::size_t at = 2;
+  std::uint32_t since = slot.last_read_ms;
+  std::uint32_t idle_ms = slot.paused ? 0 : t.read_ms;
   if (slot.st == slot_state::connecting) {
-    if (total) {
-      finish(slot, {errc::connect_timeout, "total deadline exceeded"}, false);
-    } else if (t.connect_ms != 0 && reached(now_, slot.since_ms + t.connect_ms)) {
-      finish(slot, {errc::connect_timeout, "connection not established within timeout.connect"}, false);
-    }
-    return;
+    at = 0;
+    since = slot.since_ms;
+    idle_ms = t.connect_ms;
+  } else if (!slot.send_failed && !slot.conn.pending_output().empty()) {
+    at = 1;
+    since = slot.last_write_ms;
+    idle_ms = t.write_ms;
   }
-  const bool writing = !slot.send_failed && !slot.conn.pending_output().empty();
-  if (writing) {
-    if (total) {
-      finish(slot, {errc::write_timeout, "total deadline exceeded"}, false);
-    } else if (t.write_ms != 0 && reached(now_, slot.last_write_ms + t.write_ms)) {
-      finish(slot, {errc::write_timeout, "no request bytes taken within timeout.write"}, false);
-    }
-    return;
-  }
-  if (total) {
-    finish(slot, {errc::read_timeout, "total deadline exceeded"}, false);
-  } else if (!slot.paused && t.read_ms != 0 && reached(now_, slot.last_read_ms + t.read_ms)) {
-    finish(slot, {errc::read_timeout, "no response bytes within timeout.read"}, false);
+  const bool total = t.total_ms != 0 && reached(now_, req.started_ms + t.total_ms);
+  if (total || (idle_ms != 0 && reached(now_, since + idle_ms))) {
+    finish(slot, {phases[at].code, total ? "total deadline exceeded" : phases[at].idle_detail}, false);
   }
 }
 
