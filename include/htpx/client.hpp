@@ -339,8 +339,6 @@ class client {
     const detail::proxy_route* (*proxy_for)(const client&, const url&) noexcept = nullptr;
     error (*write_connect_head)(client&, detail::pool_slot&, const detail::request_slot&) noexcept = nullptr;
     bool (*open_tunnel)(client&, detail::pool_slot&, const h1::event&) noexcept = nullptr;
-    error (*add_proxy_credentials)(client&, const detail::request_slot&, header_appender&,
-                                   mutable_bytes&) noexcept = nullptr;
     // base_url (url.cpp, client_features.cpp)
     result<std::size_t> (*resolve_url)(std::string_view, std::string_view, mutable_bytes) noexcept = nullptr;
     result<url> (*relative_origin)(client&, std::string_view) noexcept = nullptr;
@@ -352,14 +350,19 @@ class client {
     // auth (client_credentials.cpp)
     error (*add_credentials)(client&, const detail::request_slot&, const url&, std::string_view, header_appender&,
                              mutable_bytes&) noexcept = nullptr;
-    bool (*answer_challenge)(client&, detail::request_slot&, const response&) noexcept = nullptr;
     // cookies (client_credentials.cpp)
     error (*add_cookies)(client&, const detail::request_slot&, const url&, header_appender&,
                          mutable_bytes&) noexcept = nullptr;
-    void (*store_cookies)(client&, const detail::request_slot&, const response&) noexcept = nullptr;
     // retries (client_retry.cpp)
     bool (*retry_connect_failure)(client&, detail::request_slot&, error) noexcept = nullptr;
-    bool (*plan_status_retry)(client&, detail::request_slot&, const response&) noexcept = nullptr;
+    // the steps the exchange takes for several features at once (add_request_fields<Cfg>,
+    // screen_response<Cfg>): one test in the exchange when none of theirs is built in, one call
+    // when some are
+    error (*add_request_fields)(client&, const detail::request_slot&, const url&, std::string_view, header_appender&,
+                                mutable_bytes&) noexcept = nullptr;
+    error (*screen_response)(client&, detail::request_slot&, const response&) noexcept = nullptr;
+    // redirects (client_redirect.cpp)
+    bool (*dropped_after_redirect)(const detail::request_slot&, std::string_view) noexcept = nullptr;
   };
   /// Returns the features `Cfg` turns on.
   template <class Cfg>
@@ -383,6 +386,17 @@ class client {
   [[nodiscard]] const proxy_route* route_for(const url& origin) const noexcept;
   [[nodiscard]] result<std::size_t> resolve_relative(std::string_view reference, mutable_bytes out) const noexcept;
   [[nodiscard]] result<url> relative_origin(std::string_view reference) noexcept;
+  /// Credentials, proxy credentials and cookies, those of `Cfg` (a request needing others was
+  /// refused by start()).
+  template <class Cfg>
+  [[nodiscard]] error add_request_fields(const detail::request_slot& req, const url& target_url,
+                                         std::string_view target, header_appender& fields,
+                                         mutable_bytes& scratch) noexcept;
+  /// Before the handler sees a final head: `Cfg`'s cookies are stored, then a redirect, a
+  /// status retry or an auth challenge may take the response (req.redirecting or
+  /// req.replaying set). Returns the error that ends the request, if any.
+  template <class Cfg>
+  [[nodiscard]] error screen_response(detail::request_slot& req, const response& head) noexcept;
   // proxies and targets (client_proxy.cpp)
   void load_proxies() noexcept;
   [[nodiscard]] const proxy_route* proxy_for(const url& origin) const noexcept;
@@ -436,6 +450,7 @@ class client {
   void free_request(detail::request_slot& req) noexcept;
   const timeout& timeouts_of(const detail::request_slot& req) const noexcept;
   // redirects (client_redirect.cpp)
+  [[nodiscard]] static bool dropped_after_redirect(const detail::request_slot& req, std::string_view name) noexcept;
   /// Sets req.redirecting when `head` is a redirect the request follows; the error when it cannot.
   [[nodiscard]] error plan_redirect(detail::request_slot& req, const response& head) noexcept;
   [[nodiscard]] error current_url(const detail::request_slot& req, mutable_bytes out,
@@ -506,7 +521,6 @@ constexpr client::features client::features_of() noexcept {
     f.proxy_for = &detail::member_call<&client::proxy_for>::call;
     f.write_connect_head = &detail::member_call<&client::write_connect_head>::call;
     f.open_tunnel = &detail::member_call<&client::open_tunnel>::call;
-    f.add_proxy_credentials = &detail::member_call<&client::add_proxy_credentials>::call;
   }
   if constexpr (Cfg::base_url) {
     f.resolve_url = &htpx::resolve_url;
@@ -516,17 +530,49 @@ constexpr client::features client::features_of() noexcept {
   if constexpr (Cfg::redirects) f.plan_redirect = &detail::member_call<&client::plan_redirect>::call;
   if constexpr (Cfg::auth) {
     f.add_credentials = &detail::member_call<&client::add_credentials>::call;
-    f.answer_challenge = &detail::member_call<&client::answer_challenge>::call;
   }
   if constexpr (Cfg::cookies) {
     f.add_cookies = &detail::member_call<&client::add_cookies>::call;
-    f.store_cookies = &detail::member_call<&client::store_cookies>::call;
   }
   if constexpr (Cfg::retries) {
     f.retry_connect_failure = &detail::member_call<&client::retry_connect_failure>::call;
-    f.plan_status_retry = &detail::member_call<&client::plan_status_retry>::call;
   }
+  if constexpr (Cfg::auth || Cfg::proxies || Cfg::cookies)
+    f.add_request_fields = &detail::member_call<&client::add_request_fields<Cfg>>::call;
+  if constexpr (Cfg::cookies || Cfg::redirects || Cfg::retries || Cfg::auth)
+    f.screen_response = &detail::member_call<&client::screen_response<Cfg>>::call;
+  if constexpr (Cfg::redirects) f.dropped_after_redirect = &client::dropped_after_redirect;
   return f;
+}
+
+template <class Cfg>
+error client::add_request_fields(const detail::request_slot& req, const url& target_url, std::string_view target,
+                                 header_appender& fields, mutable_bytes& scratch) noexcept {
+  if constexpr (Cfg::auth) {
+    if (const error failure = add_credentials(req, target_url, target, fields, scratch)) return failure;
+  }
+  if constexpr (Cfg::proxies) {
+    if (req.proxied) {
+      if (const error failure = add_proxy_credentials(req, fields, scratch)) return failure;
+    }
+  }
+  if constexpr (Cfg::cookies) return add_cookies(req, target_url, fields, scratch);
+  return {};
+}
+
+template <class Cfg>
+error client::screen_response(detail::request_slot& req, const response& head) noexcept {
+  // Set-Cookie of every final head counts, redirects and challenges included.
+  if constexpr (Cfg::cookies) store_cookies(req, head);
+  if constexpr (Cfg::redirects) {
+    if (const error failure = plan_redirect(req, head)) return failure;
+    if (req.redirecting) return {};
+  }
+  if constexpr (Cfg::retries) {
+    if (plan_status_retry(req, head)) return {};
+  }
+  if constexpr (Cfg::auth) (void)answer_challenge(req, head);
+  return {};
 }
 
 namespace detail {

@@ -9,6 +9,10 @@ namespace htpx {
 
 namespace {
 
+// Literals as views whose sizes the compiler knows: a view built from a `const char*` costs a
+// call and a strlen() at run time where the compiler does not inline its constructor (-Os).
+using namespace std::string_view_literals;
+
 // Bounded work per slot and poll(), so one fast connection cannot starve the others.
 constexpr int max_rounds_per_poll = 16;
 
@@ -20,7 +24,7 @@ bool reached(std::uint32_t now, std::uint32_t deadline) noexcept {
 // never are, so they are never retried (RFC 9112 §9.3.1).
 bool idempotent(std::string_view method) noexcept {
   // A loop over a table: a third of the code of six inline comparisons.
-  for (const char* listed : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"}) {
+  for (const std::string_view listed : {"GET"sv, "HEAD"sv, "PUT"sv, "DELETE"sv, "OPTIONS"sv, "TRACE"sv}) {
     if (method == listed) return true;
   }
   return false;
@@ -29,7 +33,7 @@ bool idempotent(std::string_view method) noexcept {
 // RFC 9110 §8.6: a request whose method gives content a meaning says Content-Length: 0 even
 // when it has none, so the server does not wait for a body.
 bool expects_content(std::string_view method) noexcept {
-  return method == "POST" || method == "PUT" || method == "PATCH";
+  return method == "POST"sv || method == "PUT"sv || method == "PATCH"sv;
 }
 
 const char* connect_detail(std::int32_t sys_error) noexcept {
@@ -40,13 +44,6 @@ const char* connect_detail(std::int32_t sys_error) noexcept {
     case ENETUNREACH: return "network unreachable";
     default: return sys_error < 0 ? "name not resolved" : "could not connect";
   }
-}
-
-// After a redirect the caller's Host names the old target; after one to another origin the
-// caller's credentials would leak to it (RFC 9110 §15.4, CVE-2018-1000007 in curl).
-bool dropped_after_redirect(const detail::request_slot& req, std::string_view name) noexcept {
-  if (req.redirects != 0 && iequals(name, "Host")) return true;
-  return req.cross_origin && (iequals(name, "Authorization") || iequals(name, "Cookie"));
 }
 
 // Adds each of the `n` fields that has a value and that the caller did not set: the library's
@@ -204,16 +201,17 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   header_appender fields(storage_.header_table.data(), storage_.header_table.size(), 0);
   for (const span<const header>& list : {options_.headers, opts.headers}) {
     for (const header& field : list) {
-      if (dropped_after_redirect(req, field.name)) continue;
+      // (Only a redirect drops fields: with redirects built in.)
+      if (req.redirects != 0 && features_->dropped_after_redirect(req, field.name)) continue;
       if (const error full = fields.add(field.name, field.value)) return full;
     }
   }
   const header_appender callers(storage_.header_table.data(), fields.used(), fields.used());
   const header defaults[] = {
-      {"Accept", "*/*"},
+      {"Accept"sv, "*/*"sv},
       // No content codings are decoded yet, so none are invited (RFC 9110 §12.5.3).
-      {"Accept-Encoding", "identity"},
-      {"User-Agent", options_.user_agent},
+      {"Accept-Encoding"sv, "identity"sv},
+      {"User-Agent"sv, options_.user_agent},
   };
   if (const error full = add_defaults(fields, callers, defaults, 3)) return full;
   h1::request_head head;
@@ -223,17 +221,10 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   } else if (expects_content(req.req.method)) {
     head.framing = h1::body_framing::content_length;  // Content-Length: 0
   }
-  // (Each only when built in: a request that needs one left out was refused by start().)
-  const features& with = *features_;
-  if (with.add_credentials != nullptr) {
-    if (const error failure = with.add_credentials(*this, req, *target_url, target.value(), fields, scratch))
+  // Credentials and cookies (only when built in: a request that needs them was refused by start()).
+  if (features_->add_request_fields != nullptr) {
+    if (const error failure = features_->add_request_fields(*this, req, *target_url, target.value(), fields, scratch))
       return failure;
-  }
-  if (req.proxied) {
-    if (const error failure = with.add_proxy_credentials(*this, req, fields, scratch)) return failure;
-  }
-  if (with.add_cookies != nullptr) {
-    if (const error failure = with.add_cookies(*this, req, *target_url, fields, scratch)) return failure;
   }
   if (options_.hooks != nullptr) {
     if (const error failure = options_.hooks->on_request(req.req, fields)) return failure;
@@ -241,7 +232,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
 
   head.method = req.req.method;
   head.target = target.value();
-  head.host = fields.contains("Host") ? std::string_view{} : target_url->authority_host;
+  head.host = fields.contains("Host"sv) ? std::string_view{} : target_url->authority_host;
   head.headers = storage_.header_table.data();
   head.header_count = fields.used();
   return slot.conn.send_request(head);
@@ -254,8 +245,8 @@ error client::frame_body(detail::pool_slot& slot, const detail::request_slot& re
   // Expect: 100-continue holds the body back until the server's 100 (RFC 9110 §10.1.1), or
   // until expect_continue_ms have passed (fill_body()).
   const header fields_of_content[] = {
-      {"Content-Type", content.content_type},
-      {"Expect", opts.expect_continue ? std::string_view("100-continue") : std::string_view()},
+      {"Content-Type"sv, content.content_type},
+      {"Expect"sv, opts.expect_continue ? "100-continue"sv : std::string_view()},
   };
   if (const error full = add_defaults(fields, callers, fields_of_content, 2)) return full;
   slot.awaiting_continue = opts.expect_continue;
@@ -378,21 +369,16 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
         head.http_version = ev.head.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
         head.headers = ev.head.headers;
         if (options_.hooks != nullptr) options_.hooks->on_response(req.req, head);
-        const features& with = *features_;  // each step only when built in
-        if (with.store_cookies != nullptr) with.store_cookies(*this, req, head);
-        if (with.plan_redirect != nullptr) {
-          if (const error failure = with.plan_redirect(*this, req, head)) {
+        // Cookies, redirects, status retries and auth challenges (each only when built in) may
+        // take the response: its body is then read and dropped (keeping the connection
+        // reusable) and the handler sees only the final response.
+        if (features_->screen_response != nullptr) {
+          if (const error failure = features_->screen_response(*this, req, head)) {
             finish(slot, failure, false);
             return false;
           }
-          // The redirect's body is read and dropped (keeping the connection reusable); the
-          // handler sees only the final response.
-          if (req.redirecting) break;
+          if (req.redirecting || req.replaying) break;
         }
-        // Dropped like a redirect, sent again later.
-        if (with.plan_status_retry != nullptr && with.plan_status_retry(*this, req, head)) break;
-        // An auth challenge answered: sent again.
-        if (with.answer_challenge != nullptr && with.answer_challenge(*this, req, head)) break;
         if (const error failure = req.handler->on_head(head)) {
           finish(slot, failure, false);
           return false;

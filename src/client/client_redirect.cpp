@@ -6,6 +6,14 @@
 
 namespace htpx {
 
+// After a redirect the caller's Host names the old target; after one to another origin the
+// caller's credentials would leak to it (RFC 9110 §15.4, CVE-2018-1000007 in curl).
+bool client::dropped_after_redirect(const detail::request_slot& req, std::string_view name) noexcept {
+  using namespace std::string_view_literals;  // sizes known to the compiler: no strlen()
+  if (req.redirects != 0 && iequals(name, "Host"sv)) return true;
+  return req.cross_origin && (iequals(name, "Authorization"sv) || iequals(name, "Cookie"sv));
+}
+
 error client::current_url(const detail::request_slot& req, mutable_bytes out, std::string_view& url) const noexcept {
   if (!req.relative) {
     url = req.req.url;
