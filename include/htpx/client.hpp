@@ -341,7 +341,7 @@ class client {
     bool (*open_tunnel)(client&, detail::pool_slot&, const h1::event&) noexcept = nullptr;
     // base_url (url.cpp, client_features.cpp)
     result<std::size_t> (*resolve_url)(std::string_view, std::string_view, mutable_bytes) noexcept = nullptr;
-    result<url> (*relative_origin)(client&, std::string_view) noexcept = nullptr;
+    result<url> (*relative_origin)(client&, std::string_view, error) noexcept = nullptr;
     // base_url or proxies (client_proxy.cpp): a target other than the origin-form of the origin
     result<std::string_view> (*compose_target)(const client&, const detail::request_slot&, url&,
                                                mutable_bytes&) noexcept = nullptr;
@@ -385,7 +385,9 @@ class client {
   [[nodiscard]] bool has_proxies() const noexcept;
   [[nodiscard]] const proxy_route* route_for(const url& origin) const noexcept;
   [[nodiscard]] result<std::size_t> resolve_relative(std::string_view reference, mutable_bytes out) const noexcept;
-  [[nodiscard]] result<url> relative_origin(std::string_view reference) noexcept;
+  /// The origin of a request to `reference` when it is relative, or `as_absolute`: the error
+  /// parse_url() gave it (base_url).
+  [[nodiscard]] result<url> relative_origin(std::string_view reference, error as_absolute) noexcept;
   /// Credentials, proxy credentials and cookies, those of `Cfg` (a request needing others was
   /// refused by start()).
   template <class Cfg>

@@ -80,11 +80,11 @@ error client::check_target(const url& target) const noexcept {
 
 result<request_handle> client::start(const htpx::request& req, response_handler& handler) noexcept {
   if (const error missing = check_features(req)) return missing;
-  // Most URLs are absolute: parsed first, and looked at for a scheme only when that fails. A
-  // relative one needs base_url, which only a client built with Cfg::base_url accepts.
+  // Most URLs are absolute: parsed first. One that is not may be a relative reference, which
+  // needs base_url, which only a client built with Cfg::base_url accepts.
   result<url> parsed = parse_url(req.url);
-  const bool relative = !parsed && features_->relative_origin != nullptr && !has_scheme(req.url);
-  if (relative) parsed = features_->relative_origin(*this, req.url);
+  const bool relative = !parsed && features_->relative_origin != nullptr;
+  if (relative) parsed = features_->relative_origin(*this, req.url, parsed.err());
   if (!parsed) return parsed.err();
   const url& origin = parsed.value();
   if (const error refused = check_target(origin)) return refused;

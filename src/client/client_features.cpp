@@ -44,7 +44,9 @@ result<std::size_t> client::resolve_relative(std::string_view reference, mutable
   return features_->resolve_url(options_.base_url, reference, out);
 }
 
-result<url> client::relative_origin(std::string_view reference) noexcept {
+result<url> client::relative_origin(std::string_view reference, error as_absolute) noexcept {
+  // With a scheme it is an absolute URL (RFC 3986 §4.1), and what parse_url() said stands.
+  if (has_scheme(reference)) return as_absolute;
   if (options_.base_url.empty()) return error{errc::invalid_url, "relative URL without a base_url"};
   // Resolved once now so a bad reference fails in start(), not later inside poll().
   const result<std::size_t> resolved = resolve_relative(reference, storage_.scratch);
