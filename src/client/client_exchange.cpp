@@ -33,7 +33,9 @@ bool idempotent(std::string_view method) noexcept {
 // RFC 9110 §8.6: a request whose method gives content a meaning says Content-Length: 0 even
 // when it has none, so the server does not wait for a body.
 bool expects_content(std::string_view method) noexcept {
-  return method == "POST"sv || method == "PUT"sv || method == "PATCH"sv;
+  // One comparison: with the listed method of the same length, if any could match.
+  const std::string_view listed = method.size() == 4 ? "POST"sv : method.size() == 3 ? "PUT"sv : "PATCH"sv;
+  return method == listed;
 }
 
 const char* connect_detail(std::int32_t sys_error) noexcept {

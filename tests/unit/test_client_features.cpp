@@ -184,6 +184,31 @@ TEST(ClientFeatures, OptionsNeedingAFeatureLeftOutAreRefused) {
   }
 }
 
+// Without request bodies, a method that gives content a meaning still says it has none
+// (RFC 9110 §8.6), and the others say nothing about content.
+TEST(ClientFeatures, MinimalConfigFramesMethodsWithoutContent) {
+  const struct {
+    const char* method;
+    bool length_zero;
+  } cases[] = {{"GET", false},    {"POST", true},  {"PUT", true},  {"PATCH", true},
+               {"DELETE", false}, {"HEAD", false}, {"POS", false}, {"PATCHY", false}};
+  for (const auto& each : cases) {
+    fake_platform clock;
+    minimal_client c(clock, without_env());
+    c.transport_at(0).wait_for_request().serve(chunked_hello);
+    request req;
+    req.url = "http://device.test/";
+    req.method = each.method;
+    body_handler handler;
+    ASSERT_FALSE(run(c, clock, req, handler)) << each.method;
+    const std::string sent = c.transport_at(0).sent(0);
+    EXPECT_EQ(sent.rfind(std::string(each.method) + " / HTTP/1.1\r\n", 0), 0u) << sent;
+    EXPECT_EQ(sent.find("Content-Length: 0\r\n") != std::string::npos, each.length_zero) << sent;
+    EXPECT_EQ(sent.find("Content-Type"), std::string::npos) << sent;
+    EXPECT_EQ(sent.find("Expect"), std::string::npos) << sent;
+  }
+}
+
 // Without Cfg::base_url there is nothing to resolve a relative URL against: it is an invalid
 // URL, as it always was, and nothing is connected.
 TEST(ClientFeatures, RelativeUrlWithoutBaseUrlBuiltInIsInvalid) {
