@@ -357,7 +357,8 @@ class client {
     bool (*retry_connect_failure)(client&, detail::request_slot&, error) noexcept = nullptr;
     // the steps the exchange takes for several features at once (add_request_fields<Cfg>,
     // screen_response<Cfg>): one test in the exchange when none of theirs is built in, one call
-    // when some are
+    // when some are. They call credentials, cookies and redirects directly: those entries above
+    // tell start() and check_target() that the feature is built in.
     error (*add_request_fields)(client&, const detail::request_slot&, const url&, std::string_view, header_appender&,
                                 mutable_bytes&) noexcept = nullptr;
     error (*screen_response)(client&, detail::request_slot&, const response&) noexcept = nullptr;
