@@ -33,7 +33,9 @@ bool idempotent(std::string_view method) noexcept {
 // RFC 9110 §8.6: a request whose method gives content a meaning says Content-Length: 0 even
 // when it has none, so the server does not wait for a body.
 bool expects_content(std::string_view method) noexcept {
-  // One comparison: with the listed method of the same length, if any could match.
+  // GET, HEAD, DELETE ... are told apart by their first byte; the others are compared once,
+  // with the listed method of the same length, if any could match.
+  if (method.empty() || method[0] != 'P') return false;
   const std::string_view listed = method.size() == 4 ? "POST"sv : method.size() == 3 ? "PUT"sv : "PATCH"sv;
   return method == listed;
 }
