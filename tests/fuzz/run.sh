@@ -15,7 +15,7 @@ seconds="${FUZZ_SECONDS:-30}"
 max_len="${FUZZ_MAX_LEN:-4096}"
 build="${FUZZ_BUILD:-$root/build-fuzz}"
 cxx="${FUZZ_CXX:-clang++}"
-targets=(fuzz_response_parser fuzz_chunked_decoder fuzz_connection fuzz_url)
+targets=(fuzz_response_parser fuzz_chunked_decoder fuzz_connection fuzz_url fuzz_json fuzz_cookies fuzz_digest)
 if [[ $# -gt 0 ]]; then targets=("$@"); fi
 
 if ! command -v "$cxx" >/dev/null 2>&1; then

@@ -12,6 +12,9 @@
 
 #include "../fuzz/fuzz_chunked_decoder.hpp"
 #include "../fuzz/fuzz_connection.hpp"
+#include "../fuzz/fuzz_cookies.hpp"
+#include "../fuzz/fuzz_digest.hpp"
+#include "../fuzz/fuzz_json.hpp"
 #include "../fuzz/fuzz_response_parser.hpp"
 #include "../fuzz/fuzz_url.hpp"
 
@@ -73,6 +76,12 @@ TEST(fuzz_corpus, connection) { EXPECT_GE(replay("fuzz_connection", htpx_fuzz::c
 
 TEST(fuzz_corpus, url) { EXPECT_GE(replay("fuzz_url", htpx_fuzz::url_target::fuzz_url_one), 10u); }
 
+TEST(fuzz_corpus, json) { EXPECT_GE(replay("fuzz_json", htpx_fuzz::json::fuzz_json_one), 10u); }
+
+TEST(fuzz_corpus, cookies) { EXPECT_GE(replay("fuzz_cookies", htpx_fuzz::cookies::fuzz_cookies_one), 10u); }
+
+TEST(fuzz_corpus, digest) { EXPECT_GE(replay("fuzz_digest", htpx_fuzz::digest::fuzz_digest_one), 10u); }
+
 // The targets survive the degenerate inputs libFuzzer starts with.
 TEST(fuzz_corpus, empty_and_tiny_inputs) {
   const std::uint8_t bytes[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -81,6 +90,9 @@ TEST(fuzz_corpus, empty_and_tiny_inputs) {
     EXPECT_EQ(htpx_fuzz::chunked::fuzz_chunked_decoder_one(bytes, n), 0);
     EXPECT_EQ(htpx_fuzz::connection::fuzz_connection_one(bytes, n), 0);
     EXPECT_EQ(htpx_fuzz::url_target::fuzz_url_one(bytes, n), 0);
+    EXPECT_EQ(htpx_fuzz::json::fuzz_json_one(bytes, n), 0);
+    EXPECT_EQ(htpx_fuzz::cookies::fuzz_cookies_one(bytes, n), 0);
+    EXPECT_EQ(htpx_fuzz::digest::fuzz_digest_one(bytes, n), 0);
   }
 }
 
