@@ -361,17 +361,20 @@ bool decimal::to_double(std::uint64_t& bits) noexcept {
   return true;
 }
 
-// Reads an integer number's magnitude; `negative` tells its sign.
+// Reads an integer number's magnitude; `negative` tells its sign. Every byte is looked at
+// before overflow is reported, so "1e3" with a long mantissa is still "not an integer".
 result<std::uint64_t> integer_magnitude(std::string_view s, bool& negative) noexcept {
   negative = s[0] == '-';
   std::uint64_t v = 0;
+  bool overflow = false;
   for (std::size_t i = negative ? 1 : 0; i < s.size(); ++i) {
     if (!is_digit(s[i])) return not_integer;
     const auto digit = static_cast<std::uint64_t>(s[i] - '0');
     constexpr std::uint64_t limit = ~std::uint64_t{0} / 10;  // 1844674407370955161, then digit <= 5
-    if (v > limit || (v == limit && digit > 5)) return out_of_range;
-    v = v * 10 + digit;
+    overflow = overflow || v > limit || (v == limit && digit > 5);
+    if (!overflow) v = v * 10 + digit;
   }
+  if (overflow) return out_of_range;
   return v;
 }
 
