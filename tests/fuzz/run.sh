@@ -58,8 +58,13 @@ for target in "${targets[@]}"; do
   rm -rf "$work"
   mkdir -p "$work"
   if [[ -d "$seeds" ]]; then cp "$seeds"/* "$work"/ 2>/dev/null || true; fi
+  # A target's own dictionary (tests/fuzz/<target>.dict), else the HTTP one.
   dict=()
-  if [[ -f "$root/tests/fuzz/http.dict" ]]; then dict=(-dict="$root/tests/fuzz/http.dict"); fi
+  if [[ -f "$root/tests/fuzz/$target.dict" ]]; then
+    dict=(-dict="$root/tests/fuzz/$target.dict")
+  elif [[ -f "$root/tests/fuzz/http.dict" ]]; then
+    dict=(-dict="$root/tests/fuzz/http.dict")
+  fi
 
   set +e
   # shellcheck disable=SC2086  # FUZZ_ARGS is a list of flags
