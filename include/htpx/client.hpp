@@ -251,6 +251,37 @@ struct client_storage {
   detail::proxy_routes* proxies = nullptr;
 };
 
+namespace detail {
+/// What a client keeps of its client_storage: the constructor gives each pool slot its
+/// transport and its rx/tx buffers, so those spans are not kept (32 bytes on a 32-bit target).
+struct client_memory {
+  explicit client_memory(const client_storage& s) noexcept
+      : slots(s.slots),
+        requests(s.requests),
+        waits(s.waits),
+        header_table(s.header_table),
+        scratch(s.scratch),
+        head_store(s.head_store),
+        body_store(s.body_store),
+        url_store(s.url_store),
+        url_bytes_per_request(s.url_bytes_per_request),
+        history_store(s.history_store),
+        proxies(s.proxies) {}
+
+  span<pool_slot> slots;
+  span<request_slot> requests;
+  span<port::wait_entry> waits;
+  span<header> header_table;
+  mutable_bytes scratch;
+  mutable_bytes head_store;
+  mutable_bytes body_store;
+  mutable_bytes url_store;
+  std::size_t url_bytes_per_request;
+  mutable_bytes history_store;
+  proxy_routes* proxies;
+};
+}  // namespace detail
+
 /// A response being read by the caller (httpx `client.stream()`): the head first, then the
 /// body pulled with read() or read_line(). Move-only in spirit: use one object per request.
 class response_stream;
@@ -477,7 +508,7 @@ class client {
   std::size_t fill_waits() noexcept;
   void take_readiness() noexcept;
 
-  client_storage storage_;
+  detail::client_memory storage_;
   port::platform* platform_;
   const features* features_;
   client_options options_;

@@ -40,10 +40,9 @@ client::client(const client_storage& storage, port::platform& platform, const cl
     : storage_(storage), platform_(&platform), features_(&compiled), options_(options) {
   for (std::size_t i = 0; i != storage_.slots.size(); ++i) {
     detail::pool_slot& slot = storage_.slots[i];
-    slot.transport = storage_.transports[i];
-    slot.conn =
-        h1::connection({storage_.rx.data + i * storage_.rx_per_slot, storage_.rx_per_slot},
-                       {storage_.tx.data + i * storage_.tx_per_slot, storage_.tx_per_slot}, options_.parser_limits);
+    slot.transport = storage.transports[i];
+    slot.conn = h1::connection({storage.rx.data + i * storage.rx_per_slot, storage.rx_per_slot},
+                               {storage.tx.data + i * storage.tx_per_slot, storage.tx_per_slot}, options_.parser_limits);
   }
   if (has_proxies()) features_->load_proxies(*this);
 }
