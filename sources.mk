@@ -36,7 +36,8 @@ HTPX_CLIENT_SOURCES := \
   src/client/client_credentials.cpp \
   src/client/client_features.cpp \
   src/client/response.cpp \
-  src/client/stream.cpp
+  src/client/stream.cpp \
+  src/client/url_offsets.cpp
 
 # Request features, part of the htpx target: one list per module so each grows on its own line.
 HTPX_AUTH_SOURCES := src/auth/hash_blocks.cpp src/auth/md5.cpp src/auth/sha256.cpp src/auth/base64.cpp src/auth/auth.cpp src/auth/digest_auth.cpp

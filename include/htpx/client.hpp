@@ -20,6 +20,7 @@
 #include "htpx/span.hpp"
 #include "htpx/timeout.hpp"
 #include "htpx/url.hpp"
+#include "htpx/url_offsets.hpp"
 
 namespace htpx {
 class auth;
@@ -158,7 +159,7 @@ struct request_slot {
   enum class state : std::uint8_t { free, queued, connecting, active };
 
   request req;
-  url origin;  // scheme, host, port (and, when absolute, path and query)
+  url_offsets origin;  // scheme, host, port (and, when absolute, path and query)
   response_handler* handler = nullptr;
   std::uint64_t body_sent = 0;   // bytes of a body::bytes already queued
   std::uint32_t started_ms = 0;  // for the total deadline
@@ -434,8 +435,8 @@ class client {
   // proxies and targets (client_proxy.cpp)
   void load_proxies() noexcept;
   [[nodiscard]] const proxy_route* proxy_for(const url& origin) const noexcept;
-  [[nodiscard]] const url& connect_target(const detail::request_slot& req) const noexcept;
-  [[nodiscard]] const url& pool_key(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] url connect_target(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] url pool_key(const detail::request_slot& req) const noexcept;
   [[nodiscard]] error write_connect_head(detail::pool_slot& slot, const detail::request_slot& req) noexcept;
   [[nodiscard]] bool open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept;
   [[nodiscard]] error add_proxy_credentials(const detail::request_slot& req, header_appender& fields,

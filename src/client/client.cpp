@@ -89,6 +89,9 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
   if (const error refused = check_target(origin)) return refused;
   const proxy_route* proxy = route_for(origin);
   if (proxy != nullptr && proxy->failure) return proxy->failure;
+  // The request slot keeps the origin as 16-bit offsets into the text it was parsed from.
+  const std::string_view origin_text = relative ? options_.base_url : req.url;
+  if (origin_text.size() > detail::url_offsets::max_text) return error{errc::invalid_url, "URL too long"};
 
   // The slot freed last first: a handler that starts its next request from on_complete() gets
   // it at once, without a scan of the slots.
@@ -100,7 +103,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     const std::uint16_t generation = static_cast<std::uint16_t>(slot.generation + 1);
     slot = detail::request_slot{};
     slot.req = req;
-    slot.origin = origin;
+    slot.origin.keep(origin, origin_text);
     slot.relative = relative;
     slot.proxied = proxy != nullptr;
     slot.tunnel = slot.proxied && (options_.proxy_tunnel || origin.scheme == url_scheme::https);

@@ -131,7 +131,7 @@ void client::drive_connect(detail::pool_slot& slot) noexcept {
       // https: TLS to the origin now, unless a tunnel through the proxy must be opened first
       // (its CONNECT goes in the clear; open_tunnel() starts TLS inside it).
       // (https origins exist only with https built in.)
-      if (req.origin.scheme == url_scheme::https && !slot.tls_started && !slot.tunneled) {
+      if (req.origin.scheme() == url_scheme::https && !slot.tls_started && !slot.tunneled) {
         features_->start_tls(*this, slot);
         return;
       }
@@ -146,7 +146,7 @@ void client::drive_connect(detail::pool_slot& slot) noexcept {
 
 void client::start_tls(detail::pool_slot& slot) noexcept {
   const detail::request_slot& req = storage_.requests[slot.request];
-  const port::io_result r = slot.transport->start_tls(req.origin.host);
+  const port::io_result r = slot.transport->start_tls(req.origin.get().host);
   if (r.status != port::io_status::ok) {
     const bool unsupported = r.sys_error == port::transport::tls_unsupported;
     finish(slot,
@@ -188,14 +188,14 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   // buffer; send_request() copies it into the transmit buffer, so one scratch serves all.
   mutable_bytes scratch = storage_.scratch;
   const request_options& opts = req.req.options;
-  url composed;  // a relative request's resolved URL
-  const url* target_url = &req.origin;
+  url composed;  // the origin (kept as offsets: rebuilt here), or a relative request's resolved URL
+  const url* target_url = &composed;
   result<std::string_view> target = std::string_view{};
   if (req.relative || req.proxied) {  // (relative and proxied requests exist only when built in)
     target = features_->compose_target(*this, req, composed, scratch);
-    target_url = &composed;
   } else {
-    target = origin_form(req.origin, opts, scratch);
+    composed = req.origin.get();
+    target = origin_form(composed, opts, scratch);
   }
   if (!target) return target.err();
 

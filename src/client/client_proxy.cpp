@@ -85,23 +85,23 @@ const client::proxy_route* client::proxy_for(const url& origin) const noexcept {
   return &route;
 }
 
-const url& client::connect_target(const detail::request_slot& req) const noexcept {
-  if (!req.proxied) return req.origin;
+url client::connect_target(const detail::request_slot& req) const noexcept {
+  if (!req.proxied) return req.origin.get();
   // The origin's own route: HTTPS_PROXY for https:// (it may differ from HTTP_PROXY, or be the
   // only one set), as proxy_for() chose when the request was started or redirected.
   const detail::proxy_routes& routes = *storage_.proxies;  // proxied: proxies are built in
-  return (req.origin.scheme == url_scheme::https ? routes.https : routes.http).at;
+  return (req.origin.scheme() == url_scheme::https ? routes.https : routes.http).at;
 }
 
-const url& client::pool_key(const detail::request_slot& req) const noexcept {
+url client::pool_key(const detail::request_slot& req) const noexcept {
   // Requests forwarded in absolute-form share the proxy connection; a tunnel belongs to its origin.
-  return req.proxied && !req.tunnel ? connect_target(req) : req.origin;
+  return req.proxied && !req.tunnel ? connect_target(req) : req.origin.get();
 }
 
 error client::write_connect_head(detail::pool_slot& slot, const detail::request_slot& req) noexcept {
   // CONNECT host:port (authority-form, RFC 9112 §3.2.3), Host the same (RFC 9110 §9.3.6).
   mutable_bytes scratch = storage_.scratch;
-  const url& origin = req.origin;
+  const url origin = req.origin.get();
   std::size_t size = origin.authority_host.size();
   if (size + 6 > scratch.size) return {errc::invalid_url, "URL too long for the buffer"};
   std::memcpy(scratch.data, origin.authority_host.data(), size);
@@ -119,7 +119,7 @@ error client::write_connect_head(detail::pool_slot& slot, const detail::request_
   header fields[2];
   std::size_t count = 0;
   if (!options_.user_agent.empty()) fields[count++] = {"User-Agent", options_.user_agent};
-  const url& proxy = connect_target(req);
+  const url proxy = connect_target(req);
   if (proxy.has_userinfo) {
     const result<std::string_view> value = basic_credentials(proxy.userinfo, scratch);
     if (!value) return value.err();
@@ -151,7 +151,7 @@ bool client::open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept 
   slot.conn.reset();  // the tunnel carries a new HTTP/1.1 connection to the origin
   slot.tunnel_open = true;
   slot.tunnel_pending = false;
-  if (storage_.requests[slot.request].origin.scheme == url_scheme::https) {
+  if (storage_.requests[slot.request].origin.scheme() == url_scheme::https) {
     features_->start_tls(*this, slot);  // TLS inside the tunnel; the request follows the handshake
     return false;
   }
@@ -171,7 +171,7 @@ error client::add_proxy_credentials(const detail::request_slot& req, header_appe
 
 result<std::string_view> client::compose_target(const detail::request_slot& req, url& target_url,
                                                 mutable_bytes& scratch) const noexcept {
-  target_url = req.origin;
+  target_url = req.origin.get();
   if (req.relative) {
     const result<std::size_t> resolved = resolve_relative(req.req.url, scratch);
     if (!resolved) return resolved.err();

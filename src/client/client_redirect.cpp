@@ -52,7 +52,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   const std::string_view to{rest.data, to_size};
   const result<url> target = parse_url(to);
   if (!target) return target.err();
-  if (req.origin.scheme == url_scheme::https && target.value().scheme == url_scheme::http &&
+  if (req.origin.scheme() == url_scheme::https && target.value().scheme == url_scheme::http &&
       !options_.allow_https_to_http) {
     return {errc::unsupported_protocol, "redirect from https to http refused"};
   }
@@ -71,6 +71,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   }
   const std::size_t area = storage_.url_bytes_per_request;
   if (to.size() > area) return {errc::invalid_url, "redirect URL longer than redirect_url_bytes"};
+  if (to.size() > detail::url_offsets::max_text) return {errc::invalid_url, "URL too long"};
 
   req.handler->on_redirect(status, from);  // before the URL store is overwritten
   char* store = storage_.url_store.data + static_cast<std::size_t>(&req - storage_.requests.data()) * area;
@@ -79,8 +80,8 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   req.relative = false;
   const url next = parse_url(req.req.url).value();  // parsed above: cannot fail
   // Credentials set by the caller are for the origin they named (RFC 9110 §15.4; httpx, curl).
-  if (!same_origin(req.origin, next)) req.cross_origin = true;
-  req.origin = next;
+  if (!same_origin(req.origin.get(), next)) req.cross_origin = true;
+  req.origin.keep(next, req.req.url);
   req.proxied = proxy != nullptr;
   req.tunnel = req.proxied && (options_.proxy_tunnel || next.scheme == url_scheme::https);
   if (to_get) {

@@ -104,6 +104,37 @@ TEST(ClientFeatures, MinimalConfigReusesItsConnectionForChunkedResponses) {
   EXPECT_NE(c.transport_at(0).sent(0).find("GET /status HTTP/1.1\r\n"), std::string::npos);
 }
 
+// The request slot keeps its origin as offsets into the caller's URL: port, path, query and the
+// Host field all come back from them.
+TEST(ClientFeatures, MinimalConfigWritesTheTargetAndHostFromTheCallersUrl) {
+  fake_platform clock;
+  minimal_client c(clock, without_env());
+  c.transport_at(0).wait_for_request().serve(chunked_hello);
+  const std::string url = "http://device.test:8080/status/now?unit=c&n=2";
+  request req;
+  req.url = url;
+  body_handler handler;
+  ASSERT_FALSE(run(c, clock, req, handler));
+  ASSERT_EQ(handler.completed, 1);
+  EXPECT_FALSE(handler.result) << handler.result.detail;
+  const std::string& sent = c.transport_at(0).sent(0);
+  EXPECT_EQ(sent.rfind("GET /status/now?unit=c&n=2 HTTP/1.1\r\n", 0), 0u) << sent;
+  EXPECT_NE(sent.find("\r\nHost: device.test:8080\r\n"), std::string::npos) << sent;
+}
+
+TEST(ClientFeatures, UrlTooLongForItsOffsetsIsRefused) {
+  fake_platform clock;
+  minimal_client c(clock, without_env());
+  const std::string url = "http://device.test/" + std::string(70000, 'a');
+  request req;
+  req.url = url;
+  body_handler handler;
+  const result<request_handle> started = c.start(req, handler);
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.err().code, errc::invalid_url);
+  EXPECT_EQ(c.transport_at(0).connections_started(), 0u);
+}
+
 TEST(ClientFeatures, MinimalConfigTimesOut) {
   fake_platform clock;
   client_options o = without_env();

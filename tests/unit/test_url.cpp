@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "htpx/url.hpp"
+#include "htpx/url_offsets.hpp"
 
 namespace {
 
@@ -102,6 +103,30 @@ TEST(UrlParse, ViewsPointIntoTheText) {
   for (const std::string_view part : {u.scheme_text, u.host, u.authority_host, u.path, u.query, u.fragment}) {
     EXPECT_GE(part.data(), begin);
     EXPECT_LE(part.data() + part.size(), end);
+  }
+}
+
+// The client keeps a request's origin as offsets (url_offsets.hpp): the same views come back.
+TEST(UrlOffsets, GiveBackEveryPartButTheFragment) {
+  for (const std::string text : {"https://user:pa%20ss@Example.COM:8443/a/b;p?q=1&r=%2F#frag", "http://h",
+                                 "http://[::1]:80/?", "HTTP://h.test/p"}) {
+    const url u = parse_ok(text);
+    htpx::detail::url_offsets kept;
+    kept.keep(u, text);
+    const url back = kept.get();
+    EXPECT_EQ(back.scheme, u.scheme) << text;
+    EXPECT_EQ(kept.scheme(), u.scheme) << text;
+    EXPECT_EQ(back.scheme_text, u.scheme_text) << text;
+    EXPECT_EQ(back.has_userinfo, u.has_userinfo) << text;
+    EXPECT_EQ(back.userinfo, u.userinfo) << text;
+    EXPECT_EQ(back.host, u.host) << text;
+    EXPECT_EQ(back.authority_host, u.authority_host) << text;
+    EXPECT_EQ(back.has_port, u.has_port) << text;
+    EXPECT_EQ(back.port, u.port) << text;
+    EXPECT_EQ(back.path, u.path) << text;
+    EXPECT_EQ(back.has_query, u.has_query) << text;
+    EXPECT_EQ(back.query, u.query) << text;
+    EXPECT_EQ(back.host.data(), u.host.data()) << text;  // into the same text, not a copy
   }
 }
 
