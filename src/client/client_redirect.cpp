@@ -73,14 +73,16 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   if (to.size() > area) return {errc::invalid_url, "redirect URL longer than redirect_url_bytes"};
   if (to.size() > detail::url_offsets::max_text) return {errc::invalid_url, "URL too long"};
 
+  // Credentials set by the caller are for the origin they named (RFC 9110 §15.4; httpx, curl).
+  // Compared now: after a first redirect the current origin points into the URL store.
+  const bool leaves_origin = !same_origin(req.origin.get(), target.value());
   req.handler->on_redirect(status, from);  // before the URL store is overwritten
   char* store = storage_.url_store.data + static_cast<std::size_t>(&req - storage_.requests.data()) * area;
   std::memmove(store, to.data(), to.size());
   req.req.url = {store, to.size()};
   req.relative = false;
   const url next = parse_url(req.req.url).value();  // parsed above: cannot fail
-  // Credentials set by the caller are for the origin they named (RFC 9110 §15.4; httpx, curl).
-  if (!same_origin(req.origin.get(), next)) req.cross_origin = true;
+  if (leaves_origin) req.cross_origin = true;
   req.origin.keep(next, req.req.url);
   req.proxied = proxy != nullptr;
   req.tunnel = req.proxied && (options_.proxy_tunnel || next.scheme == url_scheme::https);

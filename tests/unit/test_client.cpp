@@ -1137,6 +1137,26 @@ TEST(ClientRedirects, CredentialsAreDroppedOnlyWhenTheOriginChanges) {
   EXPECT_NE(other.find("X-Keep: 1"), std::string::npos);
 }
 
+// A second redirect overwrites the redirect area the current origin points into: a host of the
+// same length at the same place must still count as another origin.
+TEST(ClientRedirects, CredentialsAreDroppedWhenASecondRedirectLeavesTheOrigin) {
+  fake_platform clock;
+  client_options o = following();
+  const header secrets[] = {{"Authorization", "Bearer s3cret"}};
+  o.headers = secrets;
+  scripted_client c(clock, o);
+  c.transport_at(0)
+      .wait_for_request()
+      .serve(redirect_to(302, "http://example.test/a"))
+      .wait_for_request()
+      .serve(redirect_to(302, "http://examplf.test/b"));
+  c.transport_at(1).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("http://example.test/").ok());
+  const std::string& other = c.transport_at(1).sent();
+  EXPECT_EQ(other.rfind("GET /b HTTP/1.1\r\nHost: examplf.test\r\n", 0), 0u) << other;
+  EXPECT_EQ(other.find("Authorization"), std::string::npos) << other;
+}
+
 TEST(ClientRedirects, UnsupportedTargetsAreErrors) {
   for (const char* location : {"ftp://example.test/file", "https://example.test/secure", "http://[bad/"}) {
     fake_platform clock;
