@@ -21,19 +21,10 @@ void url_offsets::keep(const url& u, std::string_view whole) noexcept {
 }
 
 url url_offsets::get() const noexcept {
-  url u;
-  u.scheme = scheme_;
-  u.scheme_text = view(scheme_text_);
-  u.userinfo = view(userinfo_);
-  u.has_userinfo = has_userinfo_;
-  u.host = view(host_);
-  u.authority_host = view(authority_host_);
-  u.port = port_;
-  u.has_port = has_port_;
-  u.path = view(path_);
-  u.query = view(query_);
-  u.has_query = has_query_;
-  return u;
+  // Every member once, in declaration order (no default values first, then overwritten).
+  return url{scheme_,     view(scheme_text_), view(userinfo_), has_userinfo_, view(host_), view(authority_host_),
+             port_,       has_port_,          view(path_),     view(query_),  has_query_,  {},
+             false};
 }
 
 }  // namespace htpx::detail
