@@ -328,21 +328,22 @@ stub_sizeof="$(sizeof_in "$out/min_client.o" stub_transport)"
 options_sizeof="$(sizeof_in "$out/min_client.o" client_options)"
 proxy_routes_sizeof="$(sizeof_in "$out/min_client.o" proxy_routes)"
 
-# The configurations (size_min_client.cpp's min_config and default_client_config); the last
-# number says whether the configuration has proxies (Cfg::proxies: their routes in the object).
-# Without redirects (min_config) there are no redirect URLs or history: 0 bytes each.
-min_cfg=(1 1 1024 512 4 128 1 1 0 0 0)
-default_cfg=(4 16 4096 1024 24 1024 2048 16384 256 512 1)
-# buffers NAME CONN REQ RX TX HEADERS SCRATCH HEAD BODY URL HISTORY PROXIES TOTAL: prints table rows.
+# The configurations (size_min_client.cpp's min_config and default_client_config); the
+# next-to-last number says whether the configuration has proxies (Cfg::proxies: their routes in
+# the object), the last is max_host_bytes. Without redirects (min_config) there are no redirect
+# URLs or history: 0 bytes each.
+min_cfg=(1 1 1024 512 4 128 1 1 0 0 0 32)
+default_cfg=(4 16 4096 1024 24 1024 2048 16384 256 512 1 64)
+# buffers NAME CONN REQ RX TX HEADERS SCRATCH HEAD BODY URL HISTORY PROXIES HOST TOTAL: prints table rows.
 buffer_rows() {
   local label=$1 conn=$2 req=$3 rx=$4 tx=$5 hdr=$6 scratch=$7 head=$8 body=$9 urlb=${10} hist=${11} proxies=${12}
-  local total=${13}
+  local host=${13} total=${14}
   local rows=$((conn * rx + conn * tx + scratch + head + body + req * urlb + 1 + hist + 1))
-  local slots=$((conn * pool_slot_sizeof + req * request_slot_sizeof + conn * (stub_sizeof + 4 + wait_sizeof) + hdr * header_sizeof))
+  local slots=$((conn * pool_slot_sizeof + conn * host + req * request_slot_sizeof + conn * (stub_sizeof + 4 + wait_sizeof) + hdr * header_sizeof))
   echo "| **$label**: \`sizeof(static_client<Cfg, stub_transport>)\` | **$total** |"
   echo "| receive buffers ($conn × $rx) + transmit buffers ($conn × $tx) | $((conn * rx + conn * tx)) |"
   echo "| scratch ($scratch) + blocking-call head and body stores ($head + $body) + redirect URLs ($req × $urlb + 1) + history ($hist + 1) | $((rows - conn * rx - conn * tx)) |"
-  echo "| $conn pool slot(s) × $pool_slot_sizeof (\`h1::connection\` 128 + a $((pool_slot_sizeof - 128)) B slot with the host name) + $req request slot(s) × $request_slot_sizeof + $conn × (transport $stub_sizeof + pointer 4 + wait entry $wait_sizeof) + $hdr header fields × $header_sizeof | $slots |"
+  echo "| $conn pool slot(s) × $pool_slot_sizeof (\`h1::connection\` 128 + $((pool_slot_sizeof - 128)) B of slot) + $conn host name(s) × $host + $req request slot(s) × $request_slot_sizeof + $conn × (transport $stub_sizeof + pointer 4 + wait entry $wait_sizeof) + $hdr header fields × $header_sizeof | $slots |"
   if [[ $proxies == 1 ]]; then
     echo "| proxy routes (\`Cfg::proxies\`: two parsed proxy URLs and NO_PROXY) | $proxy_routes_sizeof |"
   else

@@ -26,6 +26,9 @@ struct min_config : htpx::default_client_config {
   static constexpr std::size_t scratch_bytes = 128;
   static constexpr std::size_t head_store_bytes = 1;
   static constexpr std::size_t body_store_bytes = 1;
+  // Host names up to 32 bytes ("device.local", an IPv4 or a short IPv6 address) are kept for
+  // keep-alive reuse; a longer one still connects, its connection closed after one response.
+  static constexpr std::size_t max_host_bytes = 32;
   // Left out of the link and the object (options asking for them make start() fail).
   static constexpr bool https = false;
   static constexpr bool proxies = false;

@@ -137,6 +137,7 @@ struct pool_slot {
   url_scheme scheme = url_scheme::http;
   state st = state::closed;
   std::uint8_t host_size = 0;      // 0 with a long host: not kept for reuse
+  std::uint8_t host_capacity = 0;  // bytes at `host` (client_storage::host_bytes_per_slot)
   bool reused = false;             // served a response before this request
   bool paused = false;             // the handler took fewer bytes than offered
   bool send_failed = false;        // the transport stopped taking bytes (early response?)
@@ -151,7 +152,7 @@ struct pool_slot {
   bool drained = false;       // busy: the last next_event() said need_more, nothing came since
   std::uint32_t continue_deadline_ms = 0;
   std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
-  char host[HTPX_MAX_HOST_BYTES] = {};
+  char* host = nullptr;  // the host name connected to, for keep-alive reuse (client_storage::hosts)
 };
 
 /// One started request, queued or in flight.
@@ -216,6 +217,9 @@ struct default_client_config {
   static constexpr std::size_t body_store_bytes = 16384;  ///< Blocking calls: response body.
   static constexpr std::size_t redirect_url_bytes = 256;  ///< Per request: longest redirect URL.
   static constexpr std::size_t history_bytes = 512;       ///< Blocking calls: redirect history.
+  /// Per connection: longest host name remembered for keep-alive reuse (at most 255; longer
+  /// names still connect, but their connections are closed after one response).
+  static constexpr std::size_t max_host_bytes = HTPX_MAX_HOST_BYTES;
 
   // Features. One set to false is neither linked nor given memory; an option or a request that
   // needs it then makes start() fail with UnsupportedProtocol naming the flag, never ignored.
@@ -242,6 +246,10 @@ struct client_storage {
   mutable_bytes tx;                         ///< slots.size() transmit buffers of tx_per_slot bytes.
   std::size_t rx_per_slot = 0;
   std::size_t tx_per_slot = 0;
+  /// slots.size() host names of host_bytes_per_slot bytes (at most 255 each), remembered for
+  /// keep-alive reuse: without them (empty) no connection is reused.
+  mutable_bytes hosts;
+  std::size_t host_bytes_per_slot = 0;
   mutable_bytes scratch;     ///< Resolved URL and request target, while a head is written.
   mutable_bytes head_store;  ///< Blocking calls: a copy of the response head.
   mutable_bytes body_store;  ///< Blocking calls: the buffered response body.
@@ -627,6 +635,7 @@ template <class Cfg, class Transport>
 struct static_client_storage : proxy_storage<Cfg::proxies> {
   static_assert(Cfg::max_connections > 0 && Cfg::max_connections < 0xFFFF, "max_connections");
   static_assert(Cfg::max_requests > 0 && Cfg::max_requests < 0xFFFF, "max_requests");
+  static_assert(Cfg::max_host_bytes > 0 && Cfg::max_host_bytes <= 255, "max_host_bytes");
   Transport transports_[Cfg::max_connections];
   port::transport* transport_ptrs_[Cfg::max_connections];
   pool_slot slots_[Cfg::max_connections];
@@ -635,6 +644,7 @@ struct static_client_storage : proxy_storage<Cfg::proxies> {
   header header_table_[Cfg::max_request_headers];
   char rx_[Cfg::max_connections * Cfg::rx_bytes];
   char tx_[Cfg::max_connections * Cfg::tx_bytes];
+  char hosts_[Cfg::max_connections * Cfg::max_host_bytes];
   char scratch_[Cfg::scratch_bytes];
   char head_store_[Cfg::head_store_bytes];
   char body_store_[Cfg::body_store_bytes];
@@ -656,6 +666,8 @@ struct static_client_storage : proxy_storage<Cfg::proxies> {
     s.tx = tx_;
     s.rx_per_slot = Cfg::rx_bytes;
     s.tx_per_slot = Cfg::tx_bytes;
+    s.hosts = hosts_;
+    s.host_bytes_per_slot = Cfg::max_host_bytes;
     s.scratch = scratch_;
     s.head_store = head_store_;
     s.body_store = body_store_;

@@ -32,7 +32,8 @@
 #endif
 
 /// Longest host name a pool slot remembers for keep-alive reuse (longer names still connect,
-/// but their connections are closed after one response).
+/// but their connections are closed after one response): default_client_config::max_host_bytes,
+/// which a configuration may override (at most 255).
 #ifndef HTPX_MAX_HOST_BYTES
 #define HTPX_MAX_HOST_BYTES 64
 #endif

@@ -168,7 +168,7 @@ void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) no
   slot.port = target.port;
   slot.scheme = target.scheme;
   // A host too long to remember still connects; its connection is just not kept (host_size 0).
-  const std::size_t host_size = target.host.size() <= sizeof slot.host ? target.host.size() : 0;
+  const std::size_t host_size = target.host.size() <= slot.host_capacity ? target.host.size() : 0;
   if (host_size != 0) std::memcpy(slot.host, target.host.data(), host_size);
   slot.host_size = static_cast<std::uint8_t>(host_size);
   slot.reused = false;

@@ -810,6 +810,8 @@ struct manual_client {
               s.tx = tx;
               s.rx_per_slot = sizeof rx;
               s.tx_per_slot = sizeof tx;
+              s.hosts = hosts;
+              s.host_bytes_per_slot = sizeof hosts;
               s.scratch = scratch;
               s.head_store = head;
               s.body_store = body;
@@ -825,6 +827,7 @@ struct manual_client {
   header table[8];
   char rx[256];
   char tx[256];
+  char hosts[64];
   char scratch[256];
   char head[256];
   char body[256];

@@ -22,6 +22,7 @@ struct minimal_config : default_client_config {
   static constexpr std::size_t tx_bytes = 512;
   static constexpr std::size_t max_request_headers = 4;
   static constexpr std::size_t scratch_bytes = 128;
+  static constexpr std::size_t max_host_bytes = 32;
   static constexpr bool https = false;
   static constexpr bool proxies = false;
   static constexpr bool base_url = false;
@@ -133,6 +134,38 @@ TEST(ClientFeatures, UrlTooLongForItsOffsetsIsRefused) {
   ASSERT_FALSE(started.ok());
   EXPECT_EQ(started.err().code, errc::invalid_url);
   EXPECT_EQ(c.transport_at(0).connections_started(), 0u);
+}
+
+// The host name capacity is the configuration's: a host that fits is reused, a longer one still
+// connects but its connection is not kept.
+struct short_hosts : minimal_config {
+  static constexpr std::size_t max_host_bytes = 8;
+};
+static_assert(sizeof(static_client<minimal_config, scripted_transport>) - sizeof(static_client<short_hosts, scripted_transport>) ==
+                  minimal_config::max_host_bytes - short_hosts::max_host_bytes,
+              "the host names are the only memory max_host_bytes sizes");
+
+TEST(ClientFeatures, HostNamesLongerThanMaxHostBytesConnectButAreNotReused) {
+  for (const std::string host : {"dev.test", "device.test"}) {
+    fake_platform clock;
+    static_client<short_hosts, scripted_transport> c(clock, without_env());
+    const bool kept = host.size() <= short_hosts::max_host_bytes;
+    scripted_transport& t = c.transport_at(0);
+    t.wait_for_request().serve(chunked_hello);
+    if (!kept) t.next_connection();
+    t.wait_for_request().serve(chunked_hello);
+    const std::string url = "http://" + host + "/status";
+    request req;
+    req.url = url;
+    for (int round = 0; round != 2; ++round) {
+      body_handler handler;
+      ASSERT_FALSE(run(c, clock, req, handler)) << host;
+      ASSERT_EQ(handler.completed, 1) << host;
+      EXPECT_FALSE(handler.result) << host << ": " << handler.result.detail;
+      EXPECT_EQ(handler.body, "hello") << host;
+    }
+    EXPECT_EQ(t.connections_started(), kept ? 1u : 2u) << host;
+  }
 }
 
 TEST(ClientFeatures, MinimalConfigTimesOut) {
