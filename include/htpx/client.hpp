@@ -152,7 +152,7 @@ struct pool_slot {
   bool drained = false;       // busy: the last next_event() said need_more, nothing came since
   std::uint32_t continue_deadline_ms = 0;
   std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
-  char* host = nullptr;  // the host name connected to, for keep-alive reuse (client_storage::hosts)
+  char* host = nullptr;      // the host name connected to, for keep-alive reuse (client_storage::hosts)
 };
 
 /// One started request, queued or in flight.

@@ -44,8 +44,9 @@ client::client(const client_storage& storage, port::platform& platform, const cl
     const std::size_t host_bytes = storage.host_bytes_per_slot < 255 ? storage.host_bytes_per_slot : 255;
     slot.host = storage.hosts.data + i * storage.host_bytes_per_slot;
     slot.host_capacity = static_cast<std::uint8_t>(storage.hosts.size != 0 ? host_bytes : 0);
-    slot.conn = h1::connection({storage.rx.data + i * storage.rx_per_slot, storage.rx_per_slot},
-                               {storage.tx.data + i * storage.tx_per_slot, storage.tx_per_slot}, options_.parser_limits);
+    slot.conn =
+        h1::connection({storage.rx.data + i * storage.rx_per_slot, storage.rx_per_slot},
+                       {storage.tx.data + i * storage.tx_per_slot, storage.tx_per_slot}, options_.parser_limits);
   }
   if (has_proxies()) features_->load_proxies(*this);
 }

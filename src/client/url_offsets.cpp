@@ -22,8 +22,8 @@ void url_offsets::keep(const url& u, std::string_view whole) noexcept {
 
 url url_offsets::get() const noexcept {
   // Every member once, in declaration order (no default values first, then overwritten).
-  return url{scheme_,     view(scheme_text_), view(userinfo_), has_userinfo_, view(host_), view(authority_host_),
-             port_,       has_port_,          view(path_),     view(query_),  has_query_,  {},
+  return url{scheme_, view(scheme_text_), view(userinfo_), has_userinfo_, view(host_), view(authority_host_),
+             port_,   has_port_,          view(path_),     view(query_),  has_query_,  {},
              false};
 }
 

@@ -141,7 +141,8 @@ TEST(ClientFeatures, UrlTooLongForItsOffsetsIsRefused) {
 struct short_hosts : minimal_config {
   static constexpr std::size_t max_host_bytes = 8;
 };
-static_assert(sizeof(static_client<minimal_config, scripted_transport>) - sizeof(static_client<short_hosts, scripted_transport>) ==
+static_assert(sizeof(static_client<minimal_config, scripted_transport>) -
+                      sizeof(static_client<short_hosts, scripted_transport>) ==
                   minimal_config::max_host_bytes - short_hosts::max_host_bytes,
               "the host names are the only memory max_host_bytes sizes");
 
