@@ -443,8 +443,9 @@ class client {
   // proxies and targets (client_proxy.cpp)
   void load_proxies() noexcept;
   [[nodiscard]] const proxy_route* proxy_for(const url& origin) const noexcept;
-  [[nodiscard]] url connect_target(const detail::request_slot& req) const noexcept;
-  [[nodiscard]] url pool_key(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] const url& proxy_of(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] detail::endpoint connect_target(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] detail::endpoint pool_key(const detail::request_slot& req) const noexcept;
   [[nodiscard]] error write_connect_head(detail::pool_slot& slot, const detail::request_slot& req) noexcept;
   [[nodiscard]] bool open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept;
   [[nodiscard]] error add_proxy_credentials(const detail::request_slot& req, header_appender& fields,
@@ -461,7 +462,7 @@ class client {
   void dequeue(const detail::request_slot& req) noexcept;
   [[nodiscard]] bool ready(const detail::request_slot& req) const noexcept;
   bool assign(detail::request_slot& req) noexcept;
-  detail::pool_slot* find_idle(const url& key, bool tunneled) noexcept;
+  detail::pool_slot* find_idle(const detail::endpoint& key, bool tunneled) noexcept;
   void remove_idle(const detail::pool_slot& slot) noexcept;
   bool idle_is_alive(detail::pool_slot& slot, const detail::request_slot& req) noexcept;
   void connect_slot(detail::pool_slot& slot, detail::request_slot& req) noexcept;

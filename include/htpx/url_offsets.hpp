@@ -10,6 +10,16 @@
 
 namespace htpx::detail {
 
+/// Where a connection goes: what a pooled connection is looked up by.
+struct endpoint {
+  url_scheme scheme = url_scheme::http;
+  std::uint16_t port = 0;
+  std::string_view host;
+};
+
+/// Returns where `u` connects to.
+[[nodiscard]] inline endpoint endpoint_of(const url& u) noexcept { return {u.scheme, u.port, u.host}; }
+
 /// What the client needs of a request's origin after start(): everything parse_url() gives but
 /// the fragment, which never goes on the wire. The text it was parsed from must outlive it (the
 /// caller's URL or base_url, or the request's redirect area).
@@ -26,6 +36,8 @@ class url_offsets {
 
   /// Returns the scheme kept (the one part read often on its own).
   [[nodiscard]] url_scheme scheme() const noexcept { return scheme_; }
+  /// Returns where the URL connects to, without building the whole url.
+  [[nodiscard]] endpoint where() const noexcept { return {scheme_, port_, view(host_)}; }
 
  private:
   struct part {

@@ -123,7 +123,7 @@ void client::drive(detail::pool_slot& slot) noexcept {
 
 void client::drive_connect(detail::pool_slot& slot) noexcept {
   const detail::request_slot& req = storage_.requests[slot.request];
-  const url& target = connect_target(req);
+  const detail::endpoint target = connect_target(req);
   // The same arguments every time (C-01): after start_tls() they drive the handshake.
   const port::io_result r = slot.transport->connect(target.host, target.port);
   switch (r.status) {

@@ -116,7 +116,7 @@ bool client::assign(detail::request_slot& req) noexcept {
 // ---- idle connections: a stack linked through next_idle, the most recently used on top, so
 // the warmest connection to an origin is found without a scan of every slot.
 
-detail::pool_slot* client::find_idle(const url& key, bool tunneled) noexcept {
+detail::pool_slot* client::find_idle(const detail::endpoint& key, bool tunneled) noexcept {
   // The most recently used match: warm connections are least likely to have been closed. A
   // tunnel to an origin and a direct connection to it are different connections (S-09).
   for (std::uint16_t at = idle_top_; at != detail::no_index; at = storage_.slots[at].next_idle) {
@@ -162,7 +162,7 @@ void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) no
   slot.st = slot_state::connecting;
   slot.request = static_cast<std::uint16_t>(&req - storage_.requests.data());
   slot.since_ms = now_;
-  const url& target = pool_key(req);  // the origin, the proxy, or the origin tunneled to
+  const detail::endpoint target = pool_key(req);  // the origin, the proxy, or the origin tunneled to
   slot.tunneled = req.tunnel;
   slot.tunnel_open = slot.tunnel_pending = slot.tls_started = false;
   slot.port = target.port;

@@ -85,17 +85,20 @@ const client::proxy_route* client::proxy_for(const url& origin) const noexcept {
   return &route;
 }
 
-url client::connect_target(const detail::request_slot& req) const noexcept {
-  if (!req.proxied) return req.origin.get();
+const url& client::proxy_of(const detail::request_slot& req) const noexcept {
   // The origin's own route: HTTPS_PROXY for https:// (it may differ from HTTP_PROXY, or be the
   // only one set), as proxy_for() chose when the request was started or redirected.
   const detail::proxy_routes& routes = *storage_.proxies;  // proxied: proxies are built in
   return (req.origin.scheme() == url_scheme::https ? routes.https : routes.http).at;
 }
 
-url client::pool_key(const detail::request_slot& req) const noexcept {
+detail::endpoint client::connect_target(const detail::request_slot& req) const noexcept {
+  return req.proxied ? detail::endpoint_of(proxy_of(req)) : req.origin.where();
+}
+
+detail::endpoint client::pool_key(const detail::request_slot& req) const noexcept {
   // Requests forwarded in absolute-form share the proxy connection; a tunnel belongs to its origin.
-  return req.proxied && !req.tunnel ? connect_target(req) : req.origin.get();
+  return req.proxied && !req.tunnel ? connect_target(req) : req.origin.where();
 }
 
 error client::write_connect_head(detail::pool_slot& slot, const detail::request_slot& req) noexcept {
@@ -119,7 +122,7 @@ error client::write_connect_head(detail::pool_slot& slot, const detail::request_
   header fields[2];
   std::size_t count = 0;
   if (!options_.user_agent.empty()) fields[count++] = {"User-Agent", options_.user_agent};
-  const url proxy = connect_target(req);
+  const url& proxy = proxy_of(req);
   if (proxy.has_userinfo) {
     const result<std::string_view> value = basic_credentials(proxy.userinfo, scratch);
     if (!value) return value.err();
