@@ -339,11 +339,11 @@ buffer_rows() {
   local label=$1 conn=$2 req=$3 rx=$4 tx=$5 hdr=$6 scratch=$7 head=$8 body=$9 urlb=${10} hist=${11} proxies=${12}
   local host=${13} total=${14}
   local rows=$((conn * rx + conn * tx + scratch + head + body + req * urlb + 1 + hist + 1))
-  local slots=$((conn * pool_slot_sizeof + conn * host + req * request_slot_sizeof + conn * (stub_sizeof + 4 + wait_sizeof) + hdr * header_sizeof))
+  local slots=$((conn * pool_slot_sizeof + conn * host + req * request_slot_sizeof + conn * (stub_sizeof + wait_sizeof) + hdr * header_sizeof))
   echo "| **$label**: \`sizeof(static_client<Cfg, stub_transport>)\` | **$total** |"
   echo "| receive buffers ($conn × $rx) + transmit buffers ($conn × $tx) | $((conn * rx + conn * tx)) |"
   echo "| scratch ($scratch) + blocking-call head and body stores ($head + $body) + redirect URLs ($req × $urlb + 1) + history ($hist + 1) | $((rows - conn * rx - conn * tx)) |"
-  echo "| $conn pool slot(s) × $pool_slot_sizeof (\`h1::connection\` 128 + $((pool_slot_sizeof - 128)) B of slot) + $conn host name(s) × $host + $req request slot(s) × $request_slot_sizeof + $conn × (transport $stub_sizeof + pointer 4 + wait entry $wait_sizeof) + $hdr header fields × $header_sizeof | $slots |"
+  echo "| $conn pool slot(s) × $pool_slot_sizeof (\`h1::connection\` 128 + $((pool_slot_sizeof - 128)) B of slot) + $conn host name(s) × $host + $req request slot(s) × $request_slot_sizeof + $conn × (transport $stub_sizeof + wait entry $wait_sizeof) + $hdr header fields × $header_sizeof | $slots |"
   if [[ $proxies == 1 ]]; then
     echo "| proxy routes (\`Cfg::proxies\`: two parsed proxy URLs and NO_PROXY) | $proxy_routes_sizeof |"
   else

@@ -238,12 +238,14 @@ struct default_client_config {
 /// The caller-owned memory of an htpx::client. static_client<Cfg> provides it inline.
 struct client_storage {
   span<detail::pool_slot> slots;
-  span<port::transport* const> transports;  ///< One per slot, each reused across connections.
-  span<detail::request_slot> requests;      ///< Bounds requests queued plus in flight.
-  span<port::wait_entry> waits;             ///< One per slot.
-  span<header> header_table;                ///< Request fields assembled per request.
-  mutable_bytes rx;                         ///< slots.size() receive buffers of rx_per_slot bytes, back to back.
-  mutable_bytes tx;                         ///< slots.size() transmit buffers of tx_per_slot bytes.
+  /// One per slot, each reused across connections; empty when the slots already hold theirs
+  /// (pool_slot::transport, as a static_client sets them).
+  span<port::transport* const> transports;
+  span<detail::request_slot> requests;  ///< Bounds requests queued plus in flight.
+  span<port::wait_entry> waits;         ///< One per slot.
+  span<header> header_table;            ///< Request fields assembled per request.
+  mutable_bytes rx;                     ///< slots.size() receive buffers of rx_per_slot bytes, back to back.
+  mutable_bytes tx;                     ///< slots.size() transmit buffers of tx_per_slot bytes.
   std::size_t rx_per_slot = 0;
   std::size_t tx_per_slot = 0;
   /// slots.size() host names of host_bytes_per_slot bytes (at most 255 each), remembered for
@@ -526,8 +528,9 @@ class client {
   std::uint32_t sequence_ = 0;
   std::uint32_t serial_ = 0;
   std::uint32_t random_ = 0x9E3779B9u;  // xorshift32 state for retry jitter
-  std::size_t in_flight_ = 0;
-  std::size_t waits_filled_ = 0;                 // entries the last poll() put on the wait list
+  // Counts of request and pool slots, whose indexes are 16-bit already (request_handle, no_index).
+  std::uint16_t in_flight_ = 0;
+  std::uint16_t waits_filled_ = 0;               // entries the last poll() put on the wait list
   std::uint16_t queue_head_ = detail::no_index;  // the oldest queued request (the queue, client_pool.cpp)
   std::uint16_t queue_tail_ = detail::no_index;  // the youngest
   std::uint16_t idle_top_ = detail::no_index;    // the most recently used idle connection
@@ -638,7 +641,6 @@ struct static_client_storage : proxy_storage<Cfg::proxies> {
   static_assert(Cfg::max_requests > 0 && Cfg::max_requests < 0xFFFF, "max_requests");
   static_assert(Cfg::max_host_bytes > 0 && Cfg::max_host_bytes <= 255, "max_host_bytes");
   Transport transports_[Cfg::max_connections];
-  port::transport* transport_ptrs_[Cfg::max_connections];
   pool_slot slots_[Cfg::max_connections];
   request_slot requests_[Cfg::max_requests];
   port::wait_entry waits_[Cfg::max_connections];
@@ -656,10 +658,10 @@ struct static_client_storage : proxy_storage<Cfg::proxies> {
   char history_store_[history_bytes + 1];
 
   client_storage describe() noexcept {
-    for (std::size_t i = 0; i != Cfg::max_connections; ++i) transport_ptrs_[i] = &transports_[i];
+    // Each slot gets its transport here: no array of pointers kept only for the constructor.
+    for (std::size_t i = 0; i != Cfg::max_connections; ++i) slots_[i].transport = &transports_[i];
     client_storage s;
     s.slots = slots_;
-    s.transports = {transport_ptrs_, Cfg::max_connections};
     s.requests = requests_;
     s.waits = waits_;
     s.header_table = header_table_;

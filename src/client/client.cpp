@@ -40,7 +40,7 @@ client::client(const client_storage& storage, port::platform& platform, const cl
     : storage_(storage), platform_(&platform), features_(&compiled), options_(options) {
   for (std::size_t i = 0; i != storage_.slots.size(); ++i) {
     detail::pool_slot& slot = storage_.slots[i];
-    slot.transport = storage.transports[i];
+    if (!storage.transports.empty()) slot.transport = storage.transports[i];
     const std::size_t host_bytes = storage.host_bytes_per_slot < 255 ? storage.host_bytes_per_slot : 255;
     slot.host = storage.hosts.data + i * storage.host_bytes_per_slot;
     slot.host_capacity = static_cast<std::uint8_t>(storage.hosts.size != 0 ? host_bytes : 0);
@@ -226,7 +226,7 @@ std::size_t client::fill_waits() noexcept {
     }
     if (what != port::interest::none && n < storage_.waits.size()) storage_.waits[n++] = {slot.transport, what, what};
   }
-  waits_filled_ = n;
+  waits_filled_ = static_cast<std::uint16_t>(n);
   return n;
 }
 
