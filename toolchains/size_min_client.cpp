@@ -11,34 +11,9 @@
 #include <cstring>
 
 #include "htpx/client.hpp"
+#include "size_min_config.hpp"
 
 namespace {
-
-// 1 KiB to receive (bounds the response head), 512 B to send (bounds the request head), one
-// request at a time; blocking calls are not used, so their stores are one byte; no optional
-// feature is built in.
-struct min_config : htpx::default_client_config {
-  static constexpr std::size_t max_connections = 1;
-  static constexpr std::size_t max_requests = 1;
-  static constexpr std::size_t rx_bytes = 1024;
-  static constexpr std::size_t tx_bytes = 512;
-  static constexpr std::size_t max_request_headers = 4;
-  static constexpr std::size_t scratch_bytes = 128;
-  static constexpr std::size_t head_store_bytes = 1;
-  static constexpr std::size_t body_store_bytes = 1;
-  // Host names up to 32 bytes ("device.local", an IPv4 or a short IPv6 address) are kept for
-  // keep-alive reuse; a longer one still connects, its connection closed after one response.
-  static constexpr std::size_t max_host_bytes = 32;
-  // Left out of the link and the object (options asking for them make start() fail).
-  static constexpr bool https = false;
-  static constexpr bool proxies = false;
-  static constexpr bool base_url = false;
-  static constexpr bool redirects = false;
-  static constexpr bool auth = false;
-  static constexpr bool cookies = false;
-  static constexpr bool retries = false;
-  static constexpr bool request_bodies = false;  // GET only
-};
 
 constexpr char canned_response[] =
     "HTTP/1.1 200 OK\r\n"
@@ -110,7 +85,7 @@ int main() {
   htpx::client_options opts;
   opts.trust_env = false;
   opts.timeout = htpx::timeout::all(2000);
-  static htpx::static_client<min_config, stub_transport> client(platform, opts);
+  static htpx::static_client<htpx_size::min_config, stub_transport> client(platform, opts);
   counting_handler handler;
   htpx::request req;
   req.url = "http://device.local/status";
@@ -128,7 +103,7 @@ int main() {
 
 // sizeof() on the target for size.sh, read from these arrays' symbol sizes (arm-none-eabi-nm -S);
 // never referenced, so the linked image drops them.
-using min_client = htpx::static_client<min_config, stub_transport>;
+using min_client = htpx::static_client<htpx_size::min_config, stub_transport>;
 using default_client = htpx::static_client<htpx::default_client_config, stub_transport>;
 extern const char htpx_sizeof_min_client[sizeof(min_client)] = {};
 extern const char htpx_sizeof_default_client[sizeof(default_client)] = {};

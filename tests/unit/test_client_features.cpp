@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "../../toolchains/size_min_config.hpp"
 #include "fake_platform.hpp"
 #include "htpx/auth.hpp"
 #include "htpx/client.hpp"
@@ -14,24 +15,9 @@
 namespace htpx::test {
 namespace {
 
-// As toolchains/size_min_client.cpp: one connection, one request, no optional feature.
-struct minimal_config : default_client_config {
-  static constexpr std::size_t max_connections = 1;
-  static constexpr std::size_t max_requests = 1;
-  static constexpr std::size_t rx_bytes = 1024;
-  static constexpr std::size_t tx_bytes = 512;
-  static constexpr std::size_t max_request_headers = 4;
-  static constexpr std::size_t scratch_bytes = 128;
-  static constexpr std::size_t max_host_bytes = 32;
-  static constexpr bool https = false;
-  static constexpr bool proxies = false;
-  static constexpr bool base_url = false;
-  static constexpr bool redirects = false;
-  static constexpr bool auth = false;
-  static constexpr bool cookies = false;
-  static constexpr bool retries = false;
-  static constexpr bool request_bodies = false;
-};
+// The minimal profile `make size` measures (toolchains/size_min_config.hpp): one connection, one
+// request, no optional feature.
+using minimal_config = htpx_size::min_config;
 using minimal_client = static_client<minimal_config, scripted_transport>;
 
 struct minimal_with_proxies : minimal_config {
