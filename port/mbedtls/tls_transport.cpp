@@ -503,6 +503,21 @@ io_result tls_transport::recv(mutable_bytes buffer) noexcept {
   return would_block();
 }
 
+io_result tls_transport::recv_wait(mutable_bytes buffer, std::uint32_t timeout_ms) noexcept {
+  if (state_ == state::plain && inner_ != nullptr) return inner_->recv_wait(buffer, timeout_ms);
+  if (state_ != state::secure) return {io_status::would_block, 0, recv_wait_unsupported};
+  // Only the first inner read sleeps (bio_recv): the rest of a record follows at once, or is
+  // waited for on the next call.
+  inner_wait_ms_ = timeout_ms;
+  inner_wait_unsupported_ = false;
+  const io_result r = recv(buffer);
+  inner_wait_ms_ = 0;
+  if (r.status == io_status::would_block && inner_wait_unsupported_) {
+    return {io_status::would_block, 0, recv_wait_unsupported};
+  }
+  return r;
+}
+
 // A failed mbedtls_ssl_write()/read(): the inner transport's failure when it had one, EOF as
 // truncation (R-04: EOF without close_notify is never closed), else the TLS failure.
 io_result tls_transport::io_failed(int ret, bool sending) noexcept {
@@ -581,7 +596,18 @@ int tls_transport::bio_send(void* self, const unsigned char* data, std::size_t s
 
 int tls_transport::bio_recv(void* self, unsigned char* buffer, std::size_t size) {
   auto& t = *static_cast<tls_transport*>(self);
-  const io_result r = t.inner_->recv({reinterpret_cast<char*>(buffer), size});
+  const mutable_bytes into{reinterpret_cast<char*>(buffer), size};
+  io_result r;
+  if (t.inner_wait_ms_ != 0) {  // recv_wait(): this read may sleep, once
+    r = t.inner_->recv_wait(into, t.inner_wait_ms_);
+    t.inner_wait_ms_ = 0;
+    if (r.status == io_status::would_block && r.sys_error == recv_wait_unsupported) {
+      t.inner_wait_unsupported_ = true;
+      return MBEDTLS_ERR_SSL_WANT_READ;
+    }
+  } else {
+    r = t.inner_->recv(into);
+  }
   switch (r.status) {
     case io_status::ok:
       if (r.bytes != 0 && r.bytes <= size) return static_cast<int>(r.bytes);

@@ -68,6 +68,11 @@ class tls_transport final : public transport {
   /// tls_error::truncated when the connection ended without close_notify, an mbedTLS code
   /// (a fatal alert, a bad record) or the inner error. Errors repeat until close().
   io_result recv(mutable_bytes buffer) noexcept override;
+  /// recv(), sleeping up to `timeout_ms` in the inner transport's recv_wait() for the first
+  /// bytes of a record when none are buffered: a blocking https request is one send and
+  /// one receive too. recv_wait_unsupported when the inner transport cannot sleep in a receive
+  /// (then nothing was read) or before the handshake is done.
+  io_result recv_wait(mutable_bytes buffer, std::uint32_t timeout_ms) noexcept override;
   /// Sends close_notify when the handshake completed and the connection is sound (one attempt:
   /// never waits), keeps the session for the next start_tls() with the same server name unless
   /// a TLS failure ended it, frees the mbedTLS context and closes the inner transport. Any state;
@@ -167,6 +172,8 @@ class tls_transport final : public transport {
   std::size_t bytes_sent_ = 0;         // through the inner transport since start_tls()
   bool inner_failed_sending_ = false;  // the failure came from the inner send()
   interest want_ = interest::read_write;
+  bool inner_wait_unsupported_ = false;  // the inner recv_wait() said it cannot sleep
+  std::uint32_t inner_wait_ms_ = 0;      // recv_wait(): the next inner read may sleep this long
   std::int32_t inner_error_ = 0;
   io_result failure_{};         // repeated by every call once state_ is failed
   io_result send_failure_{};    // the inner send() gave closed or error: send() repeats it
@@ -204,6 +211,9 @@ class tls_over final : public transport {
   io_result connect(std::string_view host, std::uint16_t port) noexcept override { return tls_.connect(host, port); }
   io_result send(bytes_view data) noexcept override { return tls_.send(data); }
   io_result recv(mutable_bytes buffer) noexcept override { return tls_.recv(buffer); }
+  io_result recv_wait(mutable_bytes buffer, std::uint32_t timeout_ms) noexcept override {
+    return tls_.recv_wait(buffer, timeout_ms);
+  }
   void close() noexcept override { tls_.close(); }
   [[nodiscard]] std::intptr_t native_handle() const noexcept override { return tls_.native_handle(); }
   [[nodiscard]] bool has_buffered_input() const noexcept override { return tls_.has_buffered_input(); }

@@ -1066,6 +1066,58 @@ TEST_F(TlsTransport, ResumesTheSessionWhenReconnectingToTheSameName) {
 
 // ---- the end of a connection: close_notify is closed, a cut stream is an error ----------------
 
+// R-05 over TLS: recv_wait() sleeps in the inner transport's recv_wait() for a record, times
+// out as would_block, and says unsupported (reading nothing) over an inner transport that cannot.
+TEST_F(TlsTransport, RecvWaitSleepsForARecord) {
+  tls_server server({});
+  tls_config config;
+  trust_test_ca(config);
+  posix_transport tcp;
+  tls_transport tls(tcp, config);
+  ASSERT_EQ(open_tls(tls, server.port(), "localhost").status, io_status::ok);
+  char buffer[64];
+  const auto start = std::chrono::steady_clock::now();
+  io_result r = tls.recv_wait({buffer, sizeof buffer}, 100);
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.status, io_status::would_block);
+  EXPECT_EQ(r.sys_error, 0);
+  EXPECT_GE(waited, 80);
+  EXPECT_LT(waited, 1000);
+  ASSERT_EQ(send_all(tls, "ping").status, io_status::ok);  // the server echoes it
+  std::string got;
+  while (got.size() < 4) {
+    r = tls.recv_wait({buffer, sizeof buffer}, 5000);
+    ASSERT_EQ(r.status, io_status::ok);
+    got.append(buffer, r.bytes);
+  }
+  EXPECT_EQ(got, "ping");
+  tls.close();  // the test server serves one connection at a time
+
+  // An inner transport that only forwards (no recv_wait of its own).
+  class forwarding final : public transport {
+   public:
+    explicit forwarding(transport& to) : to_(to) {}
+    io_result connect(std::string_view host, std::uint16_t port) noexcept override { return to_.connect(host, port); }
+    io_result send(bytes_view data) noexcept override { return to_.send(data); }
+    io_result recv(mutable_bytes b) noexcept override { return to_.recv(b); }
+    void close() noexcept override { to_.close(); }
+    [[nodiscard]] std::intptr_t native_handle() const noexcept override { return to_.native_handle(); }
+
+   private:
+    transport& to_;
+  };
+  posix_transport tcp2;
+  forwarding plain(tcp2);
+  tls_transport tls2(plain, config);
+  ASSERT_EQ(open_tls(tls2, server.port(), "localhost").status, io_status::ok);
+  ASSERT_EQ(send_all(tls2, "pong").status, io_status::ok);
+  r = tls2.recv_wait({buffer, sizeof buffer}, 5000);
+  EXPECT_EQ(r.status, io_status::would_block);
+  EXPECT_EQ(r.sys_error, transport::recv_wait_unsupported);
+  EXPECT_EQ(receive(tls2, 4), "pong") << "recv_wait read nothing";
+}
+
 TEST_F(TlsTransport, ReceivedCloseNotifyIsClosed) {
   server_options options;
   options.then = after_handshake::send_and_notify;
