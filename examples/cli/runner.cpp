@@ -133,7 +133,7 @@ class fetch_loop {
       count_done();
       advance();
       if (done_ != before || step.in_flight == 0) continue;  // start more, resume paused bodies
-      platform_.wait(step.waits, step.wait_count, step.wait_ms);
+      client_.sleep(step);  // the wait list, or with one connection a receive that sleeps
     }
     for (const transfer& t : transfers_) {
       if (t.outcome_status() != exit_ok) return t.outcome_status();
