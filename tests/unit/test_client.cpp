@@ -13,6 +13,7 @@
 #include "htpx/client.hpp"
 #include "htpx/cookies.hpp"
 #include "htpx/stream.hpp"
+#include "manual_client.hpp"
 #include "scripted_transport.hpp"
 
 namespace htpx::test {
@@ -788,55 +789,7 @@ TEST(Client, HundredRequestsOverFourConnectionsEachGetTheirOwnResult) {
 }  // namespace
 }  // namespace htpx::test
 
-// ---- every fault at every call ------------------------------------------------------------------
-
-namespace htpx::test {
-namespace {
-
-// A client over caller storage (the non-template path) whose one slot's transport is
-// `transport`.
-struct manual_client {
-  explicit manual_client(port::transport& transport, port::platform& platform)
-      : transport_ptr(&transport),
-        c(
-            [this] {
-              client_storage s;
-              s.slots = {&slot, 1};
-              s.transports = {&transport_ptr, 1};
-              s.requests = requests;
-              s.waits = {&wait, 1};
-              s.header_table = table;
-              s.rx = rx;
-              s.tx = tx;
-              s.rx_per_slot = sizeof rx;
-              s.tx_per_slot = sizeof tx;
-              s.hosts = hosts;
-              s.host_bytes_per_slot = sizeof hosts;
-              s.scratch = scratch;
-              s.head_store = head;
-              s.body_store = body;
-              s.proxies = &proxies;
-              return s;
-            }(),
-            platform, client_options{}) {}
-
-  port::transport* transport_ptr;
-  detail::pool_slot slot;
-  detail::request_slot requests[2];
-  port::wait_entry wait;
-  header table[8];
-  char rx[256];
-  char tx[256];
-  char hosts[64];
-  char scratch[256];
-  char head[256];
-  char body[256];
-  detail::proxy_routes proxies;
-  client c;
-};
-
-}  // namespace
-}  // namespace htpx::test
+// ---- every fault at every call (manual_client.hpp: the non-template path) ------------------------
 
 namespace htpx::test {
 namespace {

@@ -10,6 +10,7 @@
 #include "htpx/auth.hpp"
 #include "htpx/client.hpp"
 #include "htpx/cookies.hpp"
+#include "manual_client.hpp"
 #include "scripted_transport.hpp"
 
 namespace htpx::test {
@@ -322,28 +323,10 @@ TEST(ClientFeatures, RedirectToAUrlNeedingAFeatureLeftOutFails) {
 TEST(ClientFeatures, CallerStorageWithoutProxyRoutesRefusesAProxy) {
   fake_platform clock;
   scripted_transport transport;
-  port::transport* transport_ptr = &transport;
-  detail::pool_slot slot;
-  detail::request_slot requests[1];
-  port::wait_entry wait{};
-  header table[4];
-  char rx[256];
-  char tx[256];
-  char scratch[128];
-  client_storage s;
-  s.slots = {&slot, 1};
-  s.transports = {&transport_ptr, 1};
-  s.requests = requests;
-  s.waits = {&wait, 1};
-  s.header_table = table;
-  s.rx = rx;
-  s.tx = tx;
-  s.rx_per_slot = sizeof rx;
-  s.tx_per_slot = sizeof tx;
-  s.scratch = scratch;
   client_options o;
   o.proxy = "http://10.0.0.1:3128";
-  client c(s, clock, o);
+  manual_client m(transport, clock, o, false);
+  client& c = m.c;
   request req;
   req.url = "http://device.test/";
   body_handler handler;

@@ -1,0 +1,51 @@
+// A client over caller storage (the non-template path, htpx::client) whose one pool slot's
+// transport is the test's, for tests of what static_client does not show.
+#pragma once
+
+#include "htpx/client.hpp"
+
+namespace htpx::test {
+
+struct manual_client {
+  /// With `proxy_routes` false the storage holds none: proxy options are then refused.
+  manual_client(port::transport& transport, port::platform& platform, const client_options& options = {},
+                bool proxy_routes = true)
+      : transport_ptr(&transport),
+        c(
+            [this, proxy_routes] {
+              client_storage s;
+              s.slots = {&slot, 1};
+              s.transports = {&transport_ptr, 1};
+              s.requests = requests;
+              s.waits = {&wait, 1};
+              s.header_table = table;
+              s.rx = rx;
+              s.tx = tx;
+              s.rx_per_slot = sizeof rx;
+              s.tx_per_slot = sizeof tx;
+              s.hosts = hosts;
+              s.host_bytes_per_slot = sizeof hosts;
+              s.scratch = scratch;
+              s.head_store = head;
+              s.body_store = body;
+              s.proxies = proxy_routes ? &proxies : nullptr;
+              return s;
+            }(),
+            platform, options) {}
+
+  port::transport* transport_ptr;
+  detail::pool_slot slot;
+  detail::request_slot requests[2];
+  port::wait_entry wait;
+  header table[8];
+  char rx[256];
+  char tx[256];
+  char hosts[64];
+  char scratch[256];
+  char head[256];
+  char body[256];
+  detail::proxy_routes proxies;
+  client c;
+};
+
+}  // namespace htpx::test
