@@ -470,6 +470,73 @@ TEST(CatalogueS_10, IdleConnectionsOlderThanTheExpiryAreNotReused) {
   EXPECT_EQ(t.sent(0).find("GET /3 "), std::string::npos);
 }
 
+// ---- S-11: readiness is a hint ------------------------------------------------------------------
+
+// A platform whose wait() reports every socket as not ready: the kernel's view of a TLS
+// connection whose record is already inside the TLS layer (decrypted bytes, empty socket).
+class never_ready_platform final : public port::platform {
+ public:
+  std::uint32_t now_ms() noexcept override { return now_; }
+  void wait(port::wait_entry* entries, std::size_t count, std::uint32_t timeout_ms) noexcept override {
+    for (std::size_t i = 0; i != count; ++i) entries[i].ready = port::interest::none;
+    now_ += count != 0 && timeout_ms > 1 ? 1 : timeout_ms;
+  }
+  std::uint32_t now_ = 0xFFFFF000u;
+};
+
+// A server behind a pretend TLS layer: once the request's head is in, the answer is held
+// "inside the transport" (has_buffered_input() when `report_buffered`), as mbedTLS holds a
+// decrypted record while the socket is empty.
+class held_answer_transport final : public port::transport {
+ public:
+  port::io_result connect(std::string_view, std::uint16_t) noexcept override { return {}; }
+  port::io_result send(bytes_view data) noexcept override {
+    request.append(data.data, data.size);
+    if (!answered && request.find("\r\n\r\n") != std::string::npos) {
+      answered = true;
+      held = ok_hello;
+    }
+    return {port::io_status::ok, data.size, 0};
+  }
+  port::io_result recv(mutable_bytes buffer) noexcept override {
+    if (held.empty()) return {port::io_status::would_block, 0, 0};
+    const std::size_t n = held.size() < buffer.size ? held.size() : buffer.size;
+    held.copy(buffer.data, n);
+    held.erase(0, n);
+    return {port::io_status::ok, n, 0};
+  }
+  void close() noexcept override {}
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return 11; }
+  [[nodiscard]] bool has_buffered_input() const noexcept override { return report_buffered && !held.empty(); }
+
+  bool report_buffered = true;
+  bool answered = false;
+  std::string request;
+  std::string held;
+};
+
+// Bytes held inside the transport (has_buffered_input()) are read although wait() saw nothing
+// on the socket, and poll() does not sleep while they wait; without the report the same silent
+// socket is a read timeout (catalogue S-11 "treat readiness as a hint... check TLS pending data
+// before sleeping"; mbedtls_ssl_check_pending()).
+TEST(CatalogueS_11, BufferedInputIsReadWhenTheSocketLooksIdle) {
+  for (const bool buffered : {true, false}) {
+    never_ready_platform clock;
+    static_client<cat_config, held_answer_transport> c(clock);
+    c.transport_at(0).report_buffered = buffered;
+    const std::uint32_t before = clock.now_;
+    const result<response> r = c.get("http://example.test/");
+    if (buffered) {
+      ASSERT_TRUE(r.ok()) << to_string(r.err().code) << ": " << r.err().detail;
+      EXPECT_EQ(r.value().text(), "hello");
+      EXPECT_LT(clock.now_ - before, 100u) << "slept with bytes waiting inside the transport";
+    } else {
+      ASSERT_FALSE(r.ok()) << "read although the platform said the socket was not readable";
+      EXPECT_EQ(r.err().code, errc::read_timeout);
+    }
+  }
+}
+
 // ---- S-14: a transport that breaks the port contract ------------------------------------------------
 
 // Breaks one rule of include/htpx/port/transport.hpp: ok with 0 bytes, or more bytes than asked
