@@ -80,3 +80,18 @@ TEST(CatalogueH1_31, DISABLED_NonDottedQuadIpv4HostsAreRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// H1-32: an IPv6 literal needs its brackets (RFC 3986 §3.2.2), and a zone ID ("%25eth0", RFC
+// 6874) is refused outright, so it can never reach Host, SNI, a cookie domain or a pool key.
+// Bracketed literals, v4-mapped included, are tested in UrlParse.Ipv6Literals.
+TEST(CatalogueH1_32, UnbracketedLiteralsAndZoneIdsAreRefused) {
+  for (const char* text : {"http://::1/", "http://fe80::1/", "http://::ffff:127.0.0.1/", "http://[fe80::1%25eth0]/",
+                           "http://[::1%25.example.com]/", "http://[fe80::1%eth0]/"}) {
+    const htpx::result<htpx::url> r = htpx::parse_url(text);
+    EXPECT_FALSE(r.ok()) << text << " parsed with host " << (r ? std::string(r.value().host) : std::string());
+  }
+}
+
+}  // namespace
