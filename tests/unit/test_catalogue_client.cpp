@@ -53,6 +53,32 @@ std::size_t count_of(const std::string& sent, std::string_view request_line_pref
   return n;
 }
 
+// ---- H1-08: trailers -------------------------------------------------------------------------------
+
+// Trailer fields are not merged into the head (RFC 9110 §6.5.1-2): a Set-Cookie, Location or
+// Content-Length in the trailer section neither reaches the response's fields nor the cookie
+// jar, nor changes the body (catalogue H1-08 "Framing or auth fields in trailers are ignored").
+TEST(CatalogueH1_08, TrailerFieldsNeverReachTheHeadOrTheJar) {
+  fake_platform clock;
+  static_cookie_jar<8, 512> jar;
+  client_options o = following();
+  o.cookies = &jar;
+  cat_client c(clock, o);
+  c.transport_at(0).wait_for_request().serve(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: Set-Cookie, Location\r\n\r\n"
+      "5\r\nhello\r\n0\r\nSet-Cookie: planted=1; Path=/\r\nLocation: http://evil.test/\r\n"
+      "Content-Length: 1\r\nWWW-Authenticate: Basic realm=\"x\"\r\n\r\n");
+  const result<response> r = c.get("http://example.test/");
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  EXPECT_EQ(r.value().status_code, 200);
+  EXPECT_EQ(r.value().text(), "hello");
+  EXPECT_FALSE(r.value().headers.contains("Set-Cookie"));
+  EXPECT_FALSE(r.value().headers.contains("Location"));
+  EXPECT_FALSE(r.value().headers.contains("Content-Length"));
+  EXPECT_EQ(jar.size(), 0u);
+  EXPECT_EQ(c.transport_at(1).connections_started(), 0u);
+}
+
 // ---- H1-15: conflicting duplicates of a singleton field -----------------------------------------
 
 // Two different Location fields: which one is "the" target is ambiguous, so the response is an
@@ -279,6 +305,38 @@ TEST(CatalogueH1_33, RedirectWithoutLocationIsTheFinalResponse) {
     EXPECT_TRUE(r.value().history.empty());
     EXPECT_EQ(count_of(c.transport_at(0).sent(), "GET "), 1u) << status;
   }
+}
+
+// A 307 or 308 must repeat the body, and a streamed body that cannot be rewound cannot be
+// repeated: the client stops and hands the 3xx to the caller, who can see its Location (RFC 9110
+// §15.4.8-9; catalogue H1-35 "If a 307/308 body cannot be replayed from a fixed buffer, stop and
+// return the 3xx to the caller").
+// DEVIATION (reported to the lead): plan_redirect() in src/client/client_redirect.cpp ends the
+// request with LocalProtocolError "streamed body cannot be re-sent for a 307/308 redirect", so
+// the 307 and its Location are lost (ClientRedirects.StreamedBodyIsRewoundFor307OrRefused and the
+// integration test Redirects.StreamedBodyIsSentAgainFor307OrRefusedWhenItCannotRewind assert
+// that error).
+TEST(CatalogueH1_35, DISABLED_UnreplayableBodyHandsThe307ToTheCaller) {
+  struct once_source final : body_source {
+    port::io_result read(mutable_bytes out) noexcept override {
+      if (done) return {port::io_status::closed, 0, 0};
+      done = true;
+      out.data[0] = 'x';
+      return {port::io_status::ok, 1, 0};
+    }
+    bool done = false;
+  };
+  fake_platform clock;
+  cat_client c(clock, following());
+  c.transport_at(0).wait_for_request().serve(redirect_to(307, "/again"));
+  once_source src;
+  request_options o;
+  o.content = body::source(src);
+  const result<response> r = c.post("http://example.test/", o);
+  ASSERT_TRUE(r.ok()) << to_string(r.err().code) << ": " << r.err().detail;
+  EXPECT_EQ(r.value().status_code, 307);
+  EXPECT_EQ(r.value().headers.get("Location"), "/again");
+  EXPECT_EQ(r.value().text(), "gone");
 }
 
 // ---- H1-34: credentials on cross-origin redirects -------------------------------------------------
