@@ -528,6 +528,31 @@ TEST(CatalogueS_10, IdleConnectionsOlderThanTheExpiryAreNotReused) {
   EXPECT_EQ(t.sent(0).find("GET /3 "), std::string::npos);
 }
 
+// ---- S-12: data on an idle pooled connection -----------------------------------------------------
+
+// A late "408 Request Timeout" (or any bytes) arriving on an idle kept-alive connection poisons
+// it: the next request goes out on a new connection and gets its own answer, never the 408
+// (RFC 9112 §9.2; catalogue S-12, Go issue #2184). The connection-level half is
+// FaultScenarios.DataOnAnIdleConnectionPoisonsIt.
+TEST(CatalogueS_12, DataOnAnIdlePooledConnectionIsNeverTheNextResponse) {
+  fake_platform clock;
+  cat_single c(clock);
+  scripted_transport& t = c.transport_at(0);
+  t.wait_for_request()
+      .serve(ok_hello)
+      .serve("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+      .next_connection()
+      .wait_for_request()
+      .serve("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nworld");
+  ASSERT_TRUE(c.get("http://example.test/1").ok());
+  const result<response> r = c.get("http://example.test/2");
+  ASSERT_TRUE(r.ok()) << to_string(r.err().code) << ": " << r.err().detail;
+  EXPECT_EQ(r.value().status_code, 200);
+  EXPECT_EQ(r.value().text(), "world");
+  EXPECT_EQ(t.connections_started(), 2u);
+  EXPECT_EQ(t.sent(0).find("GET /2 "), std::string::npos) << "the request went out on the poisoned connection";
+}
+
 // ---- S-11: readiness is a hint ------------------------------------------------------------------
 
 // A platform whose wait() reports every socket as not ready: the kernel's view of a TLS
