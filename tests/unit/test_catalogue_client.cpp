@@ -453,6 +453,35 @@ TEST(CatalogueH1_34, HttpsToHttpRedirectIsRefusedByDefault) {
   }
 }
 
+// ---- S-09: the pool key ---------------------------------------------------------------------------
+
+// An idle connection is reused only for the same scheme, host and port: a plain connection to
+// secure.test:443 never carries an https request to that same host and port, nor a connection
+// to port 8080 a request for 8081 (catalogue S-09 "Pool keys must cover scheme, host, port...";
+// curl CVE-2022-27775, CVE-2026-8458 wrong connection reuse).
+TEST(CatalogueS_09, PoolKeyCoversSchemeHostAndPort) {
+  fake_platform clock;
+  static_client<cat_config, cat_fake_tls> c(clock);
+  c.transport_at(0).inner.wait_for_request().serve(ok_hello);
+  c.transport_at(1).inner.wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(c.get("http://secure.test:443/plain").ok());
+  ASSERT_TRUE(c.get("https://secure.test:443/tls").ok());
+  EXPECT_TRUE(c.transport_at(0).server_names.empty()) << "TLS started on the plain connection";
+  EXPECT_EQ(c.transport_at(0).inner.sent().find("GET /tls "), std::string::npos);
+  EXPECT_EQ(c.transport_at(1).server_names, std::vector<std::string>{"secure.test"});
+  EXPECT_EQ(c.transport_at(1).inner.sent().rfind("GET /tls ", 0), 0u) << c.transport_at(1).inner.sent();
+
+  fake_platform clock2;
+  cat_client ports(clock2);
+  ports.transport_at(0).wait_for_request().serve(ok_hello);
+  ports.transport_at(1).wait_for_request().serve(ok_hello);
+  ASSERT_TRUE(ports.get("http://a.test:8080/").ok());
+  ASSERT_TRUE(ports.get("http://a.test:8081/").ok());
+  EXPECT_EQ(ports.transport_at(0).connected_port(), 8080);
+  EXPECT_EQ(ports.transport_at(1).connected_port(), 8081);
+  EXPECT_EQ(ports.transport_at(0).connections_started(), 1u);
+}
+
 // ---- H1-36: auth and request state for another origin ---------------------------------------------
 
 // A caller's Host field names the first target: it is not carried to the next hop of a
