@@ -106,6 +106,30 @@ TEST(CatalogueH1_15, DISABLED_TwoDifferentLocationsAreAnError) {
   EXPECT_EQ(c.transport_at(1).connections_started(), 0u);
 }
 
+// ---- H1-16: status codes outside 100..599 --------------------------------------------------------
+
+// A status code outside 100..599 is invalid, and a client SHOULD handle it as a 5xx (RFC 9110
+// §15; catalogue H1-16). The parser frames such a response as final and reports the code as
+// received (status-code-000/099/600/999 vectors); the response's class must then say "server
+// error", so that raise_for_status() refuses it like a 500.
+// DEVIATION (reported to the lead): response::is_server_error() is `status_code / 100 == 5`
+// (include/htpx/response.hpp), so 600, 999, 099 and 000 are neither errors nor successes, and
+// raise_for_status() lets them through as if all went well.
+TEST(CatalogueH1_16, DISABLED_CodesOutside100To599AreServerErrors) {
+  for (const char* code : {"600", "999", "099", "000"}) {
+    fake_platform clock;
+    cat_client c(clock);
+    c.transport_at(0).wait_for_request().serve(std::string("HTTP/1.1 ") + code +
+                                               " Odd\r\nContent-Length: 4\r\n\r\noops");
+    const result<response> r = c.get("http://example.test/");
+    ASSERT_TRUE(r.ok()) << code << ": " << r.err().detail;
+    EXPECT_EQ(r.value().text(), "oops") << code;
+    EXPECT_TRUE(r.value().is_server_error()) << code;
+    EXPECT_TRUE(r.value().is_error()) << code;
+    EXPECT_EQ(r.value().raise_for_status().code, errc::http_status_error) << code;
+  }
+}
+
 // ---- H1-19: Expect: 100-continue ----------------------------------------------------------------
 
 // A final response before any 100 and before the body went out: the body is never sent
