@@ -477,6 +477,47 @@ TEST(CatalogueH1_34, HttpsToHttpRedirectIsRefusedByDefault) {
   }
 }
 
+// ---- S-07: a name lookup that never ends ---------------------------------------------------------
+
+// A port still resolving a name: connect() gives would_block and there is no handle to wait on.
+class endless_lookup final : public port::transport {
+ public:
+  port::io_result connect(std::string_view, std::uint16_t) noexcept override {
+    ++connect_calls;
+    return {port::io_status::would_block, 0, 0};
+  }
+  port::io_result send(bytes_view) noexcept override { return {port::io_status::error, 0, 0}; }
+  port::io_result recv(mutable_bytes) noexcept override { return {port::io_status::error, 0, 0}; }
+  void close() noexcept override { ++closes; }
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return -1; }
+  int connect_calls = 0;
+  int closes = 0;
+};
+
+// The lookup is a step of connect(), so it counts against timeout.connect and the total
+// deadline: a resolver that never answers ends as ConnectTimeout at the deadline, never a hang,
+// and the lookup is abandoned by close() (catalogue S-07 "The resolver is a pluggable
+// asynchronous step inside the poll loop and counts against the total deadline").
+TEST(CatalogueS_07, ALookupThatNeverEndsIsAConnectTimeout) {
+  for (const std::uint32_t total : {0u, 2000u}) {
+    fake_platform clock;
+    static_client<cat_config, endless_lookup> c(clock);
+    request_options o;
+    o.timeout = timeout{};
+    o.timeout->total_ms = total;
+    const std::uint32_t before = clock.now();
+    const result<response> r = c.get("http://never.resolves.test/", o);
+    const std::uint32_t took = clock.now() - before;
+    ASSERT_FALSE(r.ok()) << total;
+    EXPECT_EQ(r.err().code, errc::connect_timeout) << total << ": " << r.err().detail;
+    const std::uint32_t deadline = total != 0 ? total : 5000u;
+    EXPECT_GE(took, deadline) << total;
+    EXPECT_LE(took, deadline + 100) << total;
+    EXPECT_GT(c.transport_at(0).connect_calls, 1) << "the lookup was polled again";
+    EXPECT_GE(c.transport_at(0).closes, 1) << total;
+  }
+}
+
 // ---- S-09: the pool key ---------------------------------------------------------------------------
 
 // An idle connection is reused only for the same scheme, host and port: a plain connection to
