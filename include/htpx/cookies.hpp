@@ -92,6 +92,11 @@ class cookie_jar {  // NOLINT(cppcoreguidelines-virtual-class-destructor): never
   ///   "cookie rejected: no request host"         `request_url` has an empty host
   ///   "cookie rejected: public suffix domain"    Domain names a public suffix (list above)
   ///   "cookie rejected: domain does not match"   the request host does not domain-match Domain
+  ///   "cookie rejected: Secure from an insecure origin"   Secure set by a non-https URL
+  ///   "cookie rejected: an insecure origin would overwrite a Secure cookie"   a non-https URL
+  ///                                              sets a cookie named as a stored Secure one
+  ///                                              whose domain and path it matches (RFC
+  ///                                              6265bis §5.7 "Leave Secure Cookies Alone")
   ///   "cookie too large"                         name + value > HTPX_COOKIE_MAX_BYTES, domain >
   ///                                              255 or path > 1024 bytes, or larger than the
   ///                                              jar's whole text storage (or no entries)
@@ -149,6 +154,7 @@ class cookie_jar {  // NOLINT(cppcoreguidelines-virtual-class-destructor): never
   const char* put(const cookie& c, std::int64_t now) noexcept;
   [[nodiscard]] std::size_t find(std::string_view name, std::string_view domain, std::string_view path) const noexcept;
   [[nodiscard]] bool expired(std::size_t i, std::int64_t now) const noexcept;
+  [[nodiscard]] bool shadows_secure(const cookie& c) const noexcept;
   [[nodiscard]] bool owns(std::string_view s) const noexcept;
   [[nodiscard]] bool matches(std::size_t i, const url& u) const noexcept;
   std::size_t purge_expired(std::int64_t now, std::size_t keep_index) noexcept;

@@ -63,12 +63,16 @@ struct response {
   [[nodiscard]] bool is_redirect() const noexcept;
   /// 4xx.
   [[nodiscard]] bool is_client_error() const noexcept { return status_code / 100 == 4; }
-  /// 5xx.
-  [[nodiscard]] bool is_server_error() const noexcept { return status_code / 100 == 5; }
-  /// 4xx or 5xx.
+  /// 5xx, and any code outside 100..599: RFC 9110 §15 says such a code is invalid and a client
+  /// SHOULD handle the response as a 5xx (httpx says neither error nor success).
+  [[nodiscard]] bool is_server_error() const noexcept {
+    return status_code / 100 == 5 || status_code < 100 || status_code > 599;
+  }
+  /// 4xx or 5xx (so also a code outside 100..599).
   [[nodiscard]] bool is_error() const noexcept { return is_client_error() || is_server_error(); }
-  /// Returns HTTPStatusError for 4xx and 5xx (detail: "client error (4xx)" or "server error
-  /// (5xx)"), nothing otherwise. No exception: the error is the return value.
+  /// Returns HTTPStatusError for 4xx, 5xx and codes outside 100..599 (detail: "client error
+  /// (4xx)", "server error (5xx)" or "status code outside 100..599 (handled as 5xx)"), nothing
+  /// otherwise. No exception: the error is the return value.
   [[nodiscard]] error raise_for_status() const noexcept;
   /// Parses `body` as JSON into `tokens` (httpx `r.json()`; parse_json() states the rules and
   /// errors). The value views the body and the tokens and lives as long as both.

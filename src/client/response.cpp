@@ -16,7 +16,8 @@ bool response::is_redirect() const noexcept {
 
 error response::raise_for_status() const noexcept {
   if (is_client_error()) return {errc::http_status_error, "client error (4xx)"};
-  if (is_server_error()) return {errc::http_status_error, "server error (5xx)"};
+  if (status_code / 100 == 5) return {errc::http_status_error, "server error (5xx)"};
+  if (is_server_error()) return {errc::http_status_error, "status code outside 100..599 (handled as 5xx)"};
   return {};
 }
 

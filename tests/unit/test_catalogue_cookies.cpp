@@ -67,15 +67,30 @@ TEST(CatalogueH1_37, TailMatchAcrossALabelBoundaryIsRefused) {
 // §5.7 steps 8 and 16 "Leave Secure Cookies Alone"; catalogue H1-38 "An insecure origin must
 // not set or overwrite Secure cookies"): otherwise a network attacker who answers one plain
 // http request replaces the https session cookie.
-// DEVIATION (reported to the lead): the jar follows RFC 6265 (2011) here, which lets http
-// store a Secure cookie (CookieJar.SecureNotSentOverHttp asserts that) and lets it replace one
-// of the same name, domain and path (cookie_jar::store() in src/cookies/cookie_jar.cpp).
-TEST(CatalogueH1_38, DISABLED_InsecureOriginCannotSetOrOverwriteSecureCookies) {
+TEST(CatalogueH1_38, InsecureOriginCannotSetOrOverwriteSecureCookies) {
   jar16 jar;
   EXPECT_EQ(store(jar, "https://bank.test/", "session=good; Secure; Path=/"), "ok");
   EXPECT_NE(store(jar, "http://bank.test/", "session=evil; Path=/"), "ok") << "http replaced a Secure cookie";
   EXPECT_NE(store(jar, "http://bank.test/", "other=1; Secure"), "ok") << "http set a Secure cookie";
   EXPECT_EQ(header(jar, "https://bank.test/"), "session=good");
+}
+
+// §5.7 step 16's matching: the same name, a domain that domain-matches either way and a path
+// under the Secure cookie's path are refused; another name, a path outside it, an unrelated
+// domain or an https origin are not.
+TEST(CatalogueH1_38, OnlyCookiesThatWouldShadowASecureOneAreRefused) {
+  jar16 jar;
+  EXPECT_EQ(store(jar, "https://www.bank.test/app/", "session=good; Secure; Domain=bank.test; Path=/app"), "ok");
+  EXPECT_EQ(store(jar, "http://www.bank.test/", "session=evil; Path=/app/x"),
+            "cookie rejected: an insecure origin would overwrite a Secure cookie");
+  EXPECT_EQ(store(jar, "http://bank.test/", "session=evil; Domain=bank.test; Path=/app"),
+            "cookie rejected: an insecure origin would overwrite a Secure cookie");
+  EXPECT_EQ(store(jar, "http://www.bank.test/", "other=1; Path=/app"), "ok");
+  EXPECT_EQ(store(jar, "http://www.bank.test/", "session=plain; Path=/elsewhere"), "ok");
+  EXPECT_EQ(store(jar, "http://www.other.test/", "session=theirs; Path=/app"), "ok");
+  EXPECT_EQ(store(jar, "http://www.bank.test/", "x=1; Secure"), "cookie rejected: Secure from an insecure origin");
+  EXPECT_EQ(store(jar, "https://www.bank.test/", "session=newer; Secure; Domain=bank.test; Path=/app"), "ok");
+  EXPECT_EQ(header(jar, "https://www.bank.test/app/"), "session=newer; other=1");
 }
 
 }  // namespace

@@ -309,7 +309,7 @@ TEST(CookieJar, MaxAgeWinsOverExpiresAndDeletes) {
 TEST(CookieJar, SecureNotSentOverHttp) {
   jar16 jar;
   EXPECT_EQ(store(jar, "https://h/", "s=1; Secure"), "ok");
-  EXPECT_EQ(store(jar, "http://h/", "t=2; secure"), "ok");  // RFC 6265 lets http store it
+  EXPECT_EQ(store(jar, "https://h/", "t=2; secure"), "ok");
   EXPECT_EQ(store(jar, "http://h/", "p=3"), "ok");
   EXPECT_EQ(header(jar, "http://h/"), "p=3");
   EXPECT_EQ(header(jar, "http://localhost/"), "");
@@ -318,7 +318,7 @@ TEST(CookieJar, SecureNotSentOverHttp) {
 
 TEST(CookieJar, AttributesAreCaseInsensitive) {
   jar16 jar;
-  EXPECT_EQ(store(jar, "http://h.test/", "a=1; SECURE; httponly ; SameSite = STRICT; PATH=/p; DOMAIN=H.test; x=y; ;"),
+  EXPECT_EQ(store(jar, "https://h.test/", "a=1; SECURE; httponly ; SameSite = STRICT; PATH=/p; DOMAIN=H.test; x=y; ;"),
             "ok");
   const cookie c = jar.at(0);
   EXPECT_TRUE(c.secure);
