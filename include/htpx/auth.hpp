@@ -12,6 +12,7 @@
 #include "htpx/error.hpp"
 #include "htpx/header_appender.hpp"
 #include "htpx/response.hpp"
+#include "htpx/url.hpp"
 
 /// Largest Authorization value basic_auth and bearer_auth keep: "Basic " + base64(user ":"
 /// password) (so user + password up to 137 bytes by default) or "Bearer " + token.
@@ -51,6 +52,9 @@ struct auth_request {
   std::string_view target;  ///< the origin-form request-target, path and query (Digest's uri)
   bytes_view body;          ///< the whole body when it is in memory (for qop=auth-int)
   bool body_known = false;  ///< body holds the complete body (false for streamed sources)
+  /// Where the request goes: its scheme, host and port are its origin, the protection space of
+  /// a challenge with its realm (RFC 9110 §11.5). Null when unknown (one unnamed origin).
+  const url* origin = nullptr;
 };
 
 /// httpx's Auth.auth_flow without generators: add headers before each attempt, and look at each
@@ -162,7 +166,9 @@ class digest_auth final : public auth {  // NOLINT(cppcoreguidelines-virtual-cla
   /// longer than 64 bytes or holds a control character.
   [[nodiscard]] error set_cnonce(std::string_view cnonce) noexcept;
 
-  /// Adds `Authorization: Digest ...` when a challenge is stored (the value lives in this object
+  /// Adds `Authorization: Digest ...` when a challenge from `req.origin` is stored: a challenge
+  /// is answered only to the origin that sent it (scheme, host as written, port), never to
+  /// another one the same client talks to (the value lives in this object
   /// until the next call). Returns LocalProtocolError when the username or the target holds a
   /// control character, when the value does not fit HTPX_DIGEST_VALUE_BYTES, or when the stored
   /// challenge asks for qop=auth-int and the body is not in memory; or the header_appender's
@@ -186,7 +192,7 @@ class digest_auth final : public auth {  // NOLINT(cppcoreguidelines-virtual-cla
  private:
   static constexpr std::size_t cnonce_capacity = 64;
 
-  void adopt(const detail::digest_challenge& challenge) noexcept;
+  void adopt(const detail::digest_challenge& challenge, const url* origin) noexcept;
   [[nodiscard]] std::uint32_t next_random() noexcept;
   [[nodiscard]] error write_value(const auth_request& req) noexcept;
 
@@ -213,6 +219,7 @@ class digest_auth final : public auth {  // NOLINT(cppcoreguidelines-virtual-cla
   bool fixed_cnonce_ = false;      // set_cnonce() was given one
   bool retry_pending_ = false;     // on_response() returned true: the next attempt is a retry
   bool attempt_is_retry_ = false;  // the attempt in flight answers a challenge
+  char origin_[64]{};              // SHA-256 (hex) of the challenge's origin: any host length
   char realm_[HTPX_DIGEST_REALM_BYTES]{};
   char nonce_[HTPX_DIGEST_NONCE_BYTES]{};
   char opaque_[HTPX_DIGEST_OPAQUE_BYTES]{};

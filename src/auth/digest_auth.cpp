@@ -392,6 +392,24 @@ class value_writer {
   bool overflow_ = false;
 };
 
+// The key of a request's origin (RFC 6454 §4: scheme, host, port): SHA-256 of the three, so
+// 64 hex digits stand for a host of any length, and two origins share a key only by a SHA-256
+// collision. Hosts are compared as written (case kept): "Example.test" is another key, which
+// costs one unanswered 401, never credentials sent elsewhere.
+void origin_key(const url* origin, char (&out)[64]) noexcept {
+  digest_hash h(true);
+  if (origin != nullptr) {
+    char port[5];
+    std::size_t digits = 0;
+    for (unsigned p = origin->port; digits == 0 || p != 0; p /= 10)
+      port[sizeof port - ++digits] = static_cast<char>('0' + p % 10);
+    h.add(origin->scheme == url_scheme::https ? "https" : "http", origin->host)
+        .add(":")
+        .add({port + sizeof port - digits, digits});
+  }
+  (void)h.hex(out);
+}
+
 std::string_view algorithm_name(bool sha256, bool sess) noexcept {
   if (sha256) return sess ? "SHA-256-sess" : "SHA-256";
   return sess ? "MD5-sess" : "MD5";
@@ -439,7 +457,8 @@ std::uint32_t digest_auth::next_random() noexcept {
   return x;
 }
 
-void digest_auth::adopt(const detail::digest_challenge& c) noexcept {
+void digest_auth::adopt(const detail::digest_challenge& c, const url* origin) noexcept {
+  origin_key(origin, origin_);
   // nc counts requests per nonce (§3.4): it starts again only with a new nonce.
   if (!challenged_ || !unquoted_equals(c.nonce, {nonce_, nonce_size_})) nc_ = 0;
   realm_size_ = unquote(c.realm, realm_);
@@ -462,6 +481,10 @@ error digest_auth::on_request(const auth_request& req, header_appender& headers)
   retry_pending_ = false;
   if (!attempt_is_retry_) rounds_ = 0;
   if (!challenged_) return {};  // the first attempt goes without credentials, as httpx
+  // Another origin's challenge is not answered (RFC 9110 §11.5): its server asks anew.
+  char key[sizeof origin_];
+  origin_key(req.origin, key);
+  if (std::memcmp(key, origin_, sizeof key) != 0) return {};
   if (const error failure = write_value(req)) return failure;
   return headers.add("Authorization", {value_, value_size_});
 }
@@ -540,7 +563,7 @@ bool digest_auth::on_response(const auth_request& req, const response& head) noe
     challenged_ = false;  // nothing to answer: later requests go without credentials
     return false;
   }
-  adopt(choose.best());
+  adopt(choose.best(), req.origin);
   // A retry that still gets a 401 means wrong credentials, unless the nonce merely went stale
   // (§3.3 stale: retry with the new nonce, same credentials).
   if (attempt_is_retry_ && !choose.best().is_stale) return false;

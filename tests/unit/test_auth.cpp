@@ -615,6 +615,36 @@ TEST(DigestAuthTest, ResetForgetsTheChallenge) {
   EXPECT_EQ(attempt(c.auth, get("/")), "");
 }
 
+// RFC 9110 §11.5 (catalogue H1-36): a challenge is answered only to the origin that sent it.
+// One client-wide digest_auth talking to two servers must not send one's realm and nonce
+// (and a response computed from the password) to the other; the same origin gets them again.
+TEST(DigestAuthTest, AChallengeIsAnsweredOnlyToItsOrigin) {
+  const result<url> a = parse_url("http://a.test/dir/index.html");
+  const result<url> a_other_port = parse_url("http://a.test:8080/dir/index.html");
+  const result<url> a_https = parse_url("https://a.test/dir/index.html");
+  const result<url> b = parse_url("http://b.test/dir/index.html");
+  ASSERT_TRUE(a && a_other_port && a_https && b);
+  auth_request to_a = get("/dir/index.html");
+  to_a.origin = &a.value();
+  challenged c({rfc_challenge("MD5")}, to_a);
+  ASSERT_TRUE(c.retry);
+  EXPECT_NE(attempt(c.auth, to_a), "");
+  for (const url* elsewhere : {&b.value(), &a_other_port.value(), &a_https.value()}) {
+    auth_request req = get("/dir/index.html");
+    req.origin = elsewhere;
+    EXPECT_EQ(attempt(c.auth, req), "") << elsewhere->host << ":" << elsewhere->port;
+  }
+  auth_request unknown = get("/dir/index.html");  // no origin given: not a.test's either
+  EXPECT_EQ(attempt(c.auth, unknown), "");
+  EXPECT_EQ(param(attempt(c.auth, to_a), "nc"), "00000002");  // a.test's nonce goes on
+  // b.test's own challenge replaces a.test's: then only b.test is answered.
+  auth_request to_b = get("/dir/index.html");
+  to_b.origin = &b.value();
+  EXPECT_TRUE(c.auth.on_response(to_b, head(401, {rfc_challenge("SHA-256")}).resp));
+  EXPECT_NE(attempt(c.auth, to_b), "");
+  EXPECT_EQ(attempt(c.auth, to_a), "");
+}
+
 // ---- Digest: malformed and hostile challenges ------------------------------------------------
 
 // Each field alone must be skipped (no retry); next to a good MD5 challenge, the good one wins.
