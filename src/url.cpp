@@ -10,23 +10,29 @@ namespace {
 
 using sv = std::string_view;
 
-constexpr const char* too_long = "URL too long for the buffer";
+// Every URL error is errc::invalid_url; the parts below return only the detail (nullptr: no
+// error), and the public functions wrap it, so an error is built in one place.
+using why = const char*;
 
-constexpr error invalid(const char* why) noexcept { return {errc::invalid_url, why}; }
+constexpr why too_long = "URL too long for the buffer";
+
+error invalid(why detail) noexcept { return {errc::invalid_url, detail}; }
 
 // Views [b, e) without string_view::substr, which would pull in its throw helper.
 sv span(const char* b, const char* e) noexcept { return {b, static_cast<std::size_t>(e - b)}; }
 
-// Bits of url_chars[c]: every per-byte class the URL code tests, so each test is one load.
+// Bits of url_chars[c]: every per-byte class the URL code tests, so each test is one load. The
+// first four say whether a byte carries on a component and passes the byte check
+// (check_byte()) without a second look, so one scan both splits and checks.
 enum : std::uint8_t {
-  path_char = 0x01,       // not "?" or "#", which end a path (RFC 3986 §3.3)
-  scheme_char = 0x02,     // ALPHA / DIGIT / "+" / "-" / "." (RFC 3986 §3.1)
-  unreserved = 0x04,      // ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986 §2.3)
-  reg_name_char = 0x08,   // unreserved / sub-delims (RFC 3986 §3.2.2), see parse_authority()
-  hex_digit = 0x10,       // HEXDIG
-  plain = 0x20,           // passes check_bytes() without a second look: not CTL, SP, DEL, '\\' or '%'
-  raw_in_target = 0x40,   // may be sent as is in a request-target ('%' is looked at apart)
-  authority_char = 0x80,  // not "/", "?" or "#", which end an authority (RFC 3986 §3.2)
+  plain = 0x01,          // not CTL, SP, DEL, '\\' or '%': goes on a fragment (RFC 3986 §3.5)
+  in_query = 0x02,       // plain and not "#", which ends a query (RFC 3986 §3.4)
+  in_path = 0x04,        // plain and not "?" or "#", which end a path (RFC 3986 §3.3)
+  in_authority = 0x08,   // plain and not "/", "?" or "#", which end an authority (RFC 3986 §3.2)
+  unreserved = 0x10,     // ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986 §2.3)
+  reg_name_char = 0x20,  // unreserved / sub-delims (RFC 3986 §3.2.2), see parse_authority()
+  hex_digit = 0x40,      // HEXDIG
+  raw_in_target = 0x80,  // may be sent as is in a request-target ('%' is looked at apart)
 };
 
 struct url_char_table {
@@ -37,15 +43,17 @@ struct url_char_table {
       const bool upper = c >= 'A' && c <= 'Z';
       const bool digit = c >= '0' && c <= '9';
       int b = 0;
-      if (c != '?' && c != '#') b |= path_char;
-      if (lower || upper || digit || c == '+' || c == '-' || c == '.') b |= scheme_char;
+      if (c > 0x20 && c != 0x7f && c != '\\' && c != '%') {
+        b |= plain;
+        if (c != '#') b |= in_query;
+        if (c != '#' && c != '?') b |= in_path;
+        if (c != '#' && c != '?' && c != '/') b |= in_authority;
+      }
       if (lower || upper || digit || c == '-' || c == '.' || c == '_' || c == '~') b |= unreserved | reg_name_char;
       if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) b |= hex_digit;
-      if (c > 0x20 && c != 0x7f && c != '\\' && c != '%') b |= plain;
       // RFC 9112 §3.2 / RFC 3986 §2: never raw in a request-target: SP, CTL, DEL, non-ASCII and
       // these; '#' too, as it would start a fragment.
       if (c > 0x20 && c < 0x7f && c != '%') b |= raw_in_target;
-      if (c != '/' && c != '?' && c != '#') b |= authority_char;
       bits[c] = static_cast<std::uint8_t>(b);
     }
     for (const char c : "!$&'()*+,;=") bits[static_cast<unsigned char>(c)] |= reg_name_char;
@@ -57,33 +65,40 @@ struct url_char_table {
 constexpr url_char_table url_chars{};
 
 std::uint8_t class_of(char c) noexcept { return url_chars.bits[static_cast<unsigned char>(c)]; }
-bool is(unsigned char c, std::uint8_t bit) noexcept { return (url_chars.bits[c] & bit) != 0; }
-bool is_alpha(unsigned char c) noexcept { return static_cast<unsigned>((c | 0x20) - 'a') < 26u; }
-bool is_digit(unsigned char c) noexcept { return static_cast<unsigned>(c - '0') < 10u; }
-bool is_hex(unsigned char c) noexcept { return is(c, hex_digit); }
-bool is_unreserved(unsigned char c) noexcept { return is(c, unreserved); }
+bool is(char c, std::uint8_t bit) noexcept { return (class_of(c) & bit) != 0; }
+bool is_alpha(char c) noexcept { return static_cast<unsigned>((c | 0x20) - 'a') < 26u; }
+unsigned digit_value(char c) noexcept { return static_cast<unsigned>(c - '0'); }  // above 9: not a DIGIT
+bool is_digit(char c) noexcept { return digit_value(c) < 10u; }
 
 // Whether the '%' at `p` starts a pct-encoded triplet that ends by `end` (RFC 3986 §2.1).
 bool pct_triplet_at(const char* p, const char* end) noexcept {
-  return end - p >= 3 && is_hex(static_cast<unsigned char>(p[1])) && is_hex(static_cast<unsigned char>(p[2]));
+  return end - p >= 3 && is(p[1], hex_digit) && is(p[2], hex_digit);
 }
 
 // The first byte in [p, end) without `bit`, or `end`. URLs are mostly long runs of one class,
 // so it looks at four bytes per step while all four have the bit.
 const char* skip_class(const char* p, const char* end, std::uint8_t bit) noexcept {
   while (end - p >= 4 && (class_of(p[0]) & class_of(p[1]) & class_of(p[2]) & class_of(p[3]) & bit) != 0) p += 4;
-  while (p != end && (class_of(*p) & bit) != 0) ++p;
+  while (p != end && is(*p, bit)) ++p;
   return p;
+}
+
+// The byte check for a byte that is not `plain`: what no component may hold.
+why check_byte(const char* p, const char* end) noexcept {
+  const auto c = static_cast<unsigned char>(*p);
+  if (c <= 0x20 || c == 0x7f) return "control character or space in URL";
+  if (c == '\\') return "backslash in URL";
+  if (!pct_triplet_at(p, end)) return "bad percent-encoding";
+  return nullptr;
 }
 
 // Length of the scheme when `s` starts with ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
 // (RFC 3986 §3.1), else 0.
 std::size_t scheme_length(sv s) noexcept {
-  if (s.empty() || !is_alpha(static_cast<unsigned char>(s[0]))) return 0;
-  for (std::size_t i = 1; i != s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == ':') return i;
-    if (!is(c, scheme_char)) return 0;
+  for (std::size_t i = 0; i != s.size(); ++i) {
+    const char c = s[i];
+    if (c == ':') return i;  // 0 when there is no first letter
+    if (!is_alpha(c) && (i == 0 || !(is_digit(c) || c == '+' || c == '-' || c == '.'))) return 0;
   }
   return 0;
 }
@@ -91,128 +106,141 @@ std::size_t scheme_length(sv s) noexcept {
 // http, https (compared ignoring case, RFC 3986 §3.1) or other. A scheme's bytes are letters,
 // digits, "+", "-" and "."; of these, `| 0x20` folds only letters, and onto letters.
 url_scheme scheme_of(sv s) noexcept {
-  const auto folded = [&](std::size_t i) { return static_cast<char>(s[i] | 0x20); };
-  if (s.size() < 4 || s.size() > 5 || folded(0) != 'h' || folded(1) != 't' || folded(2) != 't' || folded(3) != 'p') {
-    return url_scheme::other;
-  }
+  if (s.size() < 4 || s.size() > 5) return url_scheme::other;
+  std::uint32_t word;
+  std::uint32_t http;
+  std::memcpy(&word, s.data(), 4);
+  std::memcpy(&http, "http", 4);
+  if ((word | 0x20202020u) != http) return url_scheme::other;
   if (s.size() == 4) return url_scheme::http;
-  return folded(4) == 's' ? url_scheme::https : url_scheme::other;
+  return (s[4] | 0x20) == 's' ? url_scheme::https : url_scheme::other;
 }
 
-// One pass over the whole text for what no component may hold.
-error check_bytes(sv s) noexcept {
-  const char* const end = s.data() + s.size();
-  for (const char* p = skip_class(s.data(), end, plain); p != end; p = skip_class(p + 1, end, plain)) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c <= 0x20 || c == 0x7f) return invalid("control character or space in URL");
-    if (c == '\\') return invalid("backslash in URL");
-    if (!pct_triplet_at(p, end)) return invalid("bad percent-encoding");
-  }
-  return {};
-}
-
-// The five components of RFC 3986 Appendix B; `has_*` tell a present-but-empty one apart.
-struct components {
-  sv scheme, authority, path, query, fragment;
-  bool has_scheme = false, has_authority = false, has_query = false, has_fragment = false;
+// A URI-reference split into the five components of RFC 3986 Appendix B, with the authority's
+// parts in the url; `has_*` tell a present-but-empty component apart.
+struct reference : url {
+  sv authority;
+  bool has_scheme = false;
+  bool has_authority = false;
 };
 
-components split(sv s) noexcept {
-  components r;
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  if (const std::size_t n = scheme_length(s); n != 0) {
-    r.scheme = {p, n};
-    r.has_scheme = true;
-    p += n + 1;
+// Reads a URI-reference's components left to right and checks every byte on the way (RFC 3986
+// §2: CTL, SP, DEL and '\\' are never allowed, '%' only as a triplet), so the text is read once.
+struct scanner {
+  const char* p;
+  const char* const end;
+  why failure = nullptr;  // the first bad byte's; the scan then stops
+
+  // Takes into `part` the bytes up to the first plain byte without `bit`, which ends the
+  // component. (Written through a reference: 32-bit ABIs return a view through memory.)
+  void take(sv& part, std::uint8_t bit) noexcept {
+    const char* const from = p;
+    for (;;) {
+      p = skip_class(p, end, bit);
+      if (p == end || is(*p, plain)) break;
+      failure = check_byte(p, end);
+      if (failure != nullptr) {
+        p = end;
+        break;
+      }
+      ++p;  // a triplet's hex digits carry on every component
+    }
+    part = span(from, p);
   }
-  if (end - p >= 2 && p[0] == '/' && p[1] == '/') {
-    const char* a = p + 2;
-    p = skip_class(a, end, authority_char);
-    r.authority = span(a, p);
+};
+
+why split(sv text, reference& r) noexcept {
+  scanner s{text.data(), text.data() + text.size()};
+  if (const std::size_t n = scheme_length(text); n != 0) {
+    r.scheme_text = {s.p, n};
+    r.has_scheme = true;
+    s.p += n + 1;
+  }
+  if (s.end - s.p >= 2 && s.p[0] == '/' && s.p[1] == '/') {
+    s.p += 2;
+    s.take(r.authority, in_authority);
     r.has_authority = true;
   }
-  const char* q = skip_class(p, end, path_char);
-  r.path = span(p, q);
-  if (q != end && *q == '?') {
-    ++q;
-    p = static_cast<const char*>(std::memchr(q, '#', static_cast<std::size_t>(end - q)));
-    if (p == nullptr) p = end;
-    r.query = span(q, p);
+  s.take(r.path, in_path);
+  if (s.p != s.end && *s.p == '?') {
+    ++s.p;
+    s.take(r.query, in_query);
     r.has_query = true;
-    q = p;
   }
-  if (q != end) {
-    r.fragment = span(q + 1, end);
+  if (s.p != s.end) {  // at '#'
+    ++s.p;
+    s.take(r.fragment, plain);
     r.has_fragment = true;
   }
-  return r;
+  return s.failure;
+}
+
+// Reads the DIGITs at `p` into `value` (which stops growing above 65535, so it cannot wrap);
+// returns where they end.
+const char* read_digits(const char* p, const char* end, std::uint32_t& value) noexcept {
+  value = 0;
+  for (; p != end && is_digit(*p); ++p) {
+    if (value <= 65535) value = value * 10 + digit_value(*p);
+  }
+  return p;
 }
 
 // dec-octet "." dec-octet "." dec-octet "." dec-octet, no leading zeros (RFC 3986 §3.2.2).
-bool is_ipv4(sv s) noexcept {
-  std::size_t i = 0;
-  for (int octet = 0; octet != 4; ++octet) {
-    if (octet != 0 && (i == s.size() || s[i++] != '.')) return false;
-    const std::size_t start = i;
-    unsigned value = 0;
-    while (i != s.size() && is_digit(static_cast<unsigned char>(s[i])) && i - start < 3) {
-      value = value * 10 + static_cast<unsigned>(s[i++] - '0');
-    }
-    const std::size_t digits = i - start;
-    if (digits == 0 || value > 255 || (digits > 1 && s[start] == '0')) return false;
+bool is_ipv4(const char* p, const char* end) noexcept {
+  for (int octet = 0;; ++octet) {
+    std::uint32_t value;
+    const char* const q = read_digits(p, end, value);
+    const auto digits = q - p;
+    if (digits == 0 || digits > 3 || value > 255 || (digits > 1 && *p == '0')) return false;
+    p = q;
+    if (octet == 3) return p == end;
+    if (p == end || *p++ != '.') return false;
   }
-  return i == s.size();
 }
 
 // IPv6address (RFC 3986 §3.2.2): eight h16 groups, or fewer around one "::", the last two may
 // be an IPv4 address.
-bool is_ipv6(sv s) noexcept {
-  std::size_t i = 0;
+bool is_ipv6(const char* p, const char* end) noexcept {
   unsigned groups = 0;
   bool gap = false;
-  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+  if (end - p >= 2 && p[0] == ':' && p[1] == ':') {
     gap = true;
-    i = 2;
+    p += 2;
   }
-  while (i != s.size()) {
-    std::size_t j = i;
-    while (j != s.size() && is_hex(static_cast<unsigned char>(s[j]))) ++j;
-    if (j != s.size() && s[j] == '.') {
-      if (!is_ipv4(sv(s.data() + i, s.size() - i))) return false;
+  while (p != end) {
+    const char* const q = skip_class(p, end, hex_digit);
+    if (q != end && *q == '.') {
+      if (!is_ipv4(p, end)) return false;
       groups += 2;
       break;
     }
-    if (j == i || j - i > 4) return false;
+    if (q == p || q - p > 4) return false;
     ++groups;
-    i = j;
-    if (i == s.size()) break;
-    if (s[i++] != ':' || i == s.size()) return false;  // a group ends in ':' and one follows
-    if (s[i] == ':') {
+    p = q;
+    if (p == end) break;
+    if (*p++ != ':' || p == end) return false;  // a group ends in ':' and one follows
+    if (*p == ':') {
       if (gap) return false;
       gap = true;
-      ++i;
+      ++p;
     }
   }
   return gap ? groups <= 7 : groups == 8;
 }
 
 // port = *DIGIT (RFC 3986 §3.2.3); empty means the scheme's default.
-error parse_port(sv digits, url& u) noexcept {
-  if (digits.empty()) return {};
-  std::uint32_t value = 0;
-  for (const char c : digits) {
-    if (!is_digit(static_cast<unsigned char>(c))) return invalid("invalid port");
-    if (value <= 65535) value = value * 10 + static_cast<std::uint32_t>(c - '0');
-  }
-  if (value > 65535) return invalid("port out of range");
+why parse_port(const char* p, const char* end, url& u) noexcept {
+  if (p == end) return nullptr;
+  std::uint32_t value;
+  if (read_digits(p, end, value) != end) return "invalid port";
+  if (value > 65535) return "port out of range";
   u.port = static_cast<std::uint16_t>(value);
   u.has_port = true;
-  return {};
+  return nullptr;
 }
 
 // authority = [ userinfo "@" ] host [ ":" port ]   (RFC 3986 §3.2)
-error parse_authority(sv authority, url& u) noexcept {
+why parse_authority(sv authority, url& u) noexcept {
   const char* p = authority.data();
   const char* const end = p + authority.size();
   if (const auto* at = static_cast<const char*>(std::memchr(p, '@', authority.size()))) {
@@ -221,45 +249,58 @@ error parse_authority(sv authority, url& u) noexcept {
     p = at + 1;
   }
   u.authority_host = span(p, end);
-  const char* host_end = p;
+  const char* host_end;
   if (p != end && *p == '[') {
     const auto* close = static_cast<const char*>(std::memchr(p, ']', static_cast<std::size_t>(end - p)));
-    if (close == nullptr) return invalid("unterminated IPv6 literal");
+    if (close == nullptr) return "unterminated IPv6 literal";
     u.host = span(p + 1, close);
-    if (!is_ipv6(u.host)) return invalid("invalid IPv6 literal");
+    if (!is_ipv6(p + 1, close)) return "invalid IPv6 literal";
     host_end = close + 1;
   } else {
     // reg-name = *( unreserved / pct-encoded / sub-delims ): pct-encoded is left out, as the host
     // is handed to name resolution as written, so an encoded one could never connect.
-    host_end = skip_class(host_end, end, reg_name_char);
+    host_end = skip_class(p, end, reg_name_char);
     u.host = span(p, host_end);
   }
-  if (host_end == end) return {};
-  if (*host_end != ':') return invalid("invalid character in host");
-  return parse_port(span(host_end + 1, end), u);
+  if (host_end == end) return nullptr;
+  if (*host_end != ':') return "invalid character in host";
+  return parse_port(host_end + 1, end, u);
 }
 
-// Writes into out[at, size) and remembers whether anything did not fit; never writes past size.
+// Splits and checks a URI-reference (RFC 3986 §4.1), and parses its authority when it has one.
+// With `absolute`, one without a scheme is refused before its authority is looked at.
+why parse_reference(sv text, reference& r, bool absolute) noexcept {
+  if (const why bad = split(text, r)) return bad;
+  if (absolute && !r.has_scheme) return "no scheme";
+  if (!r.has_authority) return nullptr;
+  return parse_authority(r.authority, r);
+}
+
+// parse_url() without the result: the reference's extra parts are resolve_url()'s.
+why parse_absolute(sv text, reference& r) noexcept {
+  if (const why bad = parse_reference(text, r, true)) return bad;
+  r.scheme = scheme_of(r.scheme_text);
+  if (r.scheme == url_scheme::other) return nullptr;  // the authority and host are optional
+  if (!r.has_authority) return "no authority";
+  if (r.host.empty()) return "empty host";
+  if (!r.has_port) r.port = r.scheme == url_scheme::http ? 80 : 443;
+  return nullptr;
+}
+
+// Writes into out[at, size) and counts on past size without writing, so done() can tell.
 struct writer {
   char* data = nullptr;
   std::size_t size = 0;
   std::size_t at = 0;
-  bool fits = true;
 
   void put(char c) noexcept {
-    if (at < size) {
-      data[at++] = c;
-    } else {
-      fits = false;
-    }
+    if (at < size) data[at] = c;
+    ++at;
   }
   void put(sv s) noexcept {
-    if (s.size() <= size - at) {
-      if (!s.empty()) std::memcpy(data + at, s.data(), s.size());  // an empty view may be null
-      at += s.size();
-    } else {
-      fits = false;
-    }
+    // (An empty view may be null, which memcpy may not be given.)
+    if (!s.empty() && at <= size && s.size() <= size - at) std::memcpy(data + at, s.data(), s.size());
+    at += s.size();
   }
   void put_pct(unsigned char c) noexcept {
     constexpr const char* hex = "0123456789ABCDEF";
@@ -267,38 +308,24 @@ struct writer {
     put(hex[c >> 4]);
     put(hex[c & 15]);
   }
+  [[nodiscard]] bool fits() const noexcept { return at <= size; }
   [[nodiscard]] result<std::size_t> done() const noexcept {
-    if (!fits) return invalid(too_long);
+    if (!fits()) return invalid(too_long);
     return at;
   }
 };
 
-void put_component(writer& w, sv s) noexcept {
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (is_unreserved(u)) {
-      w.put(c);
+// Writes `s` with the bytes of class `kept` as they are and the rest as %XX. In a
+// request-target (`kept` is raw_in_target) an existing triplet is kept too (RFC 3986 §2.4: it
+// is already encoded); in a query parameter a '%' is data, "%25".
+void put_encoded(writer& w, sv s, std::uint8_t kept) noexcept {
+  const char* const end = s.data() + s.size();
+  for (const char* p = s.data(); p != end; ++p) {
+    if (is(*p, kept) || (*p == '%' && kept == raw_in_target && pct_triplet_at(p, end))) {
+      w.put(*p);
     } else {
-      w.put_pct(u);
+      w.put_pct(static_cast<unsigned char>(*p));
     }
-  }
-}
-
-// Copies runs of bytes that may stay as they are, and percent-encodes the rest.
-void put_target_part(writer& w, sv s) noexcept {
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  while (p != end) {
-    const char* const run_end = skip_class(p, end, raw_in_target);
-    w.put(span(p, run_end));
-    if (run_end == end) return;
-    const auto u = static_cast<unsigned char>(*run_end);
-    if (u == '%' && pct_triplet_at(run_end, end)) {
-      w.put('%');
-    } else {
-      w.put_pct(u);
-    }
-    p = run_end + 1;
   }
 }
 
@@ -390,16 +417,12 @@ std::size_t walk_segments(const joined_path& p, char* dst) noexcept {
 void put_path_without_dots(writer& w, sv head, sv tail) noexcept {
   const joined_path p{head, tail};
   const std::size_t length = walk_segments(p, nullptr);
-  if (w.size - w.at < length || w.at > w.size) {
-    w.fits = false;
-    return;
-  }
+  if (w.fits() && length <= w.size - w.at) walk_segments(p, w.data + w.at + length);
   w.at += length;
-  walk_segments(p, w.data + w.at);
 }
 
 // The directory of the base path for §5.2.3 merge: up to and including its last '/'.
-sv base_directory(const components& base) noexcept {
+sv base_directory(const reference& base) noexcept {
   if (base.has_authority && base.path.empty()) return "/";
   std::size_t n = base.path.size();
   while (n != 0 && base.path[n - 1] != '/') --n;
@@ -411,42 +434,21 @@ sv base_directory(const components& base) noexcept {
 bool has_scheme(std::string_view text) noexcept { return scheme_length(text) != 0; }
 
 result<url> parse_url(std::string_view text) noexcept {
-  if (const error e = check_bytes(text)) return e;
-  const components c = split(text);
-  if (!c.has_scheme) return invalid("no scheme");
-  url u;
-  u.scheme_text = c.scheme;
-  u.scheme = scheme_of(c.scheme);
-  const bool known = u.scheme != url_scheme::other;
-  if (c.has_authority) {
-    if (const error e = parse_authority(c.authority, u)) return e;
-  } else if (known) {
-    return invalid("no authority");
-  }
-  if (known && u.host.empty()) return invalid("empty host");
-  if (!u.has_port) u.port = u.scheme == url_scheme::http ? 80 : u.scheme == url_scheme::https ? 443 : 0;
-  u.path = c.path;
-  u.query = c.query;
-  u.has_query = c.has_query;
-  u.fragment = c.fragment;
-  u.has_fragment = c.has_fragment;
-  return u;
+  reference r;
+  if (const why bad = parse_absolute(text, r)) return invalid(bad);
+  return static_cast<const url&>(r);
 }
 
 // RFC 3986 §5.2.2, strict (a reference's scheme is never ignored), written component by
 // component per §5.3.
-result<std::size_t> resolve_url(std::string_view base, std::string_view reference, mutable_bytes out) noexcept {
-  const result<url> parsed = parse_url(base);
-  if (!parsed) return parsed.err();
-  if (const error e = check_bytes(reference)) return e;
-  const components b = split(base);
-  const components r = split(reference);
-  if (r.has_authority) {
-    url scratch;
-    if (const error e = parse_authority(r.authority, scratch)) return e;
-  }
+result<std::size_t> resolve_url(std::string_view base_text, std::string_view reference_text,
+                                mutable_bytes out) noexcept {
+  reference b;
+  reference r;
+  if (const why bad = parse_absolute(base_text, b)) return invalid(bad);
+  if (const why bad = parse_reference(reference_text, r, false)) return invalid(bad);
   // The target's authority, path, query, and whether the path needs remove_dot_segments.
-  const components& from = r.has_scheme || r.has_authority ? r : b;
+  const reference& from = r.has_scheme || r.has_authority ? r : b;
   sv head;
   sv path = r.path;
   sv query = r.query;
@@ -465,7 +467,7 @@ result<std::size_t> resolve_url(std::string_view base, std::string_view referenc
     }
   }
   writer w{out.data, out.size, 0};
-  w.put(r.has_scheme ? r.scheme : b.scheme);
+  w.put(r.has_scheme ? r.scheme_text : b.scheme_text);
   w.put(':');
   if (from.has_authority) {
     w.put("//");
@@ -480,7 +482,8 @@ result<std::size_t> resolve_url(std::string_view base, std::string_view referenc
   // Without an authority a path may not begin with "//" (RFC 3986 §3.3), yet removing dot
   // segments can make one ("https:x//../..//evil/" would become "https://evil/", read again
   // with evil as its host): refused, not turned into another URL (found by fuzz_url).
-  if (!from.has_authority && w.fits && w.at - path_at >= 2 && out.data[path_at] == '/' && out.data[path_at + 1] == '/') {
+  if (!from.has_authority && w.fits() && w.at - path_at >= 2 && out.data[path_at] == '/' &&
+      out.data[path_at + 1] == '/') {
     return invalid("path would read as an authority");
   }
   if (has_query) {
@@ -495,34 +498,31 @@ result<std::size_t> resolve_url(std::string_view base, std::string_view referenc
 }
 
 result<std::size_t> encode_query_component(std::string_view text, mutable_bytes out, std::size_t at) noexcept {
-  if (at > out.size) return invalid(too_long);
+  // (An `at` past the end fails in done(): the writer writes nothing past out.size.)
   writer w{out.data, out.size, at};
-  put_component(w, text);
+  put_encoded(w, text, unreserved);
   return w.done();
 }
 
 result<std::size_t> write_request_target(const url& u, const query_param* params, std::size_t param_count,
                                          mutable_bytes out) noexcept {
   writer w{out.data, out.size, 0};
-  if (u.path.empty()) {
-    w.put('/');
-  } else {
-    put_target_part(w, u.path);
-  }
-  bool need_separator = false;
+  if (u.path.empty()) w.put('/');
+  put_encoded(w, u.path, raw_in_target);
+  // What goes before the first parameter: '?' without a query, '&' after a non-empty one.
+  char separator = '?';
   if (u.has_query) {
     w.put('?');
-    put_target_part(w, u.query);
-    need_separator = !u.query.empty();
+    put_encoded(w, u.query, raw_in_target);
+    separator = u.query.empty() ? '\0' : '&';
   }
   if (params == nullptr) param_count = 0;
-  for (std::size_t i = 0; i != param_count; ++i) {
-    if (need_separator) w.put('&');
-    if (!u.has_query && i == 0) w.put('?');
-    need_separator = true;
-    put_component(w, params[i].name);
+  for (const query_param* param = params; param != params + param_count; ++param) {
+    if (separator != '\0') w.put(separator);
+    separator = '&';
+    put_encoded(w, param->name, unreserved);
     w.put('=');
-    put_component(w, params[i].value);
+    put_encoded(w, param->value, unreserved);
   }
   return w.done();
 }
