@@ -14,7 +14,7 @@ using sv = std::string_view;
 // error), and the public functions wrap it, so an error is built in one place.
 using why = const char*;
 
-constexpr why too_long = "URL too long for the buffer";
+constexpr char too_long[] = "URL too long for the buffer";
 
 error invalid(why detail) noexcept { return {errc::invalid_url, detail}; }
 
@@ -509,20 +509,21 @@ result<std::size_t> write_request_target(const url& u, const query_param* params
   writer w{out.data, out.size, 0};
   if (u.path.empty()) w.put('/');
   put_encoded(w, u.path, raw_in_target);
-  // What goes before the first parameter: '?' without a query, '&' after a non-empty one.
-  char separator = '?';
   if (u.has_query) {
     w.put('?');
     put_encoded(w, u.query, raw_in_target);
-    separator = u.query.empty() ? '\0' : '&';
   }
   if (params == nullptr) param_count = 0;
-  for (const query_param* param = params; param != params + param_count; ++param) {
-    if (separator != '\0') w.put(separator);
-    separator = '&';
-    put_encoded(w, param->name, unreserved);
+  for (std::size_t i = 0; i != param_count; ++i) {
+    // The first pair starts the query, or follows a non-empty one.
+    if (!u.has_query && i == 0) {
+      w.put('?');
+    } else if (i != 0 || !u.query.empty()) {
+      w.put('&');
+    }
+    put_encoded(w, params[i].name, unreserved);
     w.put('=');
-    put_encoded(w, param->value, unreserved);
+    put_encoded(w, params[i].value, unreserved);
   }
   return w.done();
 }
