@@ -37,27 +37,19 @@ class url_offsets {
   /// Returns the scheme kept (the one part read often on its own).
   [[nodiscard]] url_scheme scheme() const noexcept { return scheme_; }
   /// Returns where the URL connects to, without building the whole url.
-  [[nodiscard]] endpoint where() const noexcept { return {scheme_, port_, view(host_)}; }
+  [[nodiscard]] endpoint where() const noexcept { return {scheme_, port_, view(parts_[host])}; }
 
  private:
+  // The url's views kept, by their index in parts_ (url_offsets.cpp has their members in order).
+  enum : std::uint8_t { scheme_text, userinfo, host, authority_host, path, query, view_count };
   struct part {
     std::uint16_t at = 0;
     std::uint16_t size = 0;
   };
-  // An empty view may point anywhere (or nowhere): it is kept as empty at the text's start.
-  static part part_of(const char* text, std::string_view v) noexcept {
-    if (v.empty()) return {};
-    return {static_cast<std::uint16_t>(v.data() - text), static_cast<std::uint16_t>(v.size())};
-  }
   [[nodiscard]] std::string_view view(part p) const noexcept { return {text_ + p.at, p.size}; }
 
   const char* text_ = nullptr;
-  part scheme_text_;
-  part userinfo_;
-  part host_;
-  part authority_host_;
-  part path_;
-  part query_;
+  part parts_[view_count];
   std::uint16_t port_ = 0;
   url_scheme scheme_ = url_scheme::http;
   bool has_userinfo_ = false;

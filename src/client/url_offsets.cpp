@@ -4,15 +4,22 @@
 
 namespace htpx::detail {
 
+namespace {
+
+// The members behind parts_, in its order: one loop keeps them all and one gives them back.
+constexpr std::string_view url::*const kept_views[] = {&url::scheme_text,    &url::userinfo, &url::host,
+                                                       &url::authority_host, &url::path,     &url::query};
+
+}  // namespace
+
 void url_offsets::keep(const url& u, std::string_view whole) noexcept {
-  const char* text = whole.data();
-  text_ = text;
-  scheme_text_ = part_of(text, u.scheme_text);
-  userinfo_ = part_of(text, u.userinfo);
-  host_ = part_of(text, u.host);
-  authority_host_ = part_of(text, u.authority_host);
-  path_ = part_of(text, u.path);
-  query_ = part_of(text, u.query);
+  text_ = whole.data();
+  for (std::size_t i = 0; i != view_count; ++i) {
+    // An empty view may point anywhere (or nowhere): it is kept as empty at the text's start.
+    const std::string_view v = u.*kept_views[i];
+    parts_[i] =
+        v.empty() ? part{} : part{static_cast<std::uint16_t>(v.data() - text_), static_cast<std::uint16_t>(v.size())};
+  }
   port_ = u.port;
   scheme_ = u.scheme;
   has_userinfo_ = u.has_userinfo;
@@ -21,10 +28,14 @@ void url_offsets::keep(const url& u, std::string_view whole) noexcept {
 }
 
 url url_offsets::get() const noexcept {
-  // Every member once, in declaration order (no default values first, then overwritten).
-  return url{scheme_, view(scheme_text_), view(userinfo_), has_userinfo_, view(host_), view(authority_host_),
-             port_,   has_port_,          view(path_),     view(query_),  has_query_,  {},
-             false};
+  url u;
+  for (std::size_t i = 0; i != view_count; ++i) u.*kept_views[i] = view(parts_[i]);
+  u.port = port_;
+  u.scheme = scheme_;
+  u.has_userinfo = has_userinfo_;
+  u.has_port = has_port_;
+  u.has_query = has_query_;
+  return u;
 }
 
 }  // namespace htpx::detail
