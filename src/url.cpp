@@ -117,11 +117,12 @@ url_scheme scheme_of(sv s) noexcept {
 }
 
 // A URI-reference split into the five components of RFC 3986 Appendix B, with the authority's
-// parts in the url; `has_*` tell a present-but-empty component apart.
+// parts in the url. A scheme is never empty, and a present authority, even an empty one, points
+// into the text: an absent one is null.
 struct reference : url {
   sv authority;
-  bool has_scheme = false;
-  bool has_authority = false;
+  [[nodiscard]] bool has_scheme() const noexcept { return !scheme_text.empty(); }
+  [[nodiscard]] bool has_authority() const noexcept { return authority.data() != nullptr; }
 };
 
 // Reads a URI-reference's components left to right and checks every byte on the way (RFC 3986
@@ -153,13 +154,11 @@ why split(sv text, reference& r) noexcept {
   scanner s{text.data(), text.data() + text.size()};
   if (const std::size_t n = scheme_length(text); n != 0) {
     r.scheme_text = {s.p, n};
-    r.has_scheme = true;
     s.p += n + 1;
   }
   if (s.end - s.p >= 2 && s.p[0] == '/' && s.p[1] == '/') {
     s.p += 2;
     s.take(r.authority, in_authority);
-    r.has_authority = true;
   }
   s.take(r.path, in_path);
   if (s.p != s.end && *s.p == '?') {
@@ -271,8 +270,8 @@ why parse_authority(sv authority, url& u) noexcept {
 // With `absolute`, one without a scheme is refused before its authority is looked at.
 why parse_reference(sv text, reference& r, bool absolute) noexcept {
   if (const why bad = split(text, r)) return bad;
-  if (absolute && !r.has_scheme) return "no scheme";
-  if (!r.has_authority) return nullptr;
+  if (absolute && !r.has_scheme()) return "no scheme";
+  if (!r.has_authority()) return nullptr;
   return parse_authority(r.authority, r);
 }
 
@@ -281,7 +280,7 @@ why parse_absolute(sv text, reference& r) noexcept {
   if (const why bad = parse_reference(text, r, true)) return bad;
   r.scheme = scheme_of(r.scheme_text);
   if (r.scheme == url_scheme::other) return nullptr;  // the authority and host are optional
-  if (!r.has_authority) return "no authority";
+  if (!r.has_authority()) return "no authority";
   if (r.host.empty()) return "empty host";
   if (!r.has_port) r.port = r.scheme == url_scheme::http ? 80 : 443;
   return nullptr;
@@ -423,7 +422,7 @@ void put_path_without_dots(writer& w, sv head, sv tail) noexcept {
 
 // The directory of the base path for §5.2.3 merge: up to and including its last '/'.
 sv base_directory(const reference& base) noexcept {
-  if (base.has_authority && base.path.empty()) return "/";
+  if (base.has_authority() && base.path.empty()) return "/";
   std::size_t n = base.path.size();
   while (n != 0 && base.path[n - 1] != '/') --n;
   return {base.path.data(), n};
@@ -443,18 +442,20 @@ result<url> parse_url(std::string_view text) noexcept {
 // component per §5.3.
 result<std::size_t> resolve_url(std::string_view base_text, std::string_view reference_text,
                                 mutable_bytes out) noexcept {
+  // The base must be a URL parse_url() accepts; the parts needed here are then read again.
+  if (const result<url> base = parse_url(base_text); !base) return base.err();
   reference b;
   reference r;
-  if (const why bad = parse_absolute(base_text, b)) return invalid(bad);
+  (void)parse_reference(base_text, b, true);  // cannot fail: parsed above
   if (const why bad = parse_reference(reference_text, r, false)) return invalid(bad);
   // The target's authority, path, query, and whether the path needs remove_dot_segments.
-  const reference& from = r.has_scheme || r.has_authority ? r : b;
+  const reference& from = r.has_scheme() || r.has_authority() ? r : b;
   sv head;
   sv path = r.path;
   sv query = r.query;
   bool has_query = r.has_query;
   bool remove_dots = true;
-  if (!r.has_scheme && !r.has_authority) {
+  if (!r.has_scheme() && !r.has_authority()) {
     if (r.path.empty()) {
       path = b.path;
       remove_dots = false;
@@ -467,9 +468,9 @@ result<std::size_t> resolve_url(std::string_view base_text, std::string_view ref
     }
   }
   writer w{out.data, out.size, 0};
-  w.put(r.has_scheme ? r.scheme_text : b.scheme_text);
+  w.put(r.has_scheme() ? r.scheme_text : b.scheme_text);
   w.put(':');
-  if (from.has_authority) {
+  if (from.has_authority()) {
     w.put("//");
     w.put(from.authority);
   }
@@ -482,7 +483,7 @@ result<std::size_t> resolve_url(std::string_view base_text, std::string_view ref
   // Without an authority a path may not begin with "//" (RFC 3986 §3.3), yet removing dot
   // segments can make one ("https:x//../..//evil/" would become "https://evil/", read again
   // with evil as its host): refused, not turned into another URL (found by fuzz_url).
-  if (!from.has_authority && w.fits() && w.at - path_at >= 2 && out.data[path_at] == '/' &&
+  if (!from.has_authority() && w.fits() && w.at - path_at >= 2 && out.data[path_at] == '/' &&
       out.data[path_at + 1] == '/') {
     return invalid("path would read as an authority");
   }
