@@ -208,9 +208,9 @@ bool is_ipv6(const char* p, const char* end) noexcept {
   }
   while (p != end) {
     const char* const q = skip_class(p, end, hex_digit);
-    if (q != end && *q == '.') {
-      if (!is_ipv4(p, end)) return false;
+    if (q != end && *q == '.') {  // the last 32 bits as an IPv4 address: two groups
       groups += 2;
+      if (!is_ipv4(p, end)) return false;
       break;
     }
     if (q == p || q - p > 4) return false;
