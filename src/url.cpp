@@ -275,7 +275,8 @@ why parse_reference(sv text, reference& r, bool absolute) noexcept {
   return parse_authority(r.authority, r);
 }
 
-// parse_url() without the result: the reference's extra parts are resolve_url()'s.
+// parse_url() without the result: a URL with a scheme, and for http(s) an authority with a host
+// (RFC 9110 §4.2.1) and the scheme's default port when none is written (§4.2.1, §4.2.2).
 why parse_absolute(sv text, reference& r) noexcept {
   if (const why bad = parse_reference(text, r, true)) return bad;
   r.scheme = scheme_of(r.scheme_text);
