@@ -317,6 +317,16 @@ TEST(UrlParse, EachErrorDetail) {
   for (const bad_case& c : cases) EXPECT_EQ(parse_error(c.text), c.detail) << "'" << c.text << "'";
 }
 
+// One scan splits the text and checks its bytes; the structure is judged after it, so a URL
+// with both kinds of fault always reports the byte, wherever it is.
+TEST(UrlParse, ByteErrorsComeBeforeStructuralOnes) {
+  EXPECT_EQ(parse_error("x y"), "control character or space in URL");             // not "no scheme"
+  EXPECT_EQ(parse_error("http:x\\"), "backslash in URL");                         // not "no authority"
+  EXPECT_EQ(parse_error("http://a:8x/ b"), "control character or space in URL");  // not "invalid port"
+  EXPECT_EQ(parse_error("http://[::1/%zz"), "bad percent-encoding");              // not "unterminated IPv6 literal"
+  EXPECT_EQ(parse_error("http://?#\x7f"), "control character or space in URL");   // not "empty host"
+}
+
 TEST(UrlParse, EveryPrefixOfAUrlIsAnswered) {
   // Totality: each prefix (and each single-byte mutation) gives a result or an error.
   const std::string text = "https://u:p@[2001:db8::1]:8443/a/%41?b=%c3%a9#f";
@@ -484,6 +494,9 @@ TEST(UrlResolve, Errors) {
   EXPECT_EQ(resolve(rfc_base, "//a:99999/"), "error: port out of range");
   EXPECT_EQ(resolve(rfc_base, "https://a:x/"), "error: invalid port");
   EXPECT_EQ(resolve(rfc_base, "//a b/"), "error: control character or space in URL");
+  // The base is judged first, and a reference's bytes before its authority.
+  EXPECT_EQ(resolve("http://a b", "//[::1"), "error: control character or space in URL");
+  EXPECT_EQ(resolve(rfc_base, "//a:x/%"), "error: bad percent-encoding");
 }
 
 // Resolution is RFC 3986's, for any scheme: an empty authority resolves as one ("//" against an
