@@ -35,10 +35,15 @@ enum : std::uint8_t {
   raw_in_target = 0x80,  // may be sent as is in a request-target ('%' is looked at apart)
 };
 
+// The table holds ASCII only: bytes >= 0x80 (UTF-8 and the like) all have these classes. They
+// are allowed in userinfo, path, query and fragment, never in a host (no IDNA here), and
+// encoded on the wire.
+constexpr std::uint8_t non_ascii = plain | in_query | in_path | in_authority;
+
 struct url_char_table {
-  std::uint8_t bits[256];
+  std::uint8_t bits[128];
   constexpr url_char_table() : bits() {
-    for (int c = 0; c != 256; ++c) {
+    for (int c = 0; c != 128; ++c) {
       const bool lower = c >= 'a' && c <= 'z';
       const bool upper = c >= 'A' && c <= 'Z';
       const bool digit = c >= '0' && c <= '9';
@@ -64,7 +69,10 @@ struct url_char_table {
 };
 constexpr url_char_table url_chars{};
 
-std::uint8_t class_of(char c) noexcept { return url_chars.bits[static_cast<unsigned char>(c)]; }
+std::uint8_t class_of(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x80 ? url_chars.bits[u] : non_ascii;
+}
 bool is(char c, std::uint8_t bit) noexcept { return (class_of(c) & bit) != 0; }
 bool is_alpha(char c) noexcept { return static_cast<unsigned>((c | 0x20) - 'a') < 26u; }
 unsigned digit_value(char c) noexcept { return static_cast<unsigned>(c - '0'); }  // above 9: not a DIGIT
@@ -76,9 +84,15 @@ bool pct_triplet_at(const char* p, const char* end) noexcept {
 }
 
 // The first byte in [p, end) without `bit`, or `end`. URLs are mostly long runs of one class,
-// so it looks at four bytes per step while all four have the bit.
+// so it looks at four bytes per step while all four have the bit; the step is for ASCII, whose
+// bytes index the table without a test each.
 const char* skip_class(const char* p, const char* end, std::uint8_t bit) noexcept {
-  while (end - p >= 4 && (class_of(p[0]) & class_of(p[1]) & class_of(p[2]) & class_of(p[3]) & bit) != 0) p += 4;
+  const auto ascii = [](const char* q) { return url_chars.bits[static_cast<unsigned char>(*q)]; };
+  for (; end - p >= 4; p += 4) {
+    std::uint32_t word;
+    std::memcpy(&word, p, 4);
+    if ((word & 0x80808080u) != 0 || (ascii(p) & ascii(p + 1) & ascii(p + 2) & ascii(p + 3) & bit) == 0) break;
+  }
   while (p != end && is(*p, bit)) ++p;
   return p;
 }
@@ -318,7 +332,10 @@ struct writer {
 // Writes `s` with the bytes of class `kept` as they are and the rest as %XX. In a
 // request-target (`kept` is raw_in_target) an existing triplet is kept too (RFC 3986 §2.4: it
 // is already encoded); in a query parameter a '%' is data, "%25".
-void put_encoded(writer& w, sv s, std::uint8_t kept) noexcept {
+void put_encoded(writer& into, sv s, std::uint8_t kept) noexcept {
+  // A local copy: written through `into`, every byte stored could (as a char) change the writer,
+  // which would then be read again for each byte.
+  writer w = into;
   const char* const end = s.data() + s.size();
   for (const char* p = s.data(); p != end; ++p) {
     if (is(*p, kept) || (*p == '%' && kept == raw_in_target && pct_triplet_at(p, end))) {
@@ -327,6 +344,7 @@ void put_encoded(writer& w, sv s, std::uint8_t kept) noexcept {
       w.put_pct(static_cast<unsigned char>(*p));
     }
   }
+  into.at = w.at;
 }
 
 // ---- remove_dot_segments (RFC 3986 §5.2.4) ---------------------------------------------------
