@@ -8,6 +8,8 @@ namespace htpx {
 
 namespace {
 
+// The helpers below take a text as pointers (or a view by reference): a 32-bit ABI spills a view
+// passed by value to the stack, which costs code at each function.
 using sv = std::string_view;
 
 // Every URL error is errc::invalid_url; the parts below return only the detail (nullptr: no
@@ -106,13 +108,13 @@ why check_byte(const char* p, const char* end) noexcept {
   return nullptr;
 }
 
-// Length of the scheme when `s` starts with ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
+// Length of the scheme when [text, end) starts with ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
 // (RFC 3986 §3.1), else 0.
-std::size_t scheme_length(sv s) noexcept {
-  for (std::size_t i = 0; i != s.size(); ++i) {
-    const char c = s[i];
-    if (c == ':') return i;  // 0 when there is no first letter
-    if (!is_alpha(c) && (i == 0 || !(is_digit(c) || c == '+' || c == '-' || c == '.'))) return 0;
+std::size_t scheme_length(const char* text, const char* end) noexcept {
+  for (const char* p = text; p != end; ++p) {
+    const char c = *p;
+    if (c == ':') return static_cast<std::size_t>(p - text);  // 0 when there is no first letter
+    if (!is_alpha(c) && (p == text || !(is_digit(c) || c == '+' || c == '-' || c == '.'))) return 0;
   }
   return 0;
 }
@@ -164,9 +166,9 @@ struct scanner {
   }
 };
 
-why split(sv text, reference& r) noexcept {
-  scanner s{text.data(), text.data() + text.size()};
-  if (const std::size_t n = scheme_length(text); n != 0) {
+why split(const char* text, const char* end, reference& r) noexcept {
+  scanner s{text, end};
+  if (const std::size_t n = scheme_length(text, end); n != 0) {
     r.scheme_text = {s.p, n};
     s.p += n + 1;
   }
@@ -282,8 +284,8 @@ why parse_authority(sv authority, url& u) noexcept {
 
 // Splits and checks a URI-reference (RFC 3986 §4.1), and parses its authority when it has one.
 // With `absolute`, one without a scheme is refused before its authority is looked at.
-why parse_reference(sv text, reference& r, bool absolute) noexcept {
-  if (const why bad = split(text, r)) return bad;
+why parse_reference(const char* text, const char* end, reference& r, bool absolute) noexcept {
+  if (const why bad = split(text, end, r)) return bad;
   if (absolute && !r.has_scheme()) return "no scheme";
   if (!r.has_authority()) return nullptr;
   return parse_authority(r.authority, r);
@@ -291,8 +293,8 @@ why parse_reference(sv text, reference& r, bool absolute) noexcept {
 
 // parse_url() without the result: a URL with a scheme, and for http(s) an authority with a host
 // (RFC 9110 §4.2.1) and the scheme's default port when none is written (§4.2.1, §4.2.2).
-why parse_absolute(sv text, reference& r) noexcept {
-  if (const why bad = parse_reference(text, r, true)) return bad;
+why parse_absolute(const char* text, const char* end, reference& r) noexcept {
+  if (const why bad = parse_reference(text, end, r, true)) return bad;
   r.scheme = scheme_of(r.scheme_text);
   if (r.scheme == url_scheme::other) return nullptr;  // the authority and host are optional
   if (!r.has_authority()) return "no authority";
@@ -332,7 +334,7 @@ struct writer {
 // Writes `s` with the bytes of class `kept` as they are and the rest as %XX. In a
 // request-target (`kept` is raw_in_target) an existing triplet is kept too (RFC 3986 §2.4: it
 // is already encoded); in a query parameter a '%' is data, "%25".
-void put_encoded(writer& into, sv s, std::uint8_t kept) noexcept {
+void put_encoded(writer& into, const sv& s, std::uint8_t kept) noexcept {
   // A local copy: written through `into`, every byte stored could (as a char) change the writer,
   // which would then be read again for each byte.
   writer w = into;
@@ -449,11 +451,11 @@ sv base_directory(const reference& base) noexcept {
 
 }  // namespace
 
-bool has_scheme(std::string_view text) noexcept { return scheme_length(text) != 0; }
+bool has_scheme(std::string_view text) noexcept { return scheme_length(text.data(), text.data() + text.size()) != 0; }
 
 result<url> parse_url(std::string_view text) noexcept {
   reference r;
-  if (const why bad = parse_absolute(text, r)) return invalid(bad);
+  if (const why bad = parse_absolute(text.data(), text.data() + text.size(), r)) return invalid(bad);
   return static_cast<const url&>(r);
 }
 
@@ -465,8 +467,9 @@ result<std::size_t> resolve_url(std::string_view base_text, std::string_view ref
   if (const result<url> base = parse_url(base_text); !base) return base.err();
   reference b;
   reference r;
-  (void)parse_reference(base_text, b, true);  // cannot fail: parsed above
-  if (const why bad = parse_reference(reference_text, r, false)) return invalid(bad);
+  (void)parse_reference(base_text.data(), base_text.data() + base_text.size(), b, true);  // parsed above
+  const char* const text = reference_text.data();
+  if (const why bad = parse_reference(text, text + reference_text.size(), r, false)) return invalid(bad);
   // The target's authority, path, query, and whether the path needs remove_dot_segments.
   const reference& from = r.has_scheme() || r.has_authority() ? r : b;
   sv head;
