@@ -13,6 +13,7 @@ constexpr std::string_view url::*const kept_views[] = {&url::scheme_text,    &ur
 }  // namespace
 
 void url_offsets::keep(const url& u, std::string_view whole) noexcept {
+  static_assert(sizeof kept_views / sizeof kept_views[0] == view_count && kept_views[host] == &url::host);
   text_ = whole.data();
   for (std::size_t i = 0; i != view_count; ++i) {
     // An empty view may point anywhere (or nowhere): it is kept as empty at the text's start.
