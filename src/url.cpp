@@ -8,8 +8,8 @@ namespace htpx {
 
 namespace {
 
-// The helpers below take a text as pointers (or a view by reference): a 32-bit ABI spills a view
-// passed by value to the stack, which costs code at each function.
+// The parser's and encoder's helpers take a text as pointers, or a view by reference: a 32-bit
+// ABI spills a view passed by value to the stack, which costs code in each function.
 using sv = std::string_view;
 
 // Every URL error is errc::invalid_url; the parts below return only the detail (nullptr: no
