@@ -213,6 +213,18 @@ bool is_ipv4(const char* p, const char* end) noexcept {
   }
 }
 
+// True when the last label of a host starts with a digit (a trailing dot ends the name, it is
+// no label). Name resolvers that follow inet_aton(3) (glibc's getaddrinfo) read such a host as
+// an IPv4 address in a short, decimal, hex or octal form ("127.1", "2130706433", "0x7f.1",
+// "017.0.0.1" = 15.0.0.1), and no DNS name ends so (RFC 3696 §2: top-level labels are not
+// numeric; none starts with a digit).
+bool ends_in_number(const char* p, const char* end) noexcept {
+  if (p != end && end[-1] == '.') --end;
+  const char* label = end;
+  while (label != p && label[-1] != '.') --label;
+  return label != end && is_digit(*label);
+}
+
 // IPv6address (RFC 3986 §3.2.2): eight h16 groups, or fewer around one "::", the last two may
 // be an IPv4 address.
 bool is_ipv6(const char* p, const char* end) noexcept {
@@ -248,7 +260,8 @@ why parse_port(const char* p, const char* end, url& u) noexcept {
   if (p == end) return nullptr;
   std::uint32_t value;
   if (read_digits(p, end, value) != end) return "invalid port";
-  if (value > 65535) return "port out of range";
+  // Port 0 is reserved (RFC 6335 §6): no server listens there, and connect() would fail late.
+  if (value > 65535 || value == 0) return "port out of range";
   u.port = static_cast<std::uint16_t>(value);
   u.has_port = true;
   return nullptr;
@@ -276,6 +289,9 @@ why parse_authority(sv authority, url& u) noexcept {
     // is handed to name resolution as written, so an encoded one could never connect.
     host_end = skip_class(p, end, reg_name_char);
     u.host = span(p, host_end);
+    // Only RFC 3986's dotted-quad IPv4address may name an address: any other numeric form would
+    // reach an address that a check of the text ("is it 127.0.0.1?") does not see (SSRF).
+    if (ends_in_number(p, host_end) && !is_ipv4(p, host_end)) return "invalid IPv4 address";
   }
   if (host_end == end) return nullptr;
   if (*host_end != ':') return "invalid character in host";

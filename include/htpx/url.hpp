@@ -49,7 +49,11 @@ struct url {
 ///                                         ('%' and bytes >= 0x80 included: no IDNA here), a
 ///                                         second '@', or junk after ']'
 ///   "invalid port"                        a port with a non-digit
-///   "port out of range"                   a port above 65535
+///   "invalid IPv4 address"                a host whose last label starts with a digit but is
+///                                         not d.d.d.d without leading zeros ("127.1",
+///                                         "2130706433", "0x7f.1", "017.0.0.1", "1.2.3.4."):
+///                                         resolvers would read these as addresses
+///   "port out of range"                   port 0 or a port above 65535
 ///   "empty host"                          http(s) with no host
 /// Percent-encoded bytes and UTF-8 (bytes >= 0x80) are accepted as they are in userinfo, path,
 /// query and fragment; write_request_target() percent-encodes them on the wire.

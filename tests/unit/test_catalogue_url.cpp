@@ -51,10 +51,7 @@ TEST(CatalogueH1_30, PercentEncodedDelimitersInTheHostAreRefused) {
 // H1-31: port 0 is no port a server listens on (TCP port 0 is reserved; RFC 6335 §6): the
 // catalogue lists "port 0 or >65535" among the hosts to refuse. Above 65535 is tested in
 // UrlParse.EachErrorDetail.
-// BUG (minor, reported to the lead): parse_port() in src/url.cpp accepts 0 (only > 65535 is
-// "port out of range"); the request then fails later, at connect(), as a ConnectError instead
-// of an InvalidURL at start().
-TEST(CatalogueH1_31, DISABLED_PortZeroIsRefused) {
+TEST(CatalogueH1_31, PortZeroIsRefused) {
   const htpx::result<htpx::url> r = htpx::parse_url("http://example.test:0/");
   ASSERT_FALSE(r.ok()) << "port " << (r ? r.value().port : 0);
   EXPECT_EQ(r.err().code, htpx::errc::invalid_url);
@@ -65,18 +62,23 @@ TEST(CatalogueH1_31, DISABLED_PortZeroIsRefused) {
 // (inet_aton rules) reads each of them as an IPv4 address (127.0.0.1, 15.0.0.1), so a host check
 // done on the text ("is it 127.0.0.1?") is bypassed (SSRF, Orange Tsai 2017; catalogue H1-31
 // "Accept only dotted-quad IPv4address").
-// BUG (reported to the lead): parse_url() accepts these hosts and port/posix passes them to
-// getaddrinfo_a(), which connects to the address they encode. Fix in src/url.cpp (refuse a
-// reg-name whose labels are all numeric/hex: it is either a dotted quad or an error) or in
-// port/posix/posix_transport.cpp (resolve such names as refused instead of by inet_aton rules).
-TEST(CatalogueH1_31, DISABLED_NonDottedQuadIpv4HostsAreRefused) {
-  for (const char* text : {"http://2130706433/", "http://0x7f.1/", "http://127.1/", "http://0x7f000001/",
-                           "http://017.0.0.1/", "http://127.0.0.0x1/"}) {
+TEST(CatalogueH1_31, NonDottedQuadIpv4HostsAreRefused) {
+  for (const char* text :
+       {"http://2130706433/", "http://0x7f.1/", "http://127.1/", "http://0x7f000001/", "http://017.0.0.1/",
+        "http://127.0.0.0x1/", "http://127.0.0.1./", "http://1.2.3.256/", "http://0x/", "http://example.0x1F/",
+        "http://example.42/", "http://x.1a/", "http://example.0xg/"}) {
     const htpx::result<htpx::url> r = htpx::parse_url(text);
     EXPECT_FALSE(r.ok()) << text << " parsed with host " << (r ? std::string(r.value().host) : std::string());
+    if (!r) {
+      EXPECT_STREQ(r.err().detail, "invalid IPv4 address") << text;
+    }
   }
-  // The one IPv4 form RFC 3986 has stays an address.
+  // The one IPv4 form RFC 3986 has stays an address; a name whose last label starts with a
+  // letter is a name, whatever its other labels.
   EXPECT_EQ(host_of("http://127.0.0.1/"), "127.0.0.1");
+  EXPECT_EQ(host_of("http://0.0.0.0:8080/"), "0.0.0.0");
+  EXPECT_EQ(host_of("http://1.example/"), "1.example");
+  EXPECT_EQ(host_of("http://localhost./"), "localhost.");
 }
 
 }  // namespace
