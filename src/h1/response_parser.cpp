@@ -146,14 +146,13 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
   // Blank lines before a status line are tolerated (RFC 9112 §9.2 allows CRLF between
   // messages); they count against the head limit.
   std::size_t skipped = 0;
-  while (u_.head.scan == 0 && size - skipped >= 2 && input[skipped] == '\r' && input[skipped + 1] == '\n') {
-    skipped += 2;
-    if (head_used_ + skipped > limits_->max_head_bytes) return refuse(head_too_large);
-  }
-  if (skipped != 0) {
+  while (u_.head.scan == 0 && size >= 2 && input[0] == '\r' && input[1] == '\n') {
+    head_used_ += 2;
+    if (head_used_ > limits_->max_head_bytes) return refuse(head_too_large);
     // Go on with the status line in this call, so need_more always means "no more to do".
-    head_used_ += static_cast<std::uint32_t>(skipped);
-    return skipped + parse_status_line(ev, input + skipped, size - skipped);
+    input += 2;
+    size -= 2;
+    skipped += 2;
   }
   const std::uint32_t budget = head_budget();
   // A lone CR may still become a blank line; anything else starts the response.
@@ -167,7 +166,7 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
   if (at == 0 && limit >= 5 && std::memcmp(input, prefix, 5) == 0) at = 5;  // the usual case at once
   for (; at < 5 && at < limit; ++at) {
     if (input[at] != prefix[at]) {
-      if (at == 0 && input[0] == '\r' && size == 1) return 0;
+      if (at == 0 && input[0] == '\r' && size == 1) return skipped;
       return refuse("not HTTP/1.x");
     }
   }
@@ -176,7 +175,7 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
     lf = static_cast<const char*>(std::memchr(input + u_.head.scan, '\n', limit - u_.head.scan));
   if (lf == nullptr) {
     u_.head.scan = static_cast<std::uint32_t>(limit);
-    return size >= budget ? refuse(head_too_large) : 0;
+    return size >= budget ? refuse(head_too_large) : skipped;
   }
   // lf > input: the first byte was checked to be 'H'.
   if (lf[-1] != '\r') return refuse("bare LF in status line");
@@ -210,7 +209,7 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
   status_line_size_ = static_cast<std::uint16_t>(line_size);
   u_.head.fields.reset();
   state_ = state::fields;
-  return parse_fields(ev, input, size);
+  return skipped + parse_fields(ev, input, size);
 }
 
 std::size_t response_parser::parse_fields(event& ev, char* input, std::size_t size) noexcept {
