@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 namespace htpx::h1::detail {
 
@@ -47,9 +48,12 @@ inline constexpr char_class_table char_class{};
 /// Texts used by more than one part: inline variables, so an image holds one copy of each.
 inline constexpr char ctl_in_value[] = "CTL in field value";
 inline constexpr char bad_field_name[] = "bad field name";
-inline constexpr char chunked_coding[] = "chunked";
-inline constexpr char content_length_name[] = "Content-Length";
-inline constexpr char transfer_encoding_name[] = "Transfer-Encoding";
+/// Names used by more than one part. Views of string literals rather than arrays: a linker merges
+/// a literal into another that ends with it ("Content-Length" into "invalid Content-Length"),
+/// which it never does with an array.
+inline constexpr std::string_view chunked_coding = "chunked";
+inline constexpr std::string_view content_length_name = "Content-Length";
+inline constexpr std::string_view transfer_encoding_name = "Transfer-Encoding";
 
 /// Returns true when the `size` bytes at `name` equal the `n` (at least 4) bytes at `literal`
 /// ignoring ASCII case: 4 bytes at a time, both folded by `| 0x20`. For a token or a field value
@@ -77,6 +81,10 @@ inline bool name_is(const char* name, std::size_t size, const char* literal, std
 template <std::size_t N>
 inline bool name_is(const char* name, std::size_t size, const char (&literal)[N]) noexcept {
   return name_is(name, size, literal, N - 1);
+}
+/// The same with a view of a literal.
+inline bool name_is(const char* name, std::size_t size, std::string_view literal) noexcept {
+  return name_is(name, size, literal.data(), literal.size());
 }
 
 /// Returns the value of the hex digit `c` (HEXDIG): '0'-'9' are 0x30-0x39, 'A'-'F' and 'a'-'f'

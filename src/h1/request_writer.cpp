@@ -127,12 +127,12 @@ void write_head(head_writer& w, const request_head& request, bool send_host) noe
     w.crlf();
   }
   if (request.framing == body_framing::content_length) {
-    w.field_name(content_length_name, sizeof content_length_name - 1);
+    w.field_name(content_length_name.data(), content_length_name.size());
     put_decimal(w, request.content_length);
     w.crlf();
   } else if (request.framing == body_framing::chunked) {
-    w.field_name(transfer_encoding_name, sizeof transfer_encoding_name - 1);
-    w.put(detail::chunked_coding, 7);
+    w.field_name(transfer_encoding_name.data(), transfer_encoding_name.size());
+    w.put(detail::chunked_coding);
     w.crlf();
   }
   w.crlf();
