@@ -6,16 +6,18 @@ namespace htpx {
 
 namespace {
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
 bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
-  // Names compared are most often spelled the same: fold only bytes that differ.
-  for (std::size_t i = 0; i != a.size(); ++i) {
-    if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  for (const char* const end = p + a.size(); p != end; ++p, ++q) {
+    // Equal bytes, or one letter in both cases: they differ in bit 0x20 only.
+    const unsigned differ = static_cast<unsigned char>(*p) ^ static_cast<unsigned char>(*q);
+    if (differ != 0 && (differ != 0x20 || static_cast<unsigned char>((*p | 0x20) - 'a') >= 26u)) return false;
   }
   return true;
 }

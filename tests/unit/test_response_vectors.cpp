@@ -524,6 +524,21 @@ TEST(ResponseVectorSet, EveryVectorCitesItsSource) {
   EXPECT_TRUE(std::adjacent_find(names.begin(), names.end()) == names.end()) << "two vectors share a test name";
 }
 
+// The views' name comparison (RFC 9110 §5.1: field names are case-insensitive) folds the ASCII
+// letters and nothing else, for every pair of bytes.
+TEST(HeaderNames, IequalsFoldsAsciiLettersOnly) {
+  const auto fold = [](unsigned c) { return c >= 'A' && c <= 'Z' ? c | 0x20 : c; };
+  for (unsigned a = 0; a != 256; ++a) {
+    for (unsigned b = 0; b != 256; ++b) {
+      const char x[] = {'k', static_cast<char>(a)};
+      const char y[] = {'K', static_cast<char>(b)};
+      ASSERT_EQ(htpx::iequals({x, 2}, {y, 2}), fold(a) == fold(b)) << a << " " << b;
+    }
+  }
+  EXPECT_FALSE(htpx::iequals("Host", "Hos"));
+  EXPECT_TRUE(htpx::iequals("", ""));
+}
+
 // ---- the loader itself -------------------------------------------------------------------------
 
 TEST(VectorFile, ParsesEveryConstruct) {
