@@ -16,6 +16,7 @@ HTPX_CORE_SOURCES := \
   src/error.cpp \
   src/headers.cpp \
   src/url.cpp \
+  src/h1/fault.cpp \
   src/h1/field_parser.cpp \
   src/h1/chunked_decoder.cpp \
   src/h1/response_parser.cpp \

@@ -45,16 +45,6 @@ struct char_class_table {
 };
 inline constexpr char_class_table char_class{};
 
-/// Texts used by more than one part: inline variables, so an image holds one copy of each.
-inline constexpr char ctl_in_value[] = "CTL in field value";
-inline constexpr char bad_field_name[] = "bad field name";
-/// Names used by more than one part. Views of string literals rather than arrays: a linker merges
-/// a literal into another that ends with it ("Content-Length" into "invalid Content-Length"),
-/// which it never does with an array.
-inline constexpr std::string_view chunked_coding = "chunked";
-inline constexpr std::string_view content_length_name = "Content-Length";
-inline constexpr std::string_view transfer_encoding_name = "Transfer-Encoding";
-
 /// Returns true when the `size` bytes at `name` equal the `n` (at least 4) bytes at `literal`
 /// ignoring ASCII case: 4 bytes at a time, both folded by `| 0x20`. For a token or a field value
 /// (no CTLs) against a literal of letters and '-', no other byte folds onto one of the

@@ -34,7 +34,7 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
   std::uint8_t digits = digits_;
   std::size_t i = 0;
   chunk_status status = chunk_status::need_more;  // until payload, trailers or the end is found
-  const char* failure = nullptr;
+  fault failure = fault::none;
 
   for (;;) {
     switch (st) {
@@ -66,7 +66,7 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
       case state::size: {
         for (; i != size && (char_class[static_cast<unsigned char>(input[i])] & detail::hex_digit) != 0; ++i) {
           if (digits == max_size_digits) {
-            failure = "chunk size too long";
+            failure = fault::chunk_size_too_long;
             goto out;
           }
           remaining = (remaining << 4) | detail::hex_value(input[i]);
@@ -74,7 +74,7 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
         }
         if (i == size) goto out;
         if (digits == 0) {
-          failure = "chunk size not hex";
+          failure = fault::chunk_size_not_hex;
           goto out;
         }
         if (input[i] == '\r') {
@@ -91,7 +91,7 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
         if (input[i] == ';') {
           st = state::ext;
         } else if (!is_ows(input[i])) {
-          failure = "junk after chunk size";
+          failure = fault::junk_after_chunk_size;
           goto out;
         }
         ++i;
@@ -112,11 +112,11 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
           goto size_lf;
         }
         if (ext == max) {
-          failure = "extension too long";
+          failure = fault::extension_too_long;
           goto out;
         }
         if (c != '"') {
-          failure = "bad chunk extension";
+          failure = fault::bad_chunk_extension;
           goto out;
         }
         st = state::ext_quoted;
@@ -130,11 +130,11 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
         if (i == size) goto out;
         const char c = input[i];
         if (ext == limits_->max_chunk_ext_bytes) {
-          failure = "extension too long";
+          failure = fault::extension_too_long;
           goto out;
         }
         if (c != '\t' && is_ctl(c)) {
-          failure = "bad chunk extension";
+          failure = fault::bad_chunk_extension;
           goto out;
         }
         if (st == state::ext_quoted_escape) {
@@ -152,12 +152,12 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
       size_lf:
         if (i == size) goto out;
         if (input[i] != '\n') {
-          failure = "bare CR in size line";
+          failure = fault::bare_cr_in_size_line;
           goto out;
         }
         if (ext != 0) {
           if (ext_excess_ + ext > ext_slack_factor * limits_->max_chunk_ext_bytes) {
-            failure = "extensions outweigh data";
+            failure = fault::extensions_outweigh_data;
             goto out;
           }
           ext_excess_ += ext;
@@ -187,14 +187,14 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
   }
 
 bad_crlf:
-  failure = "no CRLF after data";
+  failure = fault::no_crlf_after_data;
 out:
   state_ = st;
   remaining_ = remaining;
   ext_bytes_ = ext;
   digits_ = digits;
   consumed = i;
-  if (failure != nullptr && status != chunk_status::data) {
+  if (failure != fault::none && status != chunk_status::data) {
     state_ = state::failed;
     failure_ = failure;
     return chunk_status::failed;
@@ -209,7 +209,7 @@ out:
     case field_status::need_more: return chunk_status::need_more;
     case field_status::failed:
       state_ = state::failed;
-      failure_ = trailer_parser_.failure().detail;
+      failure_ = trailer_parser_.refusal();
       return chunk_status::failed;
     case field_status::end_of_block: break;
   }

@@ -9,9 +9,9 @@ using detail::is_ows;
 using detail::is_tchar;
 using detail::skip_tchars;
 
-field_status field_parser::fail(const char* detail) noexcept {
+field_status field_parser::fail(fault why) noexcept {
   state_ = state::failed;
-  failure_ = detail;
+  failure_ = why;
   return field_status::failed;
 }
 
@@ -31,7 +31,7 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
   char* value_start = block + value_start_;
   std::uint16_t count = count_;
   bool folded = folded_;
-  const char* failure = nullptr;
+  fault failure = fault::none;
 
   for (;;) {
     switch (st) {
@@ -55,12 +55,12 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
           if (c == '\n') goto bare_lf;
           // RFC 9112 §2.2: a whitespace-preceded line before the first field is not a fold.
           if (is_ows(c)) {
-            failure = "leading whitespace";
+            failure = fault::leading_whitespace;
             goto failed;
           }
         }
         if (count == max_fields) {
-          failure = "too many fields";
+          failure = fault::too_many_fields;
           goto failed;
         }
         folded = false;
@@ -72,7 +72,7 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
         if (p == end) goto need_more;
         // field-name = token (RFC 9110 §5.1), with no whitespace before the colon (RFC 9112 §5.1).
         if (*p != ':' || p == line) {
-          failure = is_ows(*p) ? "whitespace before colon" : detail::bad_field_name;
+          failure = is_ows(*p) ? fault::whitespace_before_colon : fault::bad_field_name;
           goto failed;
         }
         value_start = ++p;
@@ -88,7 +88,7 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
         }
         if (*p == '\n') goto bare_lf;
         if (*p != '\r') {
-          failure = detail::ctl_in_value;
+          failure = fault::ctl_in_value;
           goto failed;
         }
         if (end - p < 2) goto need_more;
@@ -117,7 +117,7 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
           while (value != value_end && is_ows(*value)) ++value;
           while (value_end != value && is_ows(value_end[-1])) --value_end;
           failure = on_field(context, line, name_size, value, static_cast<std::size_t>(value_end - value), folded);
-          if (failure != nullptr) goto failed;
+          if (failure != fault::none) goto failed;
         }
         line = p;
         st = state::line_start;
@@ -136,13 +136,13 @@ need_more:
   folded_ = folded;
   state_ = st;
   if (size < max_bytes) return field_status::need_more;
-  failure = "fields over limit";
+  failure = fault::fields_over_limit;
   goto failed;
 bare_cr:
-  failure = "bare CR in fields";
+  failure = fault::bare_cr_in_fields;
   goto failed;
 bare_lf:
-  failure = "bare LF in fields";  // RFC 9112 §2.2: CRLF required
+  failure = fault::bare_lf_in_fields;  // RFC 9112 §2.2: CRLF required
 
 failed:
   count_ = count;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "char_class.hpp"
+#include "fault_texts.hpp"
 
 namespace htpx::h1 {
 
@@ -88,25 +89,25 @@ void put_decimal(head_writer& w, std::uint64_t v) noexcept {
   w.put(digits + n, sizeof digits - n);
 }
 
-// Checks every element of `request` once. Returns nullptr, or why it is refused; says whether
-// the caller set Host itself (then the automatic one is left out).
-const char* check_head(const request_head& request, bool& caller_host) noexcept {
-  if (!is_token(request.method)) return "method not a token";
-  if (!is_valid_target(request.target)) return "bad request target";
-  if (!is_valid_host(request.host)) return "invalid Host";
+// Checks every element of `request` once. Returns fault::none, or why it is refused; says
+// whether the caller set Host itself (then the automatic one is left out).
+fault check_head(const request_head& request, bool& caller_host) noexcept {
+  if (!is_token(request.method)) return fault::method_not_token;
+  if (!is_valid_target(request.target)) return fault::bad_request_target;
+  if (!is_valid_host(request.host)) return fault::invalid_host;
   caller_host = false;
   for (std::size_t i = 0; i != request.header_count; ++i) {
     const header& field = request.headers[i];
-    if (!is_token(field.name)) return detail::bad_field_name;
-    if (!is_valid_value(field.value)) return detail::ctl_in_value;
+    if (!is_token(field.name)) return fault::bad_field_name;
+    if (!is_valid_value(field.value)) return fault::ctl_in_value;
     const char* const name = field.name.data();
     const std::size_t size = field.name.size();
     if (name_is(name, size, content_length_name) || name_is(name, size, transfer_encoding_name)) {
-      return "framing field set by caller";
+      return fault::framing_field_set;
     }
     caller_host = caller_host || name_is(name, size, host_name);
   }
-  return nullptr;
+  return fault::none;
 }
 
 // Writes (or counts) the head of a checked `request`.
@@ -144,14 +145,14 @@ result<std::size_t> write_request_head(mutable_bytes out, const request_head& re
   // Check everything and size the whole head first, so an invalid or oversized head writes
   // nothing; then only copy.
   bool caller_host = false;
-  const char* failure = check_head(request, caller_host);
+  fault failure = check_head(request, caller_host);
   const bool send_host = !request.host.empty() && !caller_host;
   head_writer count{nullptr};
-  if (failure == nullptr) {
+  if (failure == fault::none) {
     write_head(count, request, send_host);
-    if (count.size > out.size) failure = "head over tx buffer";
+    if (count.size > out.size) failure = fault::head_over_tx_buffer;
   }
-  if (failure != nullptr) return error{errc::local_protocol_error, failure};
+  if (failure != fault::none) return error{errc::local_protocol_error, text_of(failure)};
   head_writer writer{out.data};
   write_head(writer, request, send_host);
   return writer.size;

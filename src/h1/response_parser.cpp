@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "char_class.hpp"
+#include "fault_texts.hpp"
 
 namespace htpx::h1 {
 
@@ -31,8 +32,6 @@ constexpr std::uint32_t framing_name_lengths = (1u << 10) | (1u << 14) | (1u << 
 
 // "HTTP/1.1 200" is the shortest status line without CRLF.
 constexpr std::size_t min_status_line = 12;
-
-constexpr char head_too_large[] = "head over limit";
 
 // Content-Length = 1*DIGIT (RFC 9110 §8.6), checked for overflow before it can happen.
 bool parse_decimal(const char* p, const char* end, std::uint64_t& out) noexcept {
@@ -67,7 +66,7 @@ response_parser::response_parser(const parser_limits& limits) noexcept : limits_
 void response_parser::reset(bool head_request, bool connect_request) noexcept {
   u_.head.remaining = 0;
   u_.head.scan = 0;
-  failure_ = nullptr;
+  failure_ = fault::none;
   head_used_ = 0;
   status_line_size_ = 0;
   status_code_ = 0;
@@ -83,11 +82,11 @@ void response_parser::reset(bool head_request, bool connect_request) noexcept {
 // Turns `ev` into the failure event. Nothing else of it was written: every check of the head
 // comes before its first write to the event (finish_head()), and the chunked decoder writes the
 // body view only with payload.
-void response_parser::fail(event& ev, const char* detail) noexcept {
+void response_parser::fail(event& ev, fault why) noexcept {
   state_ = state::failed;
-  failure_ = detail;
+  failure_ = why;
   ev.type = event_type::failed;
-  ev.failure = {errc::remote_protocol_error, detail};
+  ev.failure = {errc::remote_protocol_error, text_of(why)};
 }
 
 std::uint32_t response_parser::head_budget() const noexcept {
@@ -111,7 +110,7 @@ std::size_t response_parser::parse(char* input, std::size_t size, event& ev) noe
       } else if (status == chunk_status::end) {
         state_ = state::done;
       } else if (status == chunk_status::failed) {
-        failure_ = u_.chunked.failure().detail;
+        failure_ = u_.chunked.refusal();
       }
       break;
     }
@@ -136,7 +135,7 @@ std::size_t response_parser::parse(char* input, std::size_t size, event& ev) noe
     case state::done:
     case state::failed: break;  // failure_ is set: reported again below
   }
-  if (failure_ == nullptr) return consumed;
+  if (failure_ == fault::none) return consumed;
   fail(ev, failure_);
   return 0;
 }
@@ -148,7 +147,7 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
   std::size_t skipped = 0;
   while (u_.head.scan == 0 && size >= 2 && input[0] == '\r' && input[1] == '\n') {
     head_used_ += 2;
-    if (head_used_ > limits_->max_head_bytes) return refuse(head_too_large);
+    if (head_used_ > limits_->max_head_bytes) return refuse(fault::head_over_limit);
     // Go on with the status line in this call, so need_more always means "no more to do".
     input += 2;
     size -= 2;
@@ -167,7 +166,7 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
   for (; at < 5 && at < limit; ++at) {
     if (input[at] != prefix[at]) {
       if (at == 0 && input[0] == '\r' && size == 1) return skipped;
-      return refuse("not HTTP/1.x");
+      return refuse(fault::not_http);
     }
   }
   const char* lf = nullptr;
@@ -175,28 +174,28 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
     lf = static_cast<const char*>(std::memchr(input + u_.head.scan, '\n', limit - u_.head.scan));
   if (lf == nullptr) {
     u_.head.scan = static_cast<std::uint32_t>(limit);
-    return size >= budget ? refuse(head_too_large) : skipped;
+    return size >= budget ? refuse(fault::head_over_limit) : skipped;
   }
   // lf > input: the first byte was checked to be 'H'.
-  if (lf[-1] != '\r') return refuse("bare LF in status line");
+  if (lf[-1] != '\r') return refuse(fault::bare_lf_in_status);
   const std::size_t line_size = static_cast<std::size_t>(lf - input) + 1;
   const std::size_t text = line_size - 2;  // without CRLF
-  if (text < min_status_line || input[6] != '.' || input[8] != ' ') return refuse("malformed status line");
+  if (text < min_status_line || input[6] != '.' || input[8] != ' ') return refuse(fault::malformed_status_line);
   const unsigned major = static_cast<unsigned char>(input[5]) - static_cast<unsigned>('0');
   const unsigned minor = static_cast<unsigned char>(input[7]) - static_cast<unsigned>('0');
-  if (major > 9 || minor > 9) return refuse("bad HTTP version");
-  if (major != 1) return refuse("not HTTP/1.x");
+  if (major > 9 || minor > 9) return refuse(fault::bad_version);
+  if (major != 1) return refuse(fault::not_http);
   unsigned code = 0;
   for (std::size_t i = 9; i != 12; ++i) {
     const unsigned d = static_cast<unsigned char>(input[i]) - static_cast<unsigned>('0');
-    if (d > 9) return refuse("bad status code");
+    if (d > 9) return refuse(fault::bad_status_code);
     code = code * 10 + d;
   }
-  if (text > 12 && input[12] != ' ') return refuse("bad status code");
+  if (text > 12 && input[12] != ' ') return refuse(fault::bad_status_code);
   // RFC 9110 §15: a code outside 100..599 is invalid, and a client SHOULD process the response
   // as if it were a 5xx: so it is a final response, reported with the code as received.
   for (std::size_t i = 13; i < text; ++i) {
-    if (input[i] != '\t' && is_ctl(input[i])) return refuse("CTL in reason");
+    if (input[i] != '\t' && is_ctl(input[i])) return refuse(fault::ctl_in_reason);
   }
   status_code_ = static_cast<std::uint16_t>(code);
   // RFC 9112 §6.3 rule 2: a 2xx to CONNECT makes the connection a tunnel after the head: no
@@ -222,7 +221,7 @@ std::size_t response_parser::parse_fields(event& ev, char* input, std::size_t si
   switch (u_.head.fields.parse(block, available, head_budget() - status_line_size_, limits_->max_headers,
                                &response_parser::on_field, this, names)) {
     case field_status::need_more: return 0;
-    case field_status::failed: return refuse(u_.head.fields.failure().detail);
+    case field_status::failed: return refuse(u_.head.fields.refusal());
     case field_status::end_of_block: break;
   }
   return finish_head(ev, input);
@@ -231,39 +230,39 @@ std::size_t response_parser::parse_fields(event& ev, char* input, std::size_t si
 // Records what the framing and persistence fields say (RFC 9112 §6, §9.3). Most fields are
 // none of these, so the name's length is tested before its bytes. Each is a comma-separated
 // list whose empty elements are ignored (RFC 9110 §5.6.1).
-const char* response_parser::on_field(void* context, const char* name, std::size_t name_size, const char* value,
-                                      std::size_t value_size, bool folded) noexcept {
+fault response_parser::on_field(void* context, const char* name, std::size_t name_size, const char* value,
+                                std::size_t value_size, bool folded) noexcept {
   auto& self = *static_cast<response_parser*>(context);
   std::uint8_t& framing = self.framing_;
   framing_field kind;
   switch (name_size) {
     case 14:
-      if (!name_is(name, name_size, detail::content_length_name)) return nullptr;
+      if (!name_is(name, name_size, detail::content_length_name)) return fault::none;
       // RFC 9112 §5.2 lets obs-fold hide framing from other parsers (Node CVE-2024-27982).
-      if (folded) return "folded Content-Length";
+      if (folded) return fault::folded_content_length;
       kind = framing_field::content_length;
       break;
     case 17:
-      if (!name_is(name, name_size, detail::transfer_encoding_name)) return nullptr;
-      if (folded) return "folded Transfer-Encoding";
+      if (!name_is(name, name_size, detail::transfer_encoding_name)) return fault::none;
+      if (folded) return fault::folded_transfer_encoding;
       framing |= te_present;
       kind = framing_field::transfer_encoding;
       break;
     case 10:
-      if (!name_is(name, name_size, "connection")) return nullptr;
+      if (!name_is(name, name_size, "connection")) return fault::none;
       kind = framing_field::connection;
       break;
-    default: return nullptr;
+    default: return fault::none;
   }
   // The usual values, one element that the field parser has already trimmed, without the walk.
   if (kind == framing_field::transfer_encoding && name_is(value, value_size, detail::chunked_coding) &&
       (framing & te_chunked) == 0) {
     framing |= te_chunked;
-    return nullptr;
+    return fault::none;
   }
   if (kind == framing_field::connection && name_is(value, value_size, "keep-alive")) {
     framing |= conn_keep_alive;
-    return nullptr;
+    return fault::none;
   }
   const char* p = value;
   const char* const end = p + value_size;
@@ -277,16 +276,16 @@ const char* response_parser::on_field(void* context, const char* name, std::size
     if (size != 0) {
       if (kind == framing_field::content_length) {
         std::uint64_t length = 0;
-        if (!parse_decimal(p, last, length)) return "invalid Content-Length";
+        if (!parse_decimal(p, last, length)) return fault::invalid_content_length;
         // RFC 9110 §8.6: identical duplicates may be collapsed; differing ones are an error.
-        if ((framing & has_length) != 0 && length != self.u_.head.remaining) return "differing Content-Lengths";
+        if ((framing & has_length) != 0 && length != self.u_.head.remaining) return fault::differing_content_lengths;
         framing |= has_length;
         self.u_.head.remaining = length;
       } else if (kind == framing_field::transfer_encoding) {
         if (!name_is(p, size, detail::chunked_coding)) {
           framing |= te_other;
         } else if ((framing & te_chunked) != 0) {
-          return "chunked twice";  // RFC 9112 §7: at most once
+          return fault::chunked_twice;  // RFC 9112 §7: at most once
         } else {
           framing |= te_chunked;
         }
@@ -299,8 +298,8 @@ const char* response_parser::on_field(void* context, const char* name, std::size
     if (comma == end) break;
     p = comma + 1;
   }
-  if (kind == framing_field::content_length && (framing & has_length) == 0) return "invalid Content-Length";
-  return nullptr;
+  if (kind == framing_field::content_length && (framing & has_length) == 0) return fault::invalid_content_length;
+  return fault::none;
 }
 
 // Decides the body length (RFC 9112 §6.3) and persistence (§9.3) once the head is complete.
@@ -309,7 +308,7 @@ std::size_t response_parser::finish_head(event& ev, char* input) noexcept {
   const bool te = (framing_ & te_present) != 0;
   const bool length = (framing_ & has_length) != 0;
   // RFC 9112 §6.3 rule 3: both is a smuggling signal; never reuse such a connection.
-  if (te && length) return refuse("Transfer-Encoding and Content-Length");
+  if (te && length) return refuse(fault::both_framings);
   const bool interim = status_code_ >= 100 && status_code_ < 200;
   // Rule 1: HEAD, 1xx, 204 and 304 have no body, whatever the fields say; nor has a 2xx to
   // CONNECT (rule 2: no_body_ is set from its status line, and its framing fields were never
@@ -317,14 +316,14 @@ std::size_t response_parser::finish_head(event& ev, char* input) noexcept {
   const bool no_body = interim || no_body_ || status_code_ == 204 || status_code_ == 304;
   if (interim) {
     // 101 is valid only after our Upgrade, which we never send.
-    if (status_code_ == 101) return refuse("101 without Upgrade");
-    if (++informational_ > limits_->max_informational) return refuse("too many 1xx");
+    if (status_code_ == 101) return refuse(fault::unrequested_101);
+    if (++informational_ > limits_->max_informational) return refuse(fault::too_many_1xx);
   } else if (te && !no_body) {
     // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
-    if (version_minor_ == 0) return refuse("Transfer-Encoding in HTTP/1.0");
+    if (version_minor_ == 0) return refuse(fault::te_in_http10);
     // Rule 4 would make codings without chunked last close-delimited, but a coding we cannot
     // decode cannot be delivered as the body (catalogue H1-02): refuse it.
-    if ((framing_ & (te_other | te_chunked)) != te_chunked) return refuse("Transfer-Encoding not chunked");
+    if ((framing_ & (te_other | te_chunked)) != te_chunked) return refuse(fault::te_not_chunked);
   }
 
   const std::size_t head_size = status_line_size_ + u_.head.fields.block_size();
@@ -376,20 +375,20 @@ void response_parser::finish(event& ev) noexcept {
   switch (state_) {
     case state::status_line:
       if (at_start()) {
-        refuse("EOF before response");
+        refuse(fault::eof_before_response);
         break;
       }
       [[fallthrough]];
-    case state::fields: refuse("EOF in head"); break;
+    case state::fields: refuse(fault::eof_in_head); break;
     case state::body_length:
       if (u_.head.remaining == 0) break;
       [[fallthrough]];
-    case state::body_chunked: refuse("EOF in body"); break;
+    case state::body_chunked: refuse(fault::eof_in_body); break;
     case state::body_until_close:
     case state::done:
     case state::failed: break;  // failure_ is set: reported again below
   }
-  if (failure_ != nullptr) {
+  if (failure_ != fault::none) {
     fail(ev, failure_);
   } else {
     state_ = state::done;

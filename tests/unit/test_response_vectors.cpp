@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "htpx/h1/connection.hpp"
+#include "htpx/h1/fault.hpp"
 #include "htpx/h1/response_parser.hpp"
 #include "vector_file.hpp"
 
@@ -537,6 +538,24 @@ TEST(HeaderNames, IequalsFoldsAsciiLettersOnly) {
   }
   EXPECT_FALSE(htpx::iequals("Host", "Hos"));
   EXPECT_TRUE(htpx::iequals("", ""));
+}
+
+// Every fault has a text of its own (the parsers and the writer report faults, text_of() gives
+// the error's detail); the vectors above check the texts the parser gives, the writer's tests
+// check its own.
+TEST(Faults, EveryFaultHasADistinctText) {
+  using htpx::h1::fault;
+  EXPECT_STREQ(htpx::h1::text_of(fault::none), "");
+  EXPECT_STREQ(htpx::h1::text_of(fault::not_http), "not HTTP/1.x");
+  EXPECT_STREQ(htpx::h1::text_of(fault::unrequested_101), "101 without Upgrade");
+  EXPECT_STREQ(htpx::h1::text_of(fault::head_over_tx_buffer), "head over tx buffer");
+  std::vector<std::string> texts;
+  for (unsigned f = 1; f <= static_cast<unsigned>(fault::head_over_tx_buffer); ++f) {
+    texts.emplace_back(htpx::h1::text_of(static_cast<fault>(f)));
+    EXPECT_FALSE(texts.back().empty()) << f;
+  }
+  std::sort(texts.begin(), texts.end());
+  EXPECT_TRUE(std::adjacent_find(texts.begin(), texts.end()) == texts.end());
 }
 
 // ---- the loader itself -------------------------------------------------------------------------

@@ -47,7 +47,7 @@ class chunked_decoder {
     ext_bytes_ = 0;
     digits_ = 0;
     state_ = state::size;
-    failure_ = nullptr;
+    failure_ = fault::none;
   }
   /// Starts a new body under `limits` (kept by reference): what the constructor does, in place.
   void start(const parser_limits& limits) noexcept {
@@ -73,7 +73,9 @@ class chunked_decoder {
     return headers_view(data.str(), trailer_parser_.field_count());
   }
   /// Returns the error after `failed` (RemoteProtocolError with a static detail).
-  [[nodiscard]] error failure() const noexcept { return {errc::remote_protocol_error, failure_}; }
+  [[nodiscard]] error failure() const noexcept { return {errc::remote_protocol_error, text_of(failure_)}; }
+  /// Returns the fault after `failed` (fault::none before).
+  [[nodiscard]] fault refusal() const noexcept { return failure_; }
 
   /// Returns true once the whole body, trailers included, has been decoded.
   [[nodiscard]] bool done() const noexcept { return state_ == state::done; }
@@ -104,7 +106,7 @@ class chunked_decoder {
   std::uint8_t digits_ = 0;
   state state_ = state::size;
   field_parser trailer_parser_{};
-  const char* failure_ = nullptr;
+  fault failure_ = fault::none;
 };
 
 }  // namespace htpx::h1

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "htpx/error.hpp"
+#include "htpx/h1/fault.hpp"
 
 namespace htpx::h1 {
 
@@ -17,11 +18,11 @@ enum class field_status : std::uint8_t {
 
 /// Called once per complete field, in order. The name (`name_size` bytes at `name`) and the
 /// value (`value_size` bytes at `value`, OWS trimmed) view the block; `folded` says the value
-/// held obs-fold (now SP). Returns nullptr to go on, or a static detail string that fails the
-/// section (RemoteProtocolError). Pointers and sizes rather than string_views: 32-bit ABIs would
-/// pass each view through the stack.
-using field_handler = const char* (*)(void* context, const char* name, std::size_t name_size, const char* value,
-                                      std::size_t value_size, bool folded) noexcept;
+/// held obs-fold (now SP). Returns fault::none to go on, or the fault that fails the section
+/// (RemoteProtocolError). Pointers and sizes rather than string_views: 32-bit ABIs would pass
+/// each view through the stack.
+using field_handler = fault (*)(void* context, const char* name, std::size_t name_size, const char* value,
+                                std::size_t value_size, bool folded) noexcept;
 
 /// Parses `field-line CRLF` lines until an empty line, resumably and without copying.
 /// Strict (RFC 9112 §2.2, §5; RFC 9110 §5.5): field names are tokens with no whitespace before
@@ -45,7 +46,9 @@ class field_parser {
                                    std::uint32_t name_lengths = ~std::uint32_t{0}) noexcept;
 
   /// Returns the error after `failed` (RemoteProtocolError with a static detail).
-  [[nodiscard]] error failure() const noexcept { return {errc::remote_protocol_error, failure_}; }
+  [[nodiscard]] error failure() const noexcept { return {errc::remote_protocol_error, text_of(failure_)}; }
+  /// Returns the fault after `failed` (fault::none before).
+  [[nodiscard]] fault refusal() const noexcept { return failure_; }
 
   /// Returns the bytes of the section so far; after end_of_block, its whole size with the
   /// final empty line.
@@ -57,7 +60,7 @@ class field_parser {
 
  private:
   enum class state : std::uint8_t { line_start, name, value, after_line, complete, failed };
-  field_status fail(const char* detail) noexcept;
+  field_status fail(fault why) noexcept;
 
   std::uint32_t pos_ = 0;          // next byte to examine
   std::uint32_t line_start_ = 0;   // first byte of the current field line
@@ -65,7 +68,7 @@ class field_parser {
   std::uint16_t count_ = 0;
   state state_ = state::line_start;
   bool folded_ = false;
-  const char* failure_ = nullptr;
+  fault failure_ = fault::none;
 };
 
 }  // namespace htpx::h1

@@ -117,17 +117,17 @@ class response_parser {
 
  private:
   enum class state : std::uint8_t { status_line, fields, body_length, body_chunked, body_until_close, done, failed };
-  void fail(event& ev, const char* detail) noexcept;
-  std::size_t refuse(const char* detail) noexcept {
-    failure_ = detail;
+  void fail(event& ev, fault why) noexcept;
+  std::size_t refuse(fault why) noexcept {
+    failure_ = why;
     return 0;
   }
   std::uint32_t head_budget() const noexcept;
   std::size_t parse_status_line(event& ev, char* input, std::size_t size) noexcept;
   std::size_t parse_fields(event& ev, char* input, std::size_t size) noexcept;
   std::size_t finish_head(event& ev, char* input) noexcept;
-  static const char* on_field(void* context, const char* name, std::size_t name_size, const char* value,
-                              std::size_t value_size, bool folded) noexcept;
+  static fault on_field(void* context, const char* name, std::size_t name_size, const char* value,
+                        std::size_t value_size, bool folded) noexcept;
 
   // While the head is parsed: the field parser, the status-line scan and the declared length
   // (then the body bytes left). During a chunked body: the chunked decoder. Never both, so they
@@ -147,7 +147,7 @@ class response_parser {
   // The constructor calls reset(), which sets every member below limits_ (one place).
   head_or_chunked u_;
   const parser_limits* limits_;
-  const char* failure_;      // why the response failed; nullptr until then
+  fault failure_;            // why the response failed; fault::none until then
   std::uint32_t head_used_;  // head bytes of earlier 1xx responses (they share the limit)
   std::uint16_t status_line_size_;
   std::uint16_t status_code_;
