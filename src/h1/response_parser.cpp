@@ -1,6 +1,7 @@
 #include "htpx/h1/response_parser.hpp"
 
 #include <cstring>
+#include <new>
 
 #include "char_class.hpp"
 #include "fault_texts.hpp"
@@ -61,11 +62,11 @@ static_assert(static_cast<int>(chunk_status::need_more) == static_cast<int>(even
 response_parser::response_parser(const parser_limits& limits) noexcept : limits_(&limits) { reset(); }
 
 // Member by member (a fresh parser would be built and copied in); the constructor uses it too.
-// The field parser is reset when a status line is complete, and the chunked decoder when its
-// body starts.
+// The head's state is built anew, as the decoder may have had the storage (see head_or_chunked);
+// its field parser is reset again at each status line, and the decoder is built when its body
+// starts.
 void response_parser::reset(bool head_request, bool connect_request) noexcept {
-  u_.head.remaining = 0;
-  u_.head.scan = 0;
+  ::new (&u_.head) head_state();
   failure_ = fault::none;
   head_used_ = 0;
   status_line_size_ = 0;
@@ -351,9 +352,8 @@ std::size_t response_parser::finish_head(event& ev, char* input) noexcept {
     head.tunnel = (framing_ & tunnel_response) != 0;
   } else if (te) {
     head.body = body_kind::chunked;
-    // The head's storage is free from here on: the decoder takes it over in place (a new
-    // decoder built and copied in would cost code on every target).
-    u_.chunked.start(*limits_);
+    // The head's storage is free from here on: the decoder is built in it (see head_or_chunked).
+    ::new (&u_.chunked) chunked_decoder(*limits_);
     state_ = state::body_chunked;
   } else if (length) {
     if (u_.head.remaining != 0) head.body = body_kind::content_length;

@@ -49,11 +49,6 @@ class chunked_decoder {
     state_ = state::size;
     failure_ = fault::none;
   }
-  /// Starts a new body under `limits` (kept by reference): what the constructor does, in place.
-  void start(const parser_limits& limits) noexcept {
-    limits_ = &limits;
-    reset();
-  }
 
   /// Decodes from `input[0, size)`. Returns data (a view into `input`), trailers, end,
   /// need_more or failed (RemoteProtocolError). After a failure every call returns it again

@@ -131,14 +131,18 @@ class response_parser {
 
   // While the head is parsed: the field parser, the status-line scan and the declared length
   // (then the body bytes left). During a chunked body: the chunked decoder. Never both, so they
-  // share storage (state_ says which is live), keeping the connection within 128 bytes.
+  // share storage (state_ says which is live), keeping the connection within 128 bytes. Each is
+  // constructed in place (placement new) when it takes the storage over: reset() builds the
+  // head's, finish_head() the decoder. Assigning to the members of the one not alive would not
+  // start its life (C++17 [class.union] p5 does so only for trivially constructible members),
+  // and using it would be undefined behaviour.
   struct head_state {
     std::uint64_t remaining = 0;
     std::uint32_t scan = 0;  // status line: bytes examined so far
     field_parser fields{};
   };
   union head_or_chunked {
-    head_or_chunked() noexcept : head() {}
+    head_or_chunked() noexcept {}  // neither is alive until reset() constructs the head's
     head_state head;
     chunked_decoder chunked;
   };
