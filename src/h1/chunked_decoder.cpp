@@ -5,7 +5,6 @@
 namespace htpx::h1 {
 
 using detail::char_class;
-using detail::is_ctl;
 using detail::is_ows;
 
 namespace {
@@ -133,7 +132,7 @@ chunk_status chunked_decoder::decode(char* input, std::size_t size, std::size_t&
           failure = fault::extension_too_long;
           goto out;
         }
-        if (c != '\t' && is_ctl(c)) {
+        if ((char_class[static_cast<unsigned char>(c)] & detail::value_char) == 0) {  // a CTL but HTAB
           failure = fault::bad_chunk_extension;
           goto out;
         }
