@@ -63,8 +63,8 @@ response_parser::response_parser(const parser_limits& limits) noexcept : limits_
 
 // Member by member (a fresh parser would be built and copied in); the constructor uses it too.
 // The head's state is built anew, as the decoder may have had the storage (see head_or_chunked);
-// its field parser is reset again at each status line, and the decoder is built when its body
-// starts.
+// after a 1xx head finish_head() resets it for the next one, and the decoder is built when its
+// body starts.
 void response_parser::reset(bool head_request, bool connect_request) noexcept {
   ::new (&u_.head) head_state();
   failure_ = fault::none;
@@ -207,7 +207,6 @@ std::size_t response_parser::parse_status_line(event& ev, char* input, std::size
   }
   version_minor_ = minor == 0 ? 0 : 1;  // RFC 9110 §2.5: a later 1.x minor is handled as 1.1
   status_line_size_ = static_cast<std::uint16_t>(line_size);
-  u_.head.fields.reset();
   state_ = state::fields;
   return skipped + parse_fields(ev, input, size);
 }
@@ -338,8 +337,9 @@ std::size_t response_parser::finish_head(event& ev, char* input) noexcept {
   if (interim) {
     head_used_ += static_cast<std::uint32_t>(head_size);
     u_.head.scan = 0;
-    framing_ = 0;
     u_.head.remaining = 0;
+    u_.head.fields.reset();
+    framing_ = 0;
     state_ = state::status_line;
     ev.type = event_type::informational;
     return head_size;
