@@ -277,7 +277,8 @@ event connection::next_event() noexcept {
 error connection::recycle() noexcept {
   if (state_ != conn_state::done) return local_error("not reusable");
   if (eof_ || !rx_blank()) {
-    set_failure(errc::remote_protocol_error, "data or EOF while idle");
+    // Ends with next_event()'s "data while idle": a linker keeps that text inside this one.
+    set_failure(errc::remote_protocol_error, "EOF or data while idle");
     return failure();
   }
   rx_start_ = rx_end_ = 0;
