@@ -322,7 +322,6 @@ default_sizeof="$(sizeof_in "$out/min_client.o" default_client)"
 client_sizeof="$(sizeof_in "$out/min_client.o" client)"
 pool_slot_sizeof="$(sizeof_in "$out/min_client.o" pool_slot)"
 request_slot_sizeof="$(sizeof_in "$out/min_client.o" request_slot)"
-header_sizeof="$(sizeof_in "$out/min_client.o" header)"
 wait_sizeof="$(sizeof_in "$out/min_client.o" wait_entry)"
 stub_sizeof="$(sizeof_in "$out/min_client.o" stub_transport)"
 options_sizeof="$(sizeof_in "$out/min_client.o" client_options)"
@@ -331,19 +330,20 @@ proxy_routes_sizeof="$(sizeof_in "$out/min_client.o" proxy_routes)"
 # The configurations (size_min_client.cpp's min_config and default_client_config); the
 # next-to-last number says whether the configuration has proxies (Cfg::proxies: their routes in
 # the object), the last is max_host_bytes. Without redirects (min_config) there are no redirect
-# URLs or history: 0 bytes each.
-min_cfg=(1 1 1024 512 4 128 1 1 0 0 0 32)
-default_cfg=(4 16 4096 1024 24 1024 2048 16384 256 512 1 64)
-# buffers NAME CONN REQ RX TX HEADERS SCRATCH HEAD BODY URL HISTORY PROXIES HOST TOTAL: prints table rows.
+# URLs or history: 0 bytes each; without base_url, redirects and cookies no scratch area either.
+# The request fields take no RAM of their own: they are assembled in the receive buffer.
+min_cfg=(1 1 1024 512 0 1 1 0 0 0 32)
+default_cfg=(4 16 4096 1024 1024 2048 16384 256 512 1 64)
+# buffers NAME CONN REQ RX TX SCRATCH HEAD BODY URL HISTORY PROXIES HOST TOTAL: prints table rows.
 buffer_rows() {
-  local label=$1 conn=$2 req=$3 rx=$4 tx=$5 hdr=$6 scratch=$7 head=$8 body=$9 urlb=${10} hist=${11} proxies=${12}
-  local host=${13} total=${14}
-  local rows=$((conn * rx + conn * tx + scratch + head + body + req * urlb + 1 + hist + 1))
-  local slots=$((conn * pool_slot_sizeof + conn * host + req * request_slot_sizeof + conn * (stub_sizeof + wait_sizeof) + hdr * header_sizeof))
+  local label=$1 conn=$2 req=$3 rx=$4 tx=$5 scratch=$6 head=$7 body=$8 urlb=$9 hist=${10} proxies=${11}
+  local host=${12} total=${13}
+  local rows=$((conn * rx + conn * tx + scratch + 1 + head + body + req * urlb + 1 + hist + 1))
+  local slots=$((conn * pool_slot_sizeof + conn * host + req * request_slot_sizeof + conn * (stub_sizeof + wait_sizeof)))
   echo "| **$label**: \`sizeof(static_client<Cfg, stub_transport>)\` | **$total** |"
   echo "| receive buffers ($conn × $rx) + transmit buffers ($conn × $tx) | $((conn * rx + conn * tx)) |"
-  echo "| scratch ($scratch) + blocking-call head and body stores ($head + $body) + redirect URLs ($req × $urlb + 1) + history ($hist + 1) | $((rows - conn * rx - conn * tx)) |"
-  echo "| $conn pool slot(s) × $pool_slot_sizeof (\`h1::connection\` 128 + $((pool_slot_sizeof - 128)) B of slot) + $conn host name(s) × $host + $req request slot(s) × $request_slot_sizeof + $conn × (transport $stub_sizeof + wait entry $wait_sizeof) + $hdr header fields × $header_sizeof | $slots |"
+  echo "| scratch ($scratch + 1) + blocking-call head and body stores ($head + $body) + redirect URLs ($req × $urlb + 1) + history ($hist + 1) | $((rows - conn * rx - conn * tx)) |"
+  echo "| $conn pool slot(s) × $pool_slot_sizeof (\`h1::connection\` 128 + $((pool_slot_sizeof - 128)) B of slot) + $conn host name(s) × $host + $req request slot(s) × $request_slot_sizeof + $conn × (transport $stub_sizeof + wait entry $wait_sizeof) (request fields: in the receive buffer) | $slots |"
   if [[ $proxies == 1 ]]; then
     echo "| proxy routes (\`Cfg::proxies\`: two parsed proxy URLs and NO_PROXY) | $proxy_routes_sizeof |"
   else

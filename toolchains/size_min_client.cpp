@@ -110,7 +110,6 @@ extern const char htpx_sizeof_default_client[sizeof(default_client)] = {};
 extern const char htpx_sizeof_client[sizeof(htpx::client)] = {};
 extern const char htpx_sizeof_pool_slot[sizeof(htpx::detail::pool_slot)] = {};
 extern const char htpx_sizeof_request_slot[sizeof(htpx::detail::request_slot)] = {};
-extern const char htpx_sizeof_header[sizeof(htpx::header)] = {};
 extern const char htpx_sizeof_wait_entry[sizeof(htpx::port::wait_entry)] = {};
 extern const char htpx_sizeof_stub_transport[sizeof(stub_transport)] = {};
 extern const char htpx_sizeof_client_options[sizeof(htpx::client_options)] = {};

@@ -11,14 +11,13 @@ namespace htpx_size {
 
 // 1 KiB to receive (bounds the response head), 512 B to send (bounds the request head), one
 // request at a time; blocking calls are not used, so their stores are one byte; no optional
-// feature is built in.
+// feature is built in (so no scratch area: the request target is composed in the receive buffer).
 struct min_config : htpx::default_client_config {
   static constexpr std::size_t max_connections = 1;
   static constexpr std::size_t max_requests = 1;
   static constexpr std::size_t rx_bytes = 1024;
   static constexpr std::size_t tx_bytes = 512;
   static constexpr std::size_t max_request_headers = 4;
-  static constexpr std::size_t scratch_bytes = 128;
   static constexpr std::size_t head_store_bytes = 1;
   static constexpr std::size_t body_store_bytes = 1;
   // Host names up to 32 bytes ("device.local", an IPv4 or a short IPv6 address) are kept for

@@ -211,8 +211,12 @@ struct default_client_config {
   static constexpr std::size_t max_requests = 16;    ///< Requests queued plus in flight.
   static constexpr std::size_t rx_bytes = 4096;      ///< Per connection; bounds the response head.
   static constexpr std::size_t tx_bytes = 1024;      ///< Per connection; bounds the request head.
+  /// Request fields (the client's, the request's and the library's), assembled in the slot's
+  /// receive buffer while the head is written.
   static constexpr std::size_t max_request_headers = 24;
-  static constexpr std::size_t scratch_bytes = 1024;      ///< Longest resolved URL plus target.
+  /// Longest resolved URL (relative URLs, redirects, cookies); held only with base_url,
+  /// redirects or cookies built in. The request target is composed in the receive buffer.
+  static constexpr std::size_t scratch_bytes = 1024;
   static constexpr std::size_t head_store_bytes = 2048;   ///< Blocking calls: response head.
   static constexpr std::size_t body_store_bytes = 16384;  ///< Blocking calls: response body.
   static constexpr std::size_t redirect_url_bytes = 256;  ///< Per request: longest redirect URL.
@@ -243,16 +247,21 @@ struct client_storage {
   span<port::transport* const> transports;
   span<detail::request_slot> requests;  ///< Bounds requests queued plus in flight.
   span<port::wait_entry> waits;         ///< One per slot.
-  span<header> header_table;            ///< Request fields assembled per request.
-  mutable_bytes rx;                     ///< slots.size() receive buffers of rx_per_slot bytes, back to back.
-  mutable_bytes tx;                     ///< slots.size() transmit buffers of tx_per_slot bytes.
+  /// Request fields a request may carry, all counted. They are assembled in the receive buffer
+  /// of the request's slot while its head is written (it is idle then), beside the target.
+  std::size_t max_request_headers = 24;
+  mutable_bytes rx;  ///< slots.size() receive buffers of rx_per_slot bytes, back to back.
+  mutable_bytes tx;  ///< slots.size() transmit buffers of tx_per_slot bytes.
   std::size_t rx_per_slot = 0;
   std::size_t tx_per_slot = 0;
   /// slots.size() host names of host_bytes_per_slot bytes (at most 255 each), remembered for
   /// keep-alive reuse: without them (empty) no connection is reused.
   mutable_bytes hosts;
   std::size_t host_bytes_per_slot = 0;
-  mutable_bytes scratch;     ///< Resolved URL and request target, while a head is written.
+  /// Resolved URLs: a relative request URL (base_url), a redirect's target, the URL whose
+  /// cookies are stored. The request target and the values of the fields a request gets
+  /// (credentials, Cookie) are composed in the receive buffer of its slot instead.
+  mutable_bytes scratch;
   mutable_bytes head_store;  ///< Blocking calls: a copy of the response head.
   mutable_bytes body_store;  ///< Blocking calls: the buffered response body.
   mutable_bytes url_store;   ///< requests.size() areas of url_bytes_per_request: redirect targets.
@@ -270,7 +279,7 @@ struct client_memory {
       : slots(s.slots),
         requests(s.requests),
         waits(s.waits),
-        header_table(s.header_table),
+        max_request_headers(s.max_request_headers),
         scratch(s.scratch),
         head_store(s.head_store),
         body_store(s.body_store),
@@ -282,7 +291,7 @@ struct client_memory {
   span<pool_slot> slots;
   span<request_slot> requests;
   span<port::wait_entry> waits;
-  span<header> header_table;
+  std::size_t max_request_headers;
   mutable_bytes scratch;
   mutable_bytes head_store;
   mutable_bytes body_store;
@@ -644,11 +653,12 @@ struct static_client_storage : proxy_storage<Cfg::proxies> {
   pool_slot slots_[Cfg::max_connections];
   request_slot requests_[Cfg::max_requests];
   port::wait_entry waits_[Cfg::max_connections];
-  header header_table_[Cfg::max_request_headers];
   char rx_[Cfg::max_connections * Cfg::rx_bytes];
   char tx_[Cfg::max_connections * Cfg::tx_bytes];
   char hosts_[Cfg::max_connections * Cfg::max_host_bytes];
-  char scratch_[Cfg::scratch_bytes];
+  // The scratch area only for the features that resolve URLs outside a request's head.
+  static constexpr std::size_t scratch_bytes = Cfg::base_url || Cfg::redirects || Cfg::cookies ? Cfg::scratch_bytes : 0;
+  char scratch_[scratch_bytes + 1];  // + 1: never zero-sized
   char head_store_[Cfg::head_store_bytes];
   char body_store_[Cfg::body_store_bytes];
   // Redirect targets and the redirect history only with redirects built in.
@@ -664,14 +674,14 @@ struct static_client_storage : proxy_storage<Cfg::proxies> {
     s.slots = slots_;
     s.requests = requests_;
     s.waits = waits_;
-    s.header_table = header_table_;
+    s.max_request_headers = Cfg::max_request_headers;
     s.rx = rx_;
     s.tx = tx_;
     s.rx_per_slot = Cfg::rx_bytes;
     s.tx_per_slot = Cfg::tx_bytes;
     s.hosts = hosts_;
     s.host_bytes_per_slot = Cfg::max_host_bytes;
-    s.scratch = scratch_;
+    s.scratch = {scratch_, scratch_bytes};
     s.head_store = head_store_;
     s.body_store = body_store_;
     s.url_store = {url_store_, Cfg::max_requests * url_bytes};

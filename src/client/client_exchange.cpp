@@ -71,6 +71,24 @@ result<std::string_view> origin_form(const url& origin, const request_options& o
   return target;
 }
 
+// Where write_head() puts a head's parts together: room for up to `max_fields` request fields
+// at the front of `area` (aligned for them; at most half of it), then the bytes of the target
+// and of field values.
+struct head_workspace {
+  header* fields;
+  std::size_t capacity;
+  mutable_bytes scratch;
+};
+
+head_workspace head_workspace_in(mutable_bytes area, std::size_t max_fields) noexcept {
+  const std::size_t misaligned = reinterpret_cast<std::uintptr_t>(area.data) % alignof(header);
+  const std::size_t skip = misaligned == 0 ? 0 : alignof(header) - misaligned;
+  const std::size_t room = area.size > skip ? (area.size - skip) / (2 * sizeof(header)) : 0;
+  const std::size_t capacity = max_fields < room ? max_fields : room;
+  const std::size_t used = skip + capacity * sizeof(header);
+  return {reinterpret_cast<header*>(area.data + skip), capacity, {area.data + used, area.size - used}};
+}
+
 }  // namespace
 
 void client::drive(detail::pool_slot& slot) noexcept {
@@ -184,9 +202,12 @@ void client::begin_exchange(detail::pool_slot& slot) noexcept {
 }
 
 error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noexcept {
-  // The target (and for a relative URL the whole resolved URL) is composed in the scratch
-  // buffer; send_request() copies it into the transmit buffer, so one scratch serves all.
-  mutable_bytes scratch = storage_.scratch;
+  // The head's parts (its fields, the target, a relative URL resolved, credentials) are put
+  // together in the receive buffer, idle until the request is sent: a new, reset or recycled
+  // connection has received nothing (send_request() insists), and send_request() copies every
+  // part into the transmit buffer. So no RAM is set aside for them.
+  const head_workspace work = head_workspace_in(slot.conn.receive_buffer(), storage_.max_request_headers);
+  mutable_bytes scratch = work.scratch;
   const request_options& opts = req.req.options;
   url composed;  // the origin (kept as offsets: rebuilt here), or a relative request's resolved URL
   const url* target_url = &composed;
@@ -202,7 +223,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   // Fields: the client's defaults, the request's own, then what the library adds when the
   // caller did not (httpx sends Accept, Accept-Encoding and User-Agent by default), then
   // credentials and cookies, then the hooks' own.
-  header_appender fields(storage_.header_table.data(), storage_.header_table.size(), 0);
+  header_appender fields(work.fields, work.capacity, 0);
   for (const span<const header>& list : {options_.headers, opts.headers}) {
     for (const header& field : list) {
       // (Only a redirect drops fields: with redirects built in.)
@@ -210,7 +231,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
       if (const error full = fields.add(field.name, field.value)) return full;
     }
   }
-  const header_appender callers(storage_.header_table.data(), fields.used(), fields.used());
+  const header_appender callers(work.fields, fields.used(), fields.used());
   const header defaults[] = {
       {"Accept"sv, "*/*"sv},
       // No content codings are decoded yet, so none are invited (RFC 9110 §12.5.3).
@@ -237,7 +258,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   head.method = req.req.method;
   head.target = target.value();
   head.host = fields.contains("Host"sv) ? std::string_view{} : target_url->authority_host;
-  head.headers = storage_.header_table.data();
+  head.headers = work.fields;
   head.header_count = fields.used();
   return slot.conn.send_request(head);
 }

@@ -102,8 +102,9 @@ detail::endpoint client::pool_key(const detail::request_slot& req) const noexcep
 }
 
 error client::write_connect_head(detail::pool_slot& slot, const detail::request_slot& req) noexcept {
-  // CONNECT host:port (authority-form, RFC 9112 §3.2.3), Host the same (RFC 9110 §9.3.6).
-  mutable_bytes scratch = storage_.scratch;
+  // CONNECT host:port (authority-form, RFC 9112 §3.2.3), Host the same (RFC 9110 §9.3.6),
+  // composed in the receive buffer of the new connection, as write_head() does.
+  mutable_bytes scratch = slot.conn.receive_buffer();
   const url origin = req.origin.get();
   std::size_t size = origin.authority_host.size();
   if (size + 6 > scratch.size) return {errc::invalid_url, "URL too long for the buffer"};

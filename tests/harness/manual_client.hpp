@@ -18,7 +18,7 @@ struct manual_client {
               s.transports = {&transport_ptr, 1};
               s.requests = requests;
               s.waits = {&wait, 1};
-              s.header_table = table;
+              s.max_request_headers = 8;
               s.rx = rx;
               s.tx = tx;
               s.rx_per_slot = sizeof rx;
@@ -37,7 +37,6 @@ struct manual_client {
   detail::pool_slot slot;
   detail::request_slot requests[2];
   port::wait_entry wait;
-  header table[8];
   char rx[256];
   char tx[256];
   char hosts[64];

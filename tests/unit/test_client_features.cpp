@@ -110,6 +110,37 @@ TEST(ClientFeatures, MinimalConfigWritesTheTargetAndHostFromTheCallersUrl) {
   EXPECT_NE(sent.find("\r\nHost: device.test:8080\r\n"), std::string::npos) << sent;
 }
 
+// The minimal profile has no scratch area: the target, with its query parameters encoded, and
+// the request fields are put together in the receive buffer before the head is sent, which a
+// second request on the same connection does again.
+TEST(ClientFeatures, MinimalConfigSendsQueryParamsAndFieldsWithoutAScratchArea) {
+  fake_platform clock;
+  minimal_client c(clock, without_env());
+  c.transport_at(0).wait_for_request().serve(chunked_hello).wait_for_request().serve(chunked_hello);
+  const query_param params[] = {{"unit",
+                                 "\xC2\xB0"
+                                 "C"},
+                                {"q", "a b&c"}};
+  const header fields[] = {{"X-Device", "sensor-7"}};
+  request req;
+  req.url = "http://device.test/read?x=1";
+  req.options.params = params;
+  req.options.headers = fields;
+  for (int round = 0; round != 2; ++round) {
+    body_handler handler;
+    ASSERT_FALSE(run(c, clock, req, handler)) << round;
+    ASSERT_EQ(handler.completed, 1) << round;
+    EXPECT_FALSE(handler.result) << round << ": " << handler.result.detail;
+    EXPECT_EQ(handler.body, "hello") << round;
+  }
+  EXPECT_EQ(c.transport_at(0).connections_started(), 1u);
+  const std::string& sent = c.transport_at(0).sent(0);
+  const std::string head =
+      "GET /read?x=1&unit=%C2%B0C&q=a%20b%26c HTTP/1.1\r\nHost: device.test\r\nX-Device: sensor-7\r\n"
+      "Accept: */*\r\nAccept-Encoding: identity\r\nUser-Agent: htpx/0.1\r\n\r\n";
+  EXPECT_EQ(sent, head + head);
+}
+
 TEST(ClientFeatures, UrlTooLongForItsOffsetsIsRefused) {
   fake_platform clock;
   minimal_client c(clock, without_env());
