@@ -324,20 +324,22 @@ pool_slot_sizeof="$(sizeof_in "$out/min_client.o" pool_slot)"
 request_slot_sizeof="$(sizeof_in "$out/min_client.o" request_slot)"
 wait_sizeof="$(sizeof_in "$out/min_client.o" wait_entry)"
 stub_sizeof="$(sizeof_in "$out/min_client.o" stub_transport)"
-options_sizeof="$(sizeof_in "$out/min_client.o" client_options)"
+core_options_sizeof="$(sizeof_in "$out/min_client.o" core_options)"
+feature_state_sizeof="$(sizeof_in "$out/min_client.o" feature_state)"
 proxy_routes_sizeof="$(sizeof_in "$out/min_client.o" proxy_routes)"
 
-# The configurations (size_min_client.cpp's min_config and default_client_config); the
-# next-to-last number says whether the configuration has proxies (Cfg::proxies: their routes in
-# the object), the last is max_host_bytes. Without redirects (min_config) there are no redirect
-# URLs or history: 0 bytes each; without base_url, redirects and cookies no scratch area either.
+# The configurations (size_min_client.cpp's min_config and default_client_config); the last
+# three numbers say whether the configuration has proxies (Cfg::proxies: their routes in the
+# object) and a feature_state (options of the optional features), and its max_host_bytes.
+# Without redirects (min_config) there are no redirect URLs or history: 0 bytes each; without
+# base_url, redirects and cookies no scratch area either.
 # The request fields take no RAM of their own: they are assembled in the receive buffer.
-min_cfg=(1 1 1024 512 0 1 1 0 0 0 32)
-default_cfg=(4 16 4096 1024 1024 2048 16384 256 512 1 64)
-# buffers NAME CONN REQ RX TX SCRATCH HEAD BODY URL HISTORY PROXIES HOST TOTAL: prints table rows.
+min_cfg=(1 1 1024 512 0 1 1 0 0 0 0 32)
+default_cfg=(4 16 4096 1024 1024 2048 16384 256 512 1 1 64)
+# buffers NAME CONN REQ RX TX SCRATCH HEAD BODY URL HISTORY PROXIES FEATURES HOST TOTAL: prints rows.
 buffer_rows() {
   local label=$1 conn=$2 req=$3 rx=$4 tx=$5 scratch=$6 head=$7 body=$8 urlb=$9 hist=${10} proxies=${11}
-  local host=${12} total=${13}
+  local features=${12} host=${13} total=${14}
   local rows=$((conn * rx + conn * tx + scratch + 1 + head + body + req * urlb + 1 + hist + 1))
   local slots=$((conn * pool_slot_sizeof + conn * host + req * request_slot_sizeof + conn * (stub_sizeof + wait_sizeof)))
   echo "| **$label**: \`sizeof(static_client<Cfg, stub_transport>)\` | **$total** |"
@@ -349,7 +351,12 @@ buffer_rows() {
   else
     echo "| proxy routes (left out: \`Cfg::proxies = false\`) | 0 |"
   fi
-  echo "| the \`htpx::client\` object (options $options_sizeof, storage spans, feature table pointer, state) | $client_sizeof |"
+  if [[ $features == 1 ]]; then
+    echo "| options and storage of base_url, redirects, auth, cookies, retries, proxies (\`detail::feature_state\`) | $feature_state_sizeof |"
+  else
+    echo "| options and storage of base_url, redirects, auth, cookies, retries, proxies (left out) | 0 |"
+  fi
+  echo "| the \`htpx::client\` object (the options every configuration reads $core_options_sizeof, storage spans, feature table pointer, state) | $client_sizeof |"
 }
 
 # ---- host-side mbedTLS (x86-64): what a link of the TLS profile keeps from Debian's archives ----

@@ -112,5 +112,6 @@ extern const char htpx_sizeof_pool_slot[sizeof(htpx::detail::pool_slot)] = {};
 extern const char htpx_sizeof_request_slot[sizeof(htpx::detail::request_slot)] = {};
 extern const char htpx_sizeof_wait_entry[sizeof(htpx::port::wait_entry)] = {};
 extern const char htpx_sizeof_stub_transport[sizeof(stub_transport)] = {};
-extern const char htpx_sizeof_client_options[sizeof(htpx::client_options)] = {};
+extern const char htpx_sizeof_core_options[sizeof(htpx::detail::core_options)] = {};
+extern const char htpx_sizeof_feature_state[sizeof(htpx::detail::feature_state)] = {};
 extern const char htpx_sizeof_proxy_routes[sizeof(htpx::detail::proxy_routes)] = {};

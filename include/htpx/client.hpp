@@ -114,6 +114,8 @@ struct poll_result {
 
 namespace detail {
 
+struct feature_state;
+
 /// No slot: the end of the queue of requests and of the stack of idle connections.
 inline constexpr std::uint16_t no_index = 0xFFFF;
 
@@ -239,6 +241,13 @@ struct default_client_config {
   static constexpr bool request_bodies = true;
 };
 
+namespace detail {
+/// Whether a configuration has a feature that keeps options or storage in a feature_state.
+template <class Cfg>
+inline constexpr bool needs_feature_state =
+    Cfg::base_url || Cfg::redirects || Cfg::auth || Cfg::cookies || Cfg::retries || Cfg::proxies;
+}  // namespace detail
+
 /// The caller-owned memory of an htpx::client. static_client<Cfg> provides it inline.
 struct client_storage {
   span<detail::pool_slot> slots;
@@ -269,36 +278,64 @@ struct client_storage {
   mutable_bytes history_store;  ///< Blocking calls: the redirect history.
   /// Proxies: without them (null), `proxy`, `proxy_tunnel` and `trust_env` are refused.
   detail::proxy_routes* proxies = nullptr;
+  /// Where the client keeps the options and storage of base_url, redirects, auth, cookies,
+  /// retries and proxies: without it (null), options and requests needing them are refused
+  /// (UnsupportedProtocol), and scratch, url_store, history_store and proxies are not used.
+  detail::feature_state* features = nullptr;
 };
 
 namespace detail {
 /// What a client keeps of its client_storage: the constructor gives each pool slot its
-/// transport and its rx/tx buffers, so those spans are not kept (32 bytes on a 32-bit target).
+/// transport and its rx/tx buffers, so those spans are not kept (32 bytes on a 32-bit target),
+/// and what only optional features read is in their feature_state.
 struct client_memory {
   explicit client_memory(const client_storage& s) noexcept
       : slots(s.slots),
         requests(s.requests),
         waits(s.waits),
-        max_request_headers(s.max_request_headers),
-        scratch(s.scratch),
         head_store(s.head_store),
         body_store(s.body_store),
-        url_store(s.url_store),
-        url_bytes_per_request(s.url_bytes_per_request),
-        history_store(s.history_store),
-        proxies(s.proxies) {}
+        max_request_headers(s.max_request_headers) {}
 
   span<pool_slot> slots;
   span<request_slot> requests;
   span<port::wait_entry> waits;
-  std::size_t max_request_headers;
-  mutable_bytes scratch;
   mutable_bytes head_store;
   mutable_bytes body_store;
+  std::size_t max_request_headers;
+};
+
+/// What a client reads of its client_options in every configuration (64 of their 116 bytes on a
+/// 32-bit target); the options of the optional features are in their feature_state.
+struct core_options {
+  explicit core_options(const client_options& o) noexcept
+      : headers(o.headers),
+        timeout(o.timeout),
+        limits(o.limits),
+        parser_limits(o.parser_limits),
+        hooks(o.hooks),
+        user_agent(o.user_agent),
+        expect_continue_ms(o.expect_continue_ms) {}
+
+  span<const header> headers;
+  htpx::timeout timeout;
+  htpx::limits limits;
+  h1::parser_limits parser_limits;  // the pool slots' connections refer to it
+  event_hooks* hooks;
+  std::string_view user_agent;
+  std::uint32_t expect_continue_ms;
+};
+
+/// The options and storage only base_url, redirects, auth, cookies, retries and proxies read: a
+/// static_client holds it when its configuration has one of them (client_storage::features).
+struct feature_state {
+  client_options options;  // the whole copy, as client::settings() returns it
+  mutable_bytes scratch;
   mutable_bytes url_store;
-  std::size_t url_bytes_per_request;
+  std::size_t url_bytes_per_request = 0;
   mutable_bytes history_store;
-  proxy_routes* proxies;
+  proxy_routes* proxies = nullptr;
+  std::uint32_t random = 0x9E3779B9u;  // xorshift32 state for retry jitter
 };
 }  // namespace detail
 
@@ -373,13 +410,17 @@ class client {
 
   /// Returns the platform the client sleeps on.
   [[nodiscard]] port::platform& platform() noexcept { return *platform_; }
-  /// Returns the options the client was built with.
-  [[nodiscard]] const client_options& settings() const noexcept { return options_; }
+  /// Returns the options the client was built with. A configuration without base_url,
+  /// redirects, auth, cookies, retries and proxies keeps only the options it reads: the others
+  /// (which start() refuses) read as their defaults, the proxy options as trust_env.
+  [[nodiscard]] client_options settings() const noexcept;
 
  protected:
   /// The calls into optional features (default_client_config's flags), null for each feature a
   /// configuration leaves out: code named only here is dropped by the linker when unused.
   struct features {
+    // base_url, redirects, auth, cookies, retries or proxies (client.cpp): their feature_state
+    void (*keep_feature_state)(client&, const client_storage&, const client_options&) noexcept = nullptr;
     // https and request bodies (client_exchange.cpp)
     void (*start_tls)(client&, detail::pool_slot&) noexcept = nullptr;
     error (*fill_body)(client&, detail::pool_slot&, detail::request_slot&) noexcept = nullptr;
@@ -429,7 +470,19 @@ class client {
   using req_state = detail::request_slot::state;
 
   using proxy_route = detail::proxy_route;
-  static const features every_feature;  // the public constructor's
+  static const features every_feature;  // the public constructor's, with client_storage::features
+  static const features core_features;  // ... and without: no feature that needs a feature_state
+  // Which optional features the client_options ask for (check_features()), a bit each.
+  enum wanted : std::uint8_t {
+    wants_proxies = 1,
+    wants_base_url = 2,
+    wants_redirects = 4,
+    wants_auth = 8,
+    wants_cookies = 16,
+    wants_retries = 32,
+  };
+  [[nodiscard]] static std::uint8_t wanted_by(const client_options& options) noexcept;
+  void keep_feature_state(const client_storage& storage, const client_options& options) noexcept;
 
   [[nodiscard]] error check_target(const url& target) const noexcept;
   // the features built in (client_features.cpp)
@@ -532,11 +585,11 @@ class client {
   detail::client_memory storage_;
   port::platform* platform_;
   const features* features_;
-  client_options options_;
+  detail::feature_state* extras_;  // null when no feature that reads it is built in
+  detail::core_options options_;
   std::uint32_t now_ = 0;
   std::uint32_t sequence_ = 0;
   std::uint32_t serial_ = 0;
-  std::uint32_t random_ = 0x9E3779B9u;  // xorshift32 state for retry jitter
   // Counts of request and pool slots, whose indexes are 16-bit already (request_handle, no_index).
   std::uint16_t in_flight_ = 0;
   std::uint16_t waits_filled_ = 0;               // entries the last poll() put on the wait list
@@ -545,6 +598,7 @@ class client {
   std::uint16_t idle_top_ = detail::no_index;    // the most recently used idle connection
   std::uint16_t last_freed_ = 0;                 // the request slot freed last: start() tries it first
   bool polling_ = false;  // inside poll(): now_ is the time (start() from a handler reads no clock)
+  std::uint8_t wanted_;   // wanted_by(the options)
 };
 
 namespace detail {
@@ -567,6 +621,9 @@ struct member_call<M> {
 template <class Cfg>
 constexpr client::features client::features_of() noexcept {
   features f{};
+  if constexpr (detail::needs_feature_state<Cfg>) {
+    f.keep_feature_state = &detail::member_call<&client::keep_feature_state>::call;
+  }
   if constexpr (Cfg::https) f.start_tls = &detail::member_call<&client::start_tls>::call;
   if constexpr (Cfg::request_bodies) {
     f.fill_body = &detail::member_call<&client::fill_body>::call;
@@ -643,9 +700,21 @@ struct proxy_storage<true> {
   proxy_routes* routes() noexcept { return &proxy_routes_; }
 };
 
+/// The options and storage of the optional features inside a static_client, when its
+/// configuration has one that reads them (an empty base otherwise).
+template <bool Features>
+struct feature_storage {
+  feature_state* feature_state_of() noexcept { return nullptr; }
+};
+template <>
+struct feature_storage<true> {
+  feature_state feature_state_;
+  feature_state* feature_state_of() noexcept { return &feature_state_; }
+};
+
 /// The inline storage of a static_client, a base so it is built before the client.
 template <class Cfg, class Transport>
-struct static_client_storage : proxy_storage<Cfg::proxies> {
+struct static_client_storage : proxy_storage<Cfg::proxies>, feature_storage<needs_feature_state<Cfg>> {
   static_assert(Cfg::max_connections > 0 && Cfg::max_connections < 0xFFFF, "max_connections");
   static_assert(Cfg::max_requests > 0 && Cfg::max_requests < 0xFFFF, "max_requests");
   static_assert(Cfg::max_host_bytes > 0 && Cfg::max_host_bytes <= 255, "max_host_bytes");
@@ -688,6 +757,7 @@ struct static_client_storage : proxy_storage<Cfg::proxies> {
     s.url_bytes_per_request = url_bytes;
     s.history_store = {history_store_, history_bytes};
     s.proxies = this->routes();
+    s.features = this->feature_state_of();
     return s;
   }
 };

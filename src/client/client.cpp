@@ -30,14 +30,34 @@ struct earliest {
 detail::pool_slot::pool_slot() noexcept : conn({}, {}, default_parser_limits) {}
 
 client::client(const client_storage& storage, port::platform& platform, const client_options& options) noexcept
-    : client(storage, platform, options, every_feature) {}
+    : client(storage, platform, options, storage.features != nullptr ? every_feature : core_features) {}
+
+namespace {
+// The features a client over caller storage has without a feature_state to keep their options in.
+struct core_config : default_client_config {
+  static constexpr bool proxies = false;
+  static constexpr bool base_url = false;
+  static constexpr bool redirects = false;
+  static constexpr bool auth = false;
+  static constexpr bool cookies = false;
+  static constexpr bool retries = false;
+};
+static_assert(!detail::needs_feature_state<core_config>, "core_config needs no feature_state");
+}  // namespace
 
 // (Named only by the constructor above: a static_client links just the features of its Cfg.)
 constexpr client::features client::every_feature = client::features_of<default_client_config>();
+constexpr client::features client::core_features = client::features_of<core_config>();
 
 client::client(const client_storage& storage, port::platform& platform, const client_options& options,
                const features& compiled) noexcept
-    : storage_(storage), platform_(&platform), features_(&compiled), options_(options) {
+    : storage_(storage),
+      platform_(&platform),
+      features_(&compiled),
+      extras_(storage.features),
+      options_(options),
+      wanted_(wanted_by(options)) {
+  if (features_->keep_feature_state != nullptr) features_->keep_feature_state(*this, storage, options);
   for (std::size_t i = 0; i != storage_.slots.size(); ++i) {
     detail::pool_slot& slot = storage_.slots[i];
     if (!storage.transports.empty()) slot.transport = storage.transports[i];
@@ -49,6 +69,15 @@ client::client(const client_storage& storage, port::platform& platform, const cl
                        {storage.tx.data + i * storage.tx_per_slot, storage.tx_per_slot}, options_.parser_limits);
   }
   if (has_proxies()) features_->load_proxies(*this);
+}
+
+void client::keep_feature_state(const client_storage& storage, const client_options& options) noexcept {
+  extras_->options = options;
+  extras_->scratch = storage.scratch;
+  extras_->url_store = storage.url_store;
+  extras_->url_bytes_per_request = storage.url_bytes_per_request;
+  extras_->history_store = storage.history_store;
+  extras_->proxies = storage.proxies;
 }
 
 client::~client() {
@@ -94,7 +123,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
   const proxy_route* proxy = route_for(origin);
   if (proxy != nullptr && proxy->failure) return proxy->failure;
   // The request slot keeps the origin as 16-bit offsets into the text it was parsed from.
-  const std::string_view origin_text = relative ? options_.base_url : req.url;
+  const std::string_view origin_text = relative ? extras_->options.base_url : req.url;
   if (origin_text.size() > detail::url_offsets::max_text) return error{errc::invalid_url, "URL too long"};
 
   // The slot freed last first: a handler that starts its next request from on_complete() gets
@@ -110,7 +139,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     slot.origin.keep(origin, origin_text);
     slot.relative = relative;
     slot.proxied = proxy != nullptr;
-    slot.tunnel = slot.proxied && (options_.proxy_tunnel || origin.scheme == url_scheme::https);
+    slot.tunnel = slot.proxied && (extras_->options.proxy_tunnel || origin.scheme == url_scheme::https);
     slot.handler = &handler;
     // A handler starting its next request runs inside poll(), whose time is now_.
     slot.started_ms = slot.queued_ms = polling_ ? now_ : platform_->now_ms();

@@ -79,7 +79,9 @@ void client::sleep(const poll_result& step) noexcept {
 }
 
 result<response> client::send(const htpx::request& req) noexcept {
-  buffering_handler handler(storage_.head_store, storage_.body_store, storage_.history_store);
+  // (A redirect history only with redirects built in, which keep it in their feature_state.)
+  buffering_handler handler(storage_.head_store, storage_.body_store,
+                            extras_ != nullptr ? extras_->history_store : mutable_bytes{});
   const result<request_handle> handle = start(req, handler);
   if (!handle) return handle.err();
   wait_for(handle.value());

@@ -23,7 +23,7 @@ std::int64_t wall_clock(port::platform& platform) noexcept {
 auth* client::auth_of(const detail::request_slot& req) const noexcept {
   // Credentials are for the origin the caller named (RFC 9110 §15.4): none after leaving it.
   if (req.cross_origin) return nullptr;
-  return req.req.options.auth != nullptr ? req.req.options.auth : options_.auth;
+  return req.req.options.auth != nullptr ? req.req.options.auth : extras_->options.auth;
 }
 
 error client::add_credentials(const detail::request_slot& req, const url& target_url, std::string_view target,
@@ -58,8 +58,9 @@ error client::add_cookies(const detail::request_slot& req, const url& target_url
   // §5.4) and the request's own (dropped, like the caller's field, after leaving the origin).
   if (fields.contains("Cookie")) return {};
   std::size_t size = 0;
-  if (options_.cookies != nullptr) {
-    const result<std::size_t> written = options_.cookies->header_for(target_url, wall_clock(*platform_), scratch);
+  if (extras_->options.cookies != nullptr) {
+    const result<std::size_t> written =
+        extras_->options.cookies->header_for(target_url, wall_clock(*platform_), scratch);
     if (!written) return written.err();
     size = written.value();
   }
@@ -87,11 +88,11 @@ error client::add_cookies(const detail::request_slot& req, const url& target_url
 void client::store_cookies(const detail::request_slot& req, const response& head) noexcept {
   // Set-Cookie fields of every final head count, redirects and challenges included, for the
   // URL that answered (before a redirect moves the request on).
-  if (options_.cookies == nullptr || !head.headers.contains("Set-Cookie")) return;
+  if (extras_->options.cookies == nullptr || !head.headers.contains("Set-Cookie")) return;
   std::string_view at;
-  if (current_url(req, storage_.scratch, at)) return;
+  if (current_url(req, extras_->scratch, at)) return;
   const result<url> parsed = parse_url(at);
-  if (parsed) options_.cookies->store_all(parsed.value(), head.headers, wall_clock(*platform_));
+  if (parsed) extras_->options.cookies->store_all(parsed.value(), head.headers, wall_clock(*platform_));
 }
 
 bool client::answer_challenge(detail::request_slot& req, const response& head) noexcept {

@@ -5,28 +5,55 @@
 
 namespace htpx {
 
-bool client::has_proxies() const noexcept { return features_->load_proxies != nullptr && storage_.proxies != nullptr; }
+bool client::has_proxies() const noexcept {
+  // (With proxies built in, the client has a feature_state.)
+  return features_->load_proxies != nullptr && extras_->proxies != nullptr;
+}
+
+std::uint8_t client::wanted_by(const client_options& options) noexcept {
+  // trust_env too: HTTP_PROXY in the environment would otherwise be ignored without a word.
+  const bool proxies = !options.proxy.empty() || options.proxy_tunnel || options.trust_env;
+  const bool retries = options.retries != 0 || options.retry_on_status;
+  return static_cast<std::uint8_t>((proxies ? wants_proxies : 0) | (!options.base_url.empty() ? wants_base_url : 0) |
+                                   (options.follow_redirects ? wants_redirects : 0) |
+                                   (options.auth != nullptr ? wants_auth : 0) |
+                                   (options.cookies != nullptr ? wants_cookies : 0) | (retries ? wants_retries : 0));
+}
+
+client_options client::settings() const noexcept {
+  if (extras_ != nullptr) return extras_->options;
+  client_options o;
+  o.headers = options_.headers;
+  o.timeout = options_.timeout;
+  o.limits = options_.limits;
+  o.parser_limits = options_.parser_limits;
+  o.hooks = options_.hooks;
+  o.follow_redirects = (wanted_ & wants_redirects) != 0;
+  o.trust_env = (wanted_ & wants_proxies) != 0;
+  o.expect_continue_ms = options_.expect_continue_ms;
+  o.user_agent = options_.user_agent;
+  return o;
+}
 
 error client::check_features(const htpx::request& req) const noexcept {
   const request_options& opts = req.options;
-  // trust_env too: HTTP_PROXY in the environment would otherwise be ignored without a word.
-  if (!has_proxies() && (!options_.proxy.empty() || options_.proxy_tunnel || options_.trust_env)) {
+  if (!has_proxies() && (wanted_ & wants_proxies) != 0) {
     return {errc::unsupported_protocol,
             "proxy, proxy_tunnel, trust_env: need Cfg::proxies (or client_storage::proxies)"};
   }
-  if (features_->resolve_url == nullptr && !options_.base_url.empty()) {
+  if (features_->resolve_url == nullptr && (wanted_ & wants_base_url) != 0) {
     return {errc::unsupported_protocol, "base_url: needs Cfg::base_url"};
   }
-  if (features_->plan_redirect == nullptr && opts.follow_redirects.value_or(options_.follow_redirects)) {
+  if (features_->plan_redirect == nullptr && opts.follow_redirects.value_or((wanted_ & wants_redirects) != 0)) {
     return {errc::unsupported_protocol, "follow_redirects: needs Cfg::redirects"};
   }
-  if (features_->add_credentials == nullptr && (options_.auth != nullptr || opts.auth != nullptr)) {
+  if (features_->add_credentials == nullptr && ((wanted_ & wants_auth) != 0 || opts.auth != nullptr)) {
     return {errc::unsupported_protocol, "auth: needs Cfg::auth"};
   }
-  if (features_->add_cookies == nullptr && (options_.cookies != nullptr || !opts.cookies.empty())) {
+  if (features_->add_cookies == nullptr && ((wanted_ & wants_cookies) != 0 || !opts.cookies.empty())) {
     return {errc::unsupported_protocol, "cookies: need Cfg::cookies"};
   }
-  if (features_->retry_connect_failure == nullptr && (options_.retries != 0 || options_.retry_on_status)) {
+  if (features_->retry_connect_failure == nullptr && (wanted_ & wants_retries) != 0) {
     return {errc::unsupported_protocol, "retries, retry_on_status: need Cfg::retries"};
   }
   if (features_->fill_body == nullptr && opts.content.type != request_body::kind::none) {
@@ -41,19 +68,19 @@ const client::proxy_route* client::route_for(const url& origin) const noexcept {
 
 result<std::size_t> client::resolve_relative(std::string_view reference, mutable_bytes out) const noexcept {
   // Relative requests exist only when base_url is accepted, which check_features() ensures.
-  return features_->resolve_url(options_.base_url, reference, out);
+  return features_->resolve_url(extras_->options.base_url, reference, out);
 }
 
 result<url> client::relative_origin(std::string_view reference, error as_absolute) noexcept {
   // With a scheme it is an absolute URL (RFC 3986 §4.1), and what parse_url() said stands.
   if (has_scheme(reference)) return as_absolute;
-  if (options_.base_url.empty()) return error{errc::invalid_url, "relative URL without a base_url"};
+  if (extras_->options.base_url.empty()) return error{errc::invalid_url, "relative URL without a base_url"};
   // Resolved once now so a bad reference fails in start(), not later inside poll().
-  const result<std::size_t> resolved = resolve_relative(reference, storage_.scratch);
+  const result<std::size_t> resolved = resolve_relative(reference, extras_->scratch);
   if (!resolved) return resolved.err();
   // The origin is the base's: parsed again for each request rather than kept parsed in the
   // client (76 bytes of RAM); its views point into the caller's base_url.
-  return parse_url(options_.base_url);
+  return parse_url(extras_->options.base_url);
 }
 
 }  // namespace htpx

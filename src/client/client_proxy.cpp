@@ -53,17 +53,18 @@ int hex_value(char c) noexcept {
 }  // namespace
 
 void client::load_proxies() noexcept {
-  std::string_view http = options_.proxy;
-  std::string_view https = options_.proxy;
-  if (options_.proxy.empty() && options_.trust_env) {
+  const client_options& options = extras_->options;
+  std::string_view http = options.proxy;
+  std::string_view https = options.proxy;
+  if (options.proxy.empty() && options.trust_env) {
     const std::string_view all = env("ALL_PROXY", "all_proxy");
     http = env("HTTP_PROXY", "http_proxy");
     https = env("HTTPS_PROXY", "https_proxy");
     if (http.empty()) http = all;
     if (https.empty()) https = all;
-    storage_.proxies->no_proxy = env("NO_PROXY", "no_proxy");
+    extras_->proxies->no_proxy = env("NO_PROXY", "no_proxy");
   }
-  detail::proxy_routes& routes = *storage_.proxies;
+  detail::proxy_routes& routes = *extras_->proxies;
   for (proxy_route* route : {&routes.http, &routes.https}) {
     const std::string_view text = route == &routes.http ? http : https;
     if (text.empty()) continue;
@@ -79,7 +80,7 @@ void client::load_proxies() noexcept {
 }
 
 const client::proxy_route* client::proxy_for(const url& origin) const noexcept {
-  const detail::proxy_routes& routes = *storage_.proxies;
+  const detail::proxy_routes& routes = *extras_->proxies;
   const proxy_route& route = origin.scheme == url_scheme::https ? routes.https : routes.http;
   if ((!route.enabled && !route.failure) || bypasses(routes.no_proxy, origin.host)) return nullptr;
   return &route;
@@ -88,7 +89,7 @@ const client::proxy_route* client::proxy_for(const url& origin) const noexcept {
 const url& client::proxy_of(const detail::request_slot& req) const noexcept {
   // The origin's own route: HTTPS_PROXY for https:// (it may differ from HTTP_PROXY, or be the
   // only one set), as proxy_for() chose when the request was started or redirected.
-  const detail::proxy_routes& routes = *storage_.proxies;  // proxied: proxies are built in
+  const detail::proxy_routes& routes = *extras_->proxies;  // proxied: proxies are built in
   return (req.origin.scheme() == url_scheme::https ? routes.https : routes.http).at;
 }
 
@@ -166,7 +167,7 @@ bool client::open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept 
 error client::add_proxy_credentials(const detail::request_slot& req, header_appender& fields,
                                     mutable_bytes& scratch) noexcept {
   // Absolute-form through the proxy: its userinfo as Basic, unless the caller set the field.
-  const url& proxy = storage_.proxies->http.at;
+  const url& proxy = extras_->proxies->http.at;
   if (req.tunnel || !proxy.has_userinfo || fields.contains("Proxy-Authorization")) return {};
   const result<std::string_view> value = basic_credentials(proxy.userinfo, scratch);
   if (!value) return value.err();

@@ -27,16 +27,17 @@ error client::current_url(const detail::request_slot& req, mutable_bytes out, st
 
 error client::plan_redirect(detail::request_slot& req, const response& head) noexcept {
   // Not a redirect to follow: nothing is planned and req.redirecting stays false.
-  const bool enabled = req.req.options.follow_redirects.value_or(options_.follow_redirects);
+  const bool enabled = req.req.options.follow_redirects.value_or(extras_->options.follow_redirects);
   if (!enabled || !head.is_redirect()) return {};
-  if (req.redirects >= options_.max_redirects) return {errc::too_many_redirects, "more redirects than max_redirects"};
+  if (req.redirects >= extras_->options.max_redirects)
+    return {errc::too_many_redirects, "more redirects than max_redirects"};
 
   // Where the request went, and where Location sends it: relative to the request's URL
   // (RFC 9110 §10.2.2, RFC 3986 §5). Both are composed in the scratch buffer.
   std::string_view from;
-  if (const error failure = current_url(req, storage_.scratch, from)) return failure;
-  const bool from_in_scratch = from.data() == storage_.scratch.data;
-  mutable_bytes rest = storage_.scratch;
+  if (const error failure = current_url(req, extras_->scratch, from)) return failure;
+  const bool from_in_scratch = from.data() == extras_->scratch.data;
+  mutable_bytes rest = extras_->scratch;
   if (from_in_scratch) rest = {rest.data + from.size(), rest.size - from.size()};
   const result<std::size_t> resolved = resolve_url(from, head.headers.get("Location"), rest);
   if (!resolved) return resolved.err();
@@ -53,7 +54,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   const result<url> target = parse_url(to);
   if (!target) return target.err();
   if (req.origin.scheme() == url_scheme::https && target.value().scheme == url_scheme::http &&
-      !options_.allow_https_to_http) {
+      !extras_->options.allow_https_to_http) {
     return {errc::unsupported_protocol, "redirect from https to http refused"};
   }
   if (const error refused = check_target(target.value())) return refused;
@@ -69,7 +70,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   if (!to_get && content.type == request_body::kind::source && !content.source->rewind()) {
     return {errc::local_protocol_error, "streamed body cannot be re-sent for a 307/308 redirect"};
   }
-  const std::size_t area = storage_.url_bytes_per_request;
+  const std::size_t area = extras_->url_bytes_per_request;
   if (to.size() > area) return {errc::invalid_url, "redirect URL longer than redirect_url_bytes"};
   if (to.size() > detail::url_offsets::max_text) return {errc::invalid_url, "URL too long"};
 
@@ -77,7 +78,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   // Compared now: after a first redirect the current origin points into the URL store.
   const bool leaves_origin = !same_origin(req.origin.get(), target.value());
   req.handler->on_redirect(status, from);  // before the URL store is overwritten
-  char* store = storage_.url_store.data + static_cast<std::size_t>(&req - storage_.requests.data()) * area;
+  char* store = extras_->url_store.data + static_cast<std::size_t>(&req - storage_.requests.data()) * area;
   std::memmove(store, to.data(), to.size());
   req.req.url = {store, to.size()};
   req.relative = false;
@@ -85,7 +86,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   if (leaves_origin) req.cross_origin = true;
   req.origin.keep(next, req.req.url);
   req.proxied = proxy != nullptr;
-  req.tunnel = req.proxied && (options_.proxy_tunnel || next.scheme == url_scheme::https);
+  req.tunnel = req.proxied && (extras_->options.proxy_tunnel || next.scheme == url_scheme::https);
   if (to_get) {
     req.req.method = "GET";
     content = request_body{};

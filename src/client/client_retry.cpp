@@ -25,19 +25,19 @@ bool retry_after_ms(std::string_view value, std::uint32_t& ms) noexcept {
 std::uint32_t client::backoff_ms(std::uint8_t attempt) noexcept {
   // Exponential: base * 2^(attempt - 1), capped; then "equal jitter" (half fixed, half random)
   // so clients that failed together do not retry together.
-  std::uint64_t delay = options_.retry_backoff_ms;
-  for (std::uint8_t i = 1; i < attempt && delay < options_.retry_backoff_max_ms; ++i) delay *= 2;
-  if (delay > options_.retry_backoff_max_ms) delay = options_.retry_backoff_max_ms;
-  random_ ^= random_ << 13;
-  random_ ^= random_ >> 17;
-  random_ ^= random_ << 5;
+  std::uint64_t delay = extras_->options.retry_backoff_ms;
+  for (std::uint8_t i = 1; i < attempt && delay < extras_->options.retry_backoff_max_ms; ++i) delay *= 2;
+  if (delay > extras_->options.retry_backoff_max_ms) delay = extras_->options.retry_backoff_max_ms;
+  extras_->random ^= extras_->random << 13;
+  extras_->random ^= extras_->random >> 17;
+  extras_->random ^= extras_->random << 5;
   const auto half = static_cast<std::uint32_t>(delay / 2);
-  return half + (half == 0 ? 0 : random_ % (half + 1));
+  return half + (half == 0 ? 0 : extras_->random % (half + 1));
 }
 
 bool client::retry_connect_failure(detail::request_slot& req, error failure) noexcept {
   const bool connect_failed = failure.code == errc::connect_error || failure.code == errc::connect_timeout;
-  if (!connect_failed || req.attempts >= options_.retries) return false;
+  if (!connect_failed || req.attempts >= extras_->options.retries) return false;
   // Nothing was sent, so any method may be retried; a streamed body was never read.
   ++req.attempts;
   requeue(req, backoff_ms(req.attempts));
@@ -46,13 +46,13 @@ bool client::retry_connect_failure(detail::request_slot& req, error failure) noe
 
 bool client::plan_status_retry(detail::request_slot& req, const response& head) noexcept {
   const bool busy = head.status_code == 429 || head.status_code == 503;
-  if (!options_.retry_on_status || !busy || req.attempts >= options_.retries) return false;
+  if (!extras_->options.retry_on_status || !busy || req.attempts >= extras_->options.retries) return false;
   const request_body& content = req.req.options.content;
   if (content.type == request_body::kind::source && !content.source->rewind()) return false;
   std::uint32_t delay = 0;
   if (!retry_after_ms(head.headers.get("Retry-After"), delay))
     delay = backoff_ms(static_cast<std::uint8_t>(req.attempts + 1));
-  if (delay > options_.retry_after_max_ms) return false;  // too long: the response is the answer
+  if (delay > extras_->options.retry_after_max_ms) return false;  // too long: the response is the answer
   ++req.attempts;
   req.replaying = true;
   req.replay_delay_ms = delay;

@@ -7,12 +7,14 @@
 namespace htpx::test {
 
 struct manual_client {
-  /// With `proxy_routes` false the storage holds none: proxy options are then refused.
+  /// With `proxy_routes` false the storage holds none: proxy options are then refused. With
+  /// `feature_state` false it holds no feature_state: base_url, redirects, auth, cookies,
+  /// retries and proxies are then refused.
   manual_client(port::transport& transport, port::platform& platform, const client_options& options = {},
-                bool proxy_routes = true)
+                bool proxy_routes = true, bool feature_state = true)
       : transport_ptr(&transport),
         c(
-            [this, proxy_routes] {
+            [this, proxy_routes, feature_state] {
               client_storage s;
               s.slots = {&slot, 1};
               s.transports = {&transport_ptr, 1};
@@ -29,6 +31,7 @@ struct manual_client {
               s.head_store = head;
               s.body_store = body;
               s.proxies = proxy_routes ? &proxies : nullptr;
+              s.features = feature_state ? &features : nullptr;
               return s;
             }(),
             platform, options) {}
@@ -44,6 +47,7 @@ struct manual_client {
   char head[256];
   char body[256];
   detail::proxy_routes proxies;
+  detail::feature_state features;
   client c;
 };
 

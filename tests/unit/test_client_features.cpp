@@ -350,6 +350,30 @@ TEST(ClientFeatures, RedirectToAUrlNeedingAFeatureLeftOutFails) {
   EXPECT_STREQ(handler.result.detail, "https: needs Cfg::https");
 }
 
+// The non-template client has every feature when its storage holds a feature_state (proxies only
+// with their routes too), and without one the features that keep options there are refused.
+TEST(ClientFeatures, CallerStorageWithoutAFeatureStateRefusesItsFeatures) {
+  fake_platform clock;
+  scripted_transport transport;
+  client_options o = without_env();
+  o.follow_redirects = true;
+  manual_client m(transport, clock, o, true, false);
+  request req;
+  req.url = "http://device.test/";
+  body_handler handler;
+  const result<request_handle> started = m.c.start(req, handler);
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.err().code, errc::unsupported_protocol);
+  EXPECT_STREQ(started.err().detail, "follow_redirects: needs Cfg::redirects");
+  EXPECT_TRUE(m.c.settings().follow_redirects);
+  // A request that turns redirects off needs no feature: it goes.
+  req.options.follow_redirects = false;
+  transport.wait_for_request().serve(chunked_hello);
+  ASSERT_FALSE(run(m.c, clock, req, handler));
+  ASSERT_EQ(handler.completed, 1);
+  EXPECT_FALSE(handler.result) << handler.result.detail;
+}
+
 // The non-template client has every feature, proxies only when its storage holds their routes.
 TEST(ClientFeatures, CallerStorageWithoutProxyRoutesRefusesAProxy) {
   fake_platform clock;
