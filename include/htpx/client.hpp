@@ -125,12 +125,18 @@ struct pool_slot {
   enum class state : std::uint8_t { closed, connecting, busy, idle };
   pool_slot() noexcept;
 
+  // Members ordered so that the slot takes 48 bytes beside its connection on a 32-bit target.
   port::transport* transport = nullptr;
+  char* host = nullptr;  // the host name connected to, for keep-alive reuse (client_storage::hosts)
   h1::connection conn;
-  bytes_view pending_body;          // body bytes a paused handler has not taken yet
-  std::uint32_t since_ms = 0;       // connecting: start; idle: since when
+  bytes_view pending_body;               // body bytes a paused handler has not taken yet
+  union {                                // one or the other, never both
+    std::uint32_t since_ms = 0;          // connecting: start; idle: since when
+    std::uint32_t continue_deadline_ms;  // busy, the body held back for a 100: when it goes anyway
+  };
   std::uint32_t last_read_ms = 0;   // last response byte (or start of waiting)
   std::uint32_t last_write_ms = 0;  // last request byte taken (or start of sending)
+  std::uint32_t serial = 0;         // connection number, for logs and the tool's `conn`
   union {                           // one or the other, never both: no RAM for the idle stack
     std::uint16_t request = 0;      // connecting or busy: the request it serves
     std::uint16_t next_idle;        // idle: the next less recently used idle slot, or no_index
@@ -143,18 +149,17 @@ struct pool_slot {
   bool reused = false;             // served a response before this request
   bool paused = false;             // the handler took fewer bytes than offered
   bool send_failed = false;        // the transport stopped taking bytes (early response?)
-  bool source_waiting = false;     // the body source had nothing to give (would_block)
   bool awaiting_continue = false;  // Expect: 100-continue sent, body held back
-  bool tunneled = false;           // a CONNECT tunnel through the proxy to `host`
-  bool tunnel_open = false;        // the proxy answered the CONNECT with a 2xx
-  bool tunnel_pending = false;     // the CONNECT is sent, its 2xx not yet received
-  bool tls_started = false;        // start_tls() was called: connect() drives the handshake
   bool idle_this_poll = false;     // went idle during the current poll() (its response just ended)
   bool recv_blocked = false;  // not to be read in this poll(): wait() found it unreadable, or a read said would_block
   bool drained = false;       // busy: the last next_event() said need_more, nothing came since
-  std::uint32_t continue_deadline_ms = 0;
-  std::uint32_t serial = 0;  // connection number, for logs and the tool's `conn`
-  char* host = nullptr;      // the host name connected to, for keep-alive reuse (client_storage::hosts)
+  // The flags of request bodies, proxies and TLS, a bit each (cleared by the constructor: a
+  // bit-field has no initializer in C++17): one byte, where a bool each would take 8 more.
+  bool source_waiting : 1;  // the body source had nothing to give (would_block)
+  bool tunneled : 1;        // a CONNECT tunnel through the proxy to `host`
+  bool tunnel_open : 1;     // the proxy answered the CONNECT with a 2xx
+  bool tunnel_pending : 1;  // the CONNECT is sent, its 2xx not yet received
+  bool tls_started : 1;     // start_tls() was called: connect() drives the handshake
 };
 
 /// One started request, queued or in flight.

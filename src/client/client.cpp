@@ -27,7 +27,13 @@ struct earliest {
 
 }  // namespace
 
-detail::pool_slot::pool_slot() noexcept : conn({}, {}, default_parser_limits) {}
+detail::pool_slot::pool_slot() noexcept
+    : conn({}, {}, default_parser_limits),
+      source_waiting(false),
+      tunneled(false),
+      tunnel_open(false),
+      tunnel_pending(false),
+      tls_started(false) {}
 
 client::client(const client_storage& storage, port::platform& platform, const client_options& options) noexcept
     : client(storage, platform, options, storage.features != nullptr ? every_feature : core_features) {}
