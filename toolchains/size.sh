@@ -326,6 +326,7 @@ wait_sizeof="$(sizeof_in "$out/min_client.o" wait_entry)"
 stub_sizeof="$(sizeof_in "$out/min_client.o" stub_transport)"
 core_options_sizeof="$(sizeof_in "$out/min_client.o" core_options)"
 feature_state_sizeof="$(sizeof_in "$out/min_client.o" feature_state)"
+request_features_sizeof="$(sizeof_in "$out/min_client.o" request_features)"
 proxy_routes_sizeof="$(sizeof_in "$out/min_client.o" proxy_routes)"
 
 # The configurations (size_min_client.cpp's min_config and default_client_config); the last
@@ -352,9 +353,9 @@ buffer_rows() {
     echo "| proxy routes (left out: \`Cfg::proxies = false\`) | 0 |"
   fi
   if [[ $features == 1 ]]; then
-    echo "| options and storage of base_url, redirects, auth, cookies, retries, proxies (\`detail::feature_state\`) | $feature_state_sizeof |"
+    echo "| options and storage of base_url, redirects, auth, cookies, retries, proxies, request bodies (\`detail::feature_state\` $feature_state_sizeof + $req request(s) × $request_features_sizeof) | $((feature_state_sizeof + req * request_features_sizeof)) |"
   else
-    echo "| options and storage of base_url, redirects, auth, cookies, retries, proxies (left out) | 0 |"
+    echo "| options and storage of base_url, redirects, auth, cookies, retries, proxies, request bodies (left out) | 0 |"
   fi
   echo "| the \`htpx::client\` object (the options every configuration reads $core_options_sizeof, storage spans, feature table pointer, state) | $client_sizeof |"
 }

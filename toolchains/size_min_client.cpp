@@ -114,4 +114,5 @@ extern const char htpx_sizeof_wait_entry[sizeof(htpx::port::wait_entry)] = {};
 extern const char htpx_sizeof_stub_transport[sizeof(stub_transport)] = {};
 extern const char htpx_sizeof_core_options[sizeof(htpx::detail::core_options)] = {};
 extern const char htpx_sizeof_feature_state[sizeof(htpx::detail::feature_state)] = {};
+extern const char htpx_sizeof_request_features[sizeof(htpx::detail::request_features)] = {};
 extern const char htpx_sizeof_proxy_routes[sizeof(htpx::detail::proxy_routes)] = {};

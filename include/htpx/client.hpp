@@ -165,11 +165,25 @@ struct pool_slot {
 /// One started request, queued or in flight.
 struct request_slot {
   enum class state : std::uint8_t { free, queued, connecting, active };
+  request_slot() noexcept
+      : relative(false),
+        cross_origin(false),
+        proxied(false),
+        tunnel(false),
+        redirecting(false),
+        replaying(false),
+        delayed(false) {}
 
-  request req;
-  url_offsets origin;  // scheme, host, port (and, when absolute, path and query)
+  // What every configuration reads of the request; its options for request bodies, auth,
+  // cookies and redirects are kept apart (request_features, in the feature_state).
+  std::string_view method;
+  std::string_view url;
+  span<const header> headers;
+  span<const query_param> params;
+  htpx::timeout timeouts;  // the request's own (own_timeout), or the client's
+  url_offsets origin;      // scheme, host, port (and, when absolute, path and query)
   response_handler* handler = nullptr;
-  std::uint64_t body_sent = 0;   // bytes of a body::bytes already queued
+  std::size_t body_sent = 0;     // bytes of a body::bytes already queued
   std::uint32_t started_ms = 0;  // for the total deadline
   std::uint32_t queued_ms = 0;   // for the pool timeout (reset when re-queued)
   std::uint32_t sequence = 0;    // FIFO order in the queue
@@ -180,19 +194,34 @@ struct request_slot {
   };
   std::uint16_t generation = 0;
   state st = state::free;
-  bool relative = false;            // req.url resolves against base_url
-  bool retried = false;             // already retried once on a fresh connection
-  bool cross_origin = false;        // a redirect left the original origin (credentials dropped)
-  bool proxied = false;             // sent through the http proxy
-  bool tunnel = false;              // ... inside a CONNECT tunnel (else in absolute-form)
-  bool redirecting = false;         // the current response is a redirect being followed
-  bool replaying = false;           // the current response is dropped and the request sent again
-  std::uint8_t redirects = 0;       // redirects followed so far
-  std::uint8_t auth_rounds = 0;     // extra attempts an auth scheme asked for
-  std::uint8_t attempts = 0;        // retries used (connect failures, 429/503)
-  bool delayed = false;             // re-queued: waits until not_before_ms (poll()'s clock)
+  std::uint8_t redirects = 0;    // redirects followed so far
+  std::uint8_t auth_rounds = 0;  // extra attempts an auth scheme asked for
+  std::uint8_t attempts = 0;     // retries used (connect failures, 429/503)
+  bool retried = false;          // already retried once on a fresh connection
+  bool own_timeout = false;      // the request set its timeouts
+  bool has_content = false;      // the request has content (request_features::content)
+  // The flags of base_url, redirects, proxies and retries, a bit each (cleared by the
+  // constructor: a bit-field has no initializer in C++17): one byte, where a bool each would
+  // take 8 more.
+  bool relative : 1;                // url resolves against base_url
+  bool cross_origin : 1;            // a redirect left the original origin (credentials dropped)
+  bool proxied : 1;                 // sent through the http proxy
+  bool tunnel : 1;                  // ... inside a CONNECT tunnel (else in absolute-form)
+  bool redirecting : 1;             // the current response is a redirect being followed
+  bool replaying : 1;               // the current response is dropped and the request sent again
+  bool delayed : 1;                 // re-queued: waits until not_before_ms (poll()'s clock)
   std::uint32_t not_before_ms = 0;  // a queued retry waits until then
   std::uint32_t replay_delay_ms = 0;
+};
+
+/// A request's options that only request bodies, auth, cookies and redirects read, one per
+/// request slot in the feature_state.
+struct request_features {
+  request_body content;
+  std::optional<bool> follow_redirects;
+  bool expect_continue = false;
+  htpx::auth* auth = nullptr;
+  span<const query_param> cookies;
 };
 
 /// Where requests to one scheme's origins go through a proxy (client_proxy.cpp).
@@ -250,7 +279,7 @@ namespace detail {
 /// Whether a configuration has a feature that keeps options or storage in a feature_state.
 template <class Cfg>
 inline constexpr bool needs_feature_state =
-    Cfg::base_url || Cfg::redirects || Cfg::auth || Cfg::cookies || Cfg::retries || Cfg::proxies;
+    Cfg::base_url || Cfg::redirects || Cfg::auth || Cfg::cookies || Cfg::retries || Cfg::proxies || Cfg::request_bodies;
 }  // namespace detail
 
 /// The caller-owned memory of an htpx::client. static_client<Cfg> provides it inline.
@@ -284,9 +313,11 @@ struct client_storage {
   /// Proxies: without them (null), `proxy`, `proxy_tunnel` and `trust_env` are refused.
   detail::proxy_routes* proxies = nullptr;
   /// Where the client keeps the options and storage of base_url, redirects, auth, cookies,
-  /// retries and proxies: without it (null), options and requests needing them are refused
+  /// retries, proxies and request bodies, with `request_features`: without them (null, or
+  /// fewer than `requests`), options and requests needing them are refused
   /// (UnsupportedProtocol), and scratch, url_store, history_store and proxies are not used.
   detail::feature_state* features = nullptr;
+  span<detail::request_features> request_features;  ///< One per request slot, with `features`.
 };
 
 namespace detail {
@@ -310,7 +341,7 @@ struct client_memory {
   std::size_t max_request_headers;
 };
 
-/// What a client reads of its client_options in every configuration (64 of their 116 bytes on a
+/// What a client reads of its client_options in every configuration (60 of their 116 bytes on a
 /// 32-bit target); the options of the optional features are in their feature_state.
 struct core_options {
   explicit core_options(const client_options& o) noexcept
@@ -319,8 +350,7 @@ struct core_options {
         limits(o.limits),
         parser_limits(o.parser_limits),
         hooks(o.hooks),
-        user_agent(o.user_agent),
-        expect_continue_ms(o.expect_continue_ms) {}
+        user_agent(o.user_agent) {}
 
   span<const header> headers;
   htpx::timeout timeout;
@@ -328,11 +358,11 @@ struct core_options {
   h1::parser_limits parser_limits;  // the pool slots' connections refer to it
   event_hooks* hooks;
   std::string_view user_agent;
-  std::uint32_t expect_continue_ms;
 };
 
-/// The options and storage only base_url, redirects, auth, cookies, retries and proxies read: a
-/// static_client holds it when its configuration has one of them (client_storage::features).
+/// The options and storage only base_url, redirects, auth, cookies, retries, proxies and request
+/// bodies read: a static_client holds it when its configuration has one of them
+/// (client_storage::features).
 struct feature_state {
   client_options options;  // the whole copy, as client::settings() returns it
   mutable_bytes scratch;
@@ -340,6 +370,7 @@ struct feature_state {
   std::size_t url_bytes_per_request = 0;
   mutable_bytes history_store;
   proxy_routes* proxies = nullptr;
+  span<request_features> requests;     // one per request slot
   std::uint32_t random = 0x9E3779B9u;  // xorshift32 state for retry jitter
 };
 }  // namespace detail
@@ -426,6 +457,8 @@ class client {
   struct features {
     // base_url, redirects, auth, cookies, retries or proxies (client.cpp): their feature_state
     void (*keep_feature_state)(client&, const client_storage&, const client_options&) noexcept = nullptr;
+    void (*keep_request_features)(client&, const detail::request_slot&, const request_options&) noexcept = nullptr;
+    void (*add_request_features)(const client&, const detail::request_slot&, request_options&) noexcept = nullptr;
     // https and request bodies (client_exchange.cpp)
     void (*start_tls)(client&, detail::pool_slot&) noexcept = nullptr;
     error (*fill_body)(client&, detail::pool_slot&, detail::request_slot&) noexcept = nullptr;
@@ -488,6 +521,15 @@ class client {
   };
   [[nodiscard]] static std::uint8_t wanted_by(const client_options& options) noexcept;
   void keep_feature_state(const client_storage& storage, const client_options& options) noexcept;
+  /// The options of `req` that only request bodies, auth, cookies and redirects read (only
+  /// with one of them built in: the client has a feature_state then).
+  [[nodiscard]] detail::request_features& extras_of(const detail::request_slot& req) const noexcept;
+  /// Keeps the options of `opts` that only request bodies, auth, cookies and redirects read.
+  void keep_request_features(const detail::request_slot& req, const request_options& opts) noexcept;
+  /// Puts them back into `opts` (request_of()).
+  void add_request_features(const detail::request_slot& req, request_options& opts) const noexcept;
+  /// `req` as a request (after a redirect, with its new method and URL), for the event hooks.
+  [[nodiscard]] htpx::request request_of(const detail::request_slot& req) const noexcept;
 
   [[nodiscard]] error check_target(const url& target) const noexcept;
   // the features built in (client_features.cpp)
@@ -558,7 +600,7 @@ class client {
   bool take_received(detail::pool_slot& slot, const port::io_result& r, std::size_t asked) noexcept;
   void check_timeouts(detail::pool_slot& slot) noexcept;
   void finish(detail::pool_slot& slot, error failure, bool retryable) noexcept;
-  [[nodiscard]] static bool replayable(const detail::request_slot& req) noexcept;
+  [[nodiscard]] bool replayable(const detail::request_slot& req) const noexcept;
   void complete(detail::request_slot& req, error failure) noexcept;
   void free_request(detail::request_slot& req) noexcept;
   const timeout& timeouts_of(const detail::request_slot& req) const noexcept;
@@ -628,6 +670,8 @@ constexpr client::features client::features_of() noexcept {
   features f{};
   if constexpr (detail::needs_feature_state<Cfg>) {
     f.keep_feature_state = &detail::member_call<&client::keep_feature_state>::call;
+    f.keep_request_features = &detail::member_call<&client::keep_request_features>::call;
+    f.add_request_features = &detail::member_call<&client::add_request_features>::call;
   }
   if constexpr (Cfg::https) f.start_tls = &detail::member_call<&client::start_tls>::call;
   if constexpr (Cfg::request_bodies) {
@@ -707,24 +751,28 @@ struct proxy_storage<true> {
 
 /// The options and storage of the optional features inside a static_client, when its
 /// configuration has one that reads them (an empty base otherwise).
-template <bool Features>
+template <class Cfg, bool Features = needs_feature_state<Cfg>>
 struct feature_storage {
   feature_state* feature_state_of() noexcept { return nullptr; }
+  span<request_features> request_features_of() noexcept { return {}; }
 };
-template <>
-struct feature_storage<true> {
+template <class Cfg>
+struct feature_storage<Cfg, true> {
   feature_state feature_state_;
+  request_features request_features_[Cfg::max_requests];
   feature_state* feature_state_of() noexcept { return &feature_state_; }
+  span<request_features> request_features_of() noexcept { return request_features_; }
 };
 
 /// The inline storage of a static_client, a base so it is built before the client.
 template <class Cfg, class Transport>
-struct static_client_storage : proxy_storage<Cfg::proxies>, feature_storage<needs_feature_state<Cfg>> {
+struct static_client_storage : proxy_storage<Cfg::proxies>, feature_storage<Cfg> {
   static_assert(Cfg::max_connections > 0 && Cfg::max_connections < 0xFFFF, "max_connections");
   static_assert(Cfg::max_requests > 0 && Cfg::max_requests < 0xFFFF, "max_requests");
   static_assert(Cfg::max_host_bytes > 0 && Cfg::max_host_bytes <= 255, "max_host_bytes");
-  Transport transports_[Cfg::max_connections];
+  // Widest alignment first: no padding between the arrays.
   pool_slot slots_[Cfg::max_connections];
+  Transport transports_[Cfg::max_connections];
   request_slot requests_[Cfg::max_requests];
   port::wait_entry waits_[Cfg::max_connections];
   char rx_[Cfg::max_connections * Cfg::rx_bytes];
@@ -763,6 +811,7 @@ struct static_client_storage : proxy_storage<Cfg::proxies>, feature_storage<need
     s.history_store = {history_store_, history_bytes};
     s.proxies = this->routes();
     s.features = this->feature_state_of();
+    s.request_features = this->request_features_of();
     return s;
   }
 };

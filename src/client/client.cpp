@@ -35,10 +35,12 @@ detail::pool_slot::pool_slot() noexcept
       tunnel_pending(false),
       tls_started(false) {}
 
-client::client(const client_storage& storage, port::platform& platform, const client_options& options) noexcept
-    : client(storage, platform, options, storage.features != nullptr ? every_feature : core_features) {}
-
 namespace {
+// Whether `storage` has room for the options and state of every optional feature.
+bool has_feature_state(const client_storage& storage) noexcept {
+  return storage.features != nullptr && storage.request_features.size() >= storage.requests.size();
+}
+
 // The features a client over caller storage has without a feature_state to keep their options in.
 struct core_config : default_client_config {
   static constexpr bool proxies = false;
@@ -47,9 +49,13 @@ struct core_config : default_client_config {
   static constexpr bool auth = false;
   static constexpr bool cookies = false;
   static constexpr bool retries = false;
+  static constexpr bool request_bodies = false;
 };
 static_assert(!detail::needs_feature_state<core_config>, "core_config needs no feature_state");
 }  // namespace
+
+client::client(const client_storage& storage, port::platform& platform, const client_options& options) noexcept
+    : client(storage, platform, options, has_feature_state(storage) ? every_feature : core_features) {}
 
 // (Named only by the constructor above: a static_client links just the features of its Cfg.)
 constexpr client::features client::every_feature = client::features_of<default_client_config>();
@@ -60,7 +66,7 @@ client::client(const client_storage& storage, port::platform& platform, const cl
     : storage_(storage),
       platform_(&platform),
       features_(&compiled),
-      extras_(storage.features),
+      extras_(has_feature_state(storage) ? storage.features : nullptr),
       options_(options),
       wanted_(wanted_by(options)) {
   if (features_->keep_feature_state != nullptr) features_->keep_feature_state(*this, storage, options);
@@ -84,6 +90,35 @@ void client::keep_feature_state(const client_storage& storage, const client_opti
   extras_->url_bytes_per_request = storage.url_bytes_per_request;
   extras_->history_store = storage.history_store;
   extras_->proxies = storage.proxies;
+  extras_->requests = storage.request_features;
+}
+
+detail::request_features& client::extras_of(const detail::request_slot& req) const noexcept {
+  return extras_->requests[static_cast<std::size_t>(&req - storage_.requests.data())];
+}
+
+htpx::request client::request_of(const detail::request_slot& req) const noexcept {
+  htpx::request whole;
+  whole.method = req.method;
+  whole.url = req.url;
+  whole.options.headers = req.headers;
+  whole.options.params = req.params;
+  if (req.own_timeout) whole.options.timeout = req.timeouts;
+  if (features_->add_request_features != nullptr) features_->add_request_features(*this, req, whole.options);
+  return whole;
+}
+
+void client::keep_request_features(const detail::request_slot& req, const request_options& opts) noexcept {
+  extras_of(req) = {opts.content, opts.follow_redirects, opts.expect_continue, opts.auth, opts.cookies};
+}
+
+void client::add_request_features(const detail::request_slot& req, request_options& opts) const noexcept {
+  const detail::request_features& more = extras_of(req);
+  opts.content = more.content;
+  opts.follow_redirects = more.follow_redirects;
+  opts.expect_continue = more.expect_continue;
+  opts.auth = more.auth;
+  opts.cookies = more.cookies;
 }
 
 client::~client() {
@@ -141,7 +176,17 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     if (slot.st != req_state::free) continue;
     const std::uint16_t generation = static_cast<std::uint16_t>(slot.generation + 1);
     slot = detail::request_slot{};
-    slot.req = req;
+    const request_options& opts = req.options;
+    slot.method = req.method;
+    slot.url = req.url;
+    slot.headers = opts.headers;
+    slot.params = opts.params;
+    slot.own_timeout = opts.timeout.has_value();
+    // Resolved now: the client's timeouts do not change, and every poll() reads them.
+    slot.timeouts = slot.own_timeout ? *opts.timeout : options_.timeout;
+    slot.has_content = opts.content.type != request_body::kind::none;
+    // Options of features left out were refused by check_features(): none to keep then.
+    if (features_->keep_request_features != nullptr) features_->keep_request_features(*this, slot, opts);
     slot.origin.keep(origin, origin_text);
     slot.relative = relative;
     slot.proxied = proxy != nullptr;
@@ -241,9 +286,7 @@ void client::free_request(detail::request_slot& req) noexcept {
   --in_flight_;
 }
 
-const timeout& client::timeouts_of(const detail::request_slot& req) const noexcept {
-  return req.req.options.timeout ? *req.req.options.timeout : options_.timeout;
-}
+const timeout& client::timeouts_of(const detail::request_slot& req) const noexcept { return req.timeouts; }
 
 std::size_t client::fill_waits() noexcept {
   std::size_t n = 0;

@@ -63,8 +63,9 @@ error add_defaults(header_appender& fields, const header_appender& callers, cons
 
 // The origin-form of a request to the origin server itself (RFC 9112 §3.2.1), written at the
 // front of `scratch`, which is then what is left behind it.
-result<std::string_view> origin_form(const url& origin, const request_options& opts, mutable_bytes& scratch) noexcept {
-  const result<std::size_t> written = write_request_target(origin, opts.params.data(), opts.params.size(), scratch);
+result<std::string_view> origin_form(const url& origin, span<const query_param> params,
+                                     mutable_bytes& scratch) noexcept {
+  const result<std::size_t> written = write_request_target(origin, params.data(), params.size(), scratch);
   if (!written) return written.err();
   const std::string_view target{scratch.data, written.value()};
   scratch = {scratch.data + target.size(), scratch.size - target.size()};
@@ -208,7 +209,6 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   // part into the transmit buffer. So no RAM is set aside for them.
   const head_workspace work = head_workspace_in(slot.conn.receive_buffer(), storage_.max_request_headers);
   mutable_bytes scratch = work.scratch;
-  const request_options& opts = req.req.options;
   url composed;  // the origin (kept as offsets: rebuilt here), or a relative request's resolved URL
   const url* target_url = &composed;
   result<std::string_view> target = std::string_view{};
@@ -216,7 +216,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
     target = features_->compose_target(*this, req, composed, scratch);
   } else {
     composed = req.origin.get();
-    target = origin_form(composed, opts, scratch);
+    target = origin_form(composed, req.params, scratch);
   }
   if (!target) return target.err();
 
@@ -224,7 +224,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   // caller did not (httpx sends Accept, Accept-Encoding and User-Agent by default), then
   // credentials and cookies, then the hooks' own.
   header_appender fields(work.fields, work.capacity, 0);
-  for (const span<const header>& list : {options_.headers, opts.headers}) {
+  for (const span<const header>& list : {options_.headers, req.headers}) {
     for (const header& field : list) {
       // (Only a redirect drops fields: with redirects built in.)
       if (req.redirects != 0 && features_->dropped_after_redirect(req, field.name)) continue;
@@ -240,10 +240,10 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   };
   if (const error full = add_defaults(fields, callers, defaults, 3)) return full;
   h1::request_head head;
-  if (opts.content.type != request_body::kind::none) {
+  if (req.has_content) {
     // (Content exists only with request bodies built in: start() refused it otherwise.)
     if (const error failure = features_->frame_body(*this, slot, req, fields, callers, head)) return failure;
-  } else if (expects_content(req.req.method)) {
+  } else if (expects_content(req.method)) {
     head.framing = h1::body_framing::content_length;  // Content-Length: 0
   }
   // Credentials and cookies (only when built in: a request that needs them was refused by start()).
@@ -252,10 +252,10 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
       return failure;
   }
   if (options_.hooks != nullptr) {
-    if (const error failure = options_.hooks->on_request(req.req, fields)) return failure;
+    if (const error failure = options_.hooks->on_request(request_of(req), fields)) return failure;
   }
 
-  head.method = req.req.method;
+  head.method = req.method;
   head.target = target.value();
   head.host = fields.contains("Host"sv) ? std::string_view{} : target_url->authority_host;
   head.headers = work.fields;
@@ -265,7 +265,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
 
 error client::frame_body(detail::pool_slot& slot, const detail::request_slot& req, header_appender& fields,
                          const header_appender& callers, h1::request_head& head) noexcept {
-  const request_options& opts = req.req.options;
+  const detail::request_features& opts = extras_of(req);
   const request_body& content = opts.content;
   // Expect: 100-continue holds the body back until the server's 100 (RFC 9110 §10.1.1), or
   // until expect_continue_ms have passed (fill_body()).
@@ -275,7 +275,7 @@ error client::frame_body(detail::pool_slot& slot, const detail::request_slot& re
   };
   if (const error full = add_defaults(fields, callers, fields_of_content, 2)) return full;
   slot.awaiting_continue = opts.expect_continue;
-  slot.continue_deadline_ms = now_ + options_.expect_continue_ms;
+  slot.continue_deadline_ms = now_ + extras_->options.expect_continue_ms;
   if (content.type == request_body::kind::source && content.length == request_body::unknown_length) {
     head.framing = h1::body_framing::chunked;
   } else {
@@ -292,7 +292,7 @@ error client::fill_body(detail::pool_slot& slot, detail::request_slot& req) noex
     if (!reached(now_, slot.continue_deadline_ms)) return {};
     slot.awaiting_continue = false;
   }
-  const request_body& content = req.req.options.content;
+  const request_body& content = extras_of(req).content;
   if (content.type == request_body::kind::bytes) {
     while (req.body_sent < content.data.size) {
       const std::size_t left = static_cast<std::size_t>(content.data.size - req.body_sent);
@@ -329,7 +329,7 @@ bool client::flush(detail::pool_slot& slot) noexcept {
   slot.last_read_ms = now_;  // the read timeout counts from the end of the request
   for (;;) {
     // (Content exists only with request bodies built in: start() refused it otherwise.)
-    if (req.req.options.content.type != request_body::kind::none) {
+    if (req.has_content) {
       if (const error failure = features_->fill_body(*this, slot, req)) {
         finish(slot, failure, false);
         return false;
@@ -393,7 +393,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
         head.reason_phrase = ev.head.reason;
         head.http_version = ev.head.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
         head.headers = ev.head.headers;
-        if (options_.hooks != nullptr) options_.hooks->on_response(req.req, head);
+        if (options_.hooks != nullptr) options_.hooks->on_response(request_of(req), head);
         // Cookies, redirects, status retries and auth challenges (each only when built in) may
         // take the response: its body is then read and dropped (keeping the connection
         // reusable) and the handler sees only the final response.
@@ -512,17 +512,18 @@ void client::check_timeouts(detail::pool_slot& slot) noexcept {
   }
 }
 
-bool client::replayable(const detail::request_slot& req) noexcept {
+bool client::replayable(const detail::request_slot& req) const noexcept {
   // Retried on a new connection without asking anything of a body source (finish()).
-  return !req.retried && idempotent(req.req.method) && req.req.options.content.type != request_body::kind::source;
+  return !req.retried && idempotent(req.method) &&
+         (!req.has_content || extras_of(req).content.type != request_body::kind::source);
 }
 
 void client::finish(detail::pool_slot& slot, error failure, bool retryable) noexcept {
   detail::request_slot& req = storage_.requests[slot.request];
   release(slot, !failure && slot.conn.state() == h1::conn_state::done);
-  if (failure && retryable && !req.retried && idempotent(req.req.method)) {
-    const request_body& content = req.req.options.content;
-    if (content.type != request_body::kind::source || content.source->rewind()) {
+  if (failure && retryable && !req.retried && idempotent(req.method)) {
+    if (!req.has_content || extras_of(req).content.type != request_body::kind::source ||
+        extras_of(req).content.source->rewind()) {
       req.retried = true;
       req.queued_ms = now_;
       req.st = req_state::queued;  // keeps its sequence: first in line for a new connection

@@ -30,7 +30,6 @@ client_options client::settings() const noexcept {
   o.hooks = options_.hooks;
   o.follow_redirects = (wanted_ & wants_redirects) != 0;
   o.trust_env = (wanted_ & wants_proxies) != 0;
-  o.expect_continue_ms = options_.expect_continue_ms;
   o.user_agent = options_.user_agent;
   return o;
 }

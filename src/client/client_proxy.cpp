@@ -178,7 +178,7 @@ result<std::string_view> client::compose_target(const detail::request_slot& req,
                                                 mutable_bytes& scratch) const noexcept {
   target_url = req.origin.get();
   if (req.relative) {
-    const result<std::size_t> resolved = resolve_relative(req.req.url, scratch);
+    const result<std::size_t> resolved = resolve_relative(req.url, scratch);
     if (!resolved) return resolved.err();
     const result<url> parsed = parse_url({scratch.data, resolved.value()});
     if (!parsed) return parsed.err();
@@ -195,8 +195,7 @@ result<std::string_view> client::compose_target(const detail::request_slot& req,
     std::memcpy(scratch.data, "http://", 7);
     std::memcpy(scratch.data + 7, authority.data(), authority.size());
   }
-  const request_options& opts = req.req.options;
-  const result<std::size_t> written = write_request_target(target_url, opts.params.data(), opts.params.size(),
+  const result<std::size_t> written = write_request_target(target_url, req.params.data(), req.params.size(),
                                                            {scratch.data + prefix, scratch.size - prefix});
   if (!written) return written.err();
   const std::string_view target{scratch.data, prefix + written.value()};

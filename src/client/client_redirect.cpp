@@ -16,10 +16,10 @@ bool client::dropped_after_redirect(const detail::request_slot& req, std::string
 
 error client::current_url(const detail::request_slot& req, mutable_bytes out, std::string_view& url) const noexcept {
   if (!req.relative) {
-    url = req.req.url;
+    url = req.url;
     return {};
   }
-  const result<std::size_t> resolved = resolve_relative(req.req.url, out);
+  const result<std::size_t> resolved = resolve_relative(req.url, out);
   if (!resolved) return resolved.err();
   url = {out.data, resolved.value()};
   return {};
@@ -27,7 +27,7 @@ error client::current_url(const detail::request_slot& req, mutable_bytes out, st
 
 error client::plan_redirect(detail::request_slot& req, const response& head) noexcept {
   // Not a redirect to follow: nothing is planned and req.redirecting stays false.
-  const bool enabled = req.req.options.follow_redirects.value_or(extras_->options.follow_redirects);
+  const bool enabled = extras_of(req).follow_redirects.value_or(extras_->options.follow_redirects);
   if (!enabled || !head.is_redirect()) return {};
   if (req.redirects >= extras_->options.max_redirects)
     return {errc::too_many_redirects, "more redirects than max_redirects"};
@@ -64,9 +64,9 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   // RFC 9110 §15.4.4: 303 turns any method but HEAD into GET without content; §15.4.2-3: 301
   // and 302 do the same to POST, as every browser and httpx do. 307 and 308 keep both.
   const std::uint16_t status = head.status_code;
-  const std::string_view method = req.req.method;
+  const std::string_view method = req.method;
   const bool to_get = (status == 303 && method != "HEAD") || ((status == 301 || status == 302) && method == "POST");
-  request_body& content = req.req.options.content;
+  request_body& content = extras_of(req).content;
   if (!to_get && content.type == request_body::kind::source && !content.source->rewind()) {
     return {errc::local_protocol_error, "streamed body cannot be re-sent for a 307/308 redirect"};
   }
@@ -80,16 +80,17 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   req.handler->on_redirect(status, from);  // before the URL store is overwritten
   char* store = extras_->url_store.data + static_cast<std::size_t>(&req - storage_.requests.data()) * area;
   std::memmove(store, to.data(), to.size());
-  req.req.url = {store, to.size()};
+  req.url = {store, to.size()};
   req.relative = false;
-  const url next = parse_url(req.req.url).value();  // parsed above: cannot fail
+  const url next = parse_url(req.url).value();  // parsed above: cannot fail
   if (leaves_origin) req.cross_origin = true;
-  req.origin.keep(next, req.req.url);
+  req.origin.keep(next, req.url);
   req.proxied = proxy != nullptr;
   req.tunnel = req.proxied && (extras_->options.proxy_tunnel || next.scheme == url_scheme::https);
   if (to_get) {
-    req.req.method = "GET";
+    req.method = "GET";
     content = request_body{};
+    req.has_content = false;
   }
   ++req.redirects;
   req.redirecting = true;

@@ -32,6 +32,7 @@ struct manual_client {
               s.body_store = body;
               s.proxies = proxy_routes ? &proxies : nullptr;
               s.features = feature_state ? &features : nullptr;
+              s.request_features = request_features;
               return s;
             }(),
             platform, options) {}
@@ -48,6 +49,7 @@ struct manual_client {
   char body[256];
   detail::proxy_routes proxies;
   detail::feature_state features;
+  detail::request_features request_features[2];
   client c;
 };
 
