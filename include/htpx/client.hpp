@@ -166,13 +166,17 @@ struct pool_slot {
 struct request_slot {
   enum class state : std::uint8_t { free, queued, connecting, active };
   request_slot() noexcept
-      : relative(false),
+      : auth_rounds(0),
+        retried(false),
+        own_timeout(false),
+        relative(false),
         cross_origin(false),
         proxied(false),
         tunnel(false),
         redirecting(false),
         replaying(false),
-        delayed(false) {}
+        delayed(false),
+        has_options(false) {}
 
   // What every configuration reads of the request; its options for request bodies, auth,
   // cookies and redirects are kept apart (request_features, in the feature_state).
@@ -193,16 +197,16 @@ struct request_slot {
     std::uint16_t next_queued;   // queued: the next younger queued request, or no_index
   };
   std::uint16_t generation = 0;
+  std::uint16_t index = 0;  // its own index in client_storage::requests (start() sets it)
   state st = state::free;
-  std::uint8_t redirects = 0;    // redirects followed so far
-  std::uint8_t auth_rounds = 0;  // extra attempts an auth scheme asked for
-  std::uint8_t attempts = 0;     // retries used (connect failures, 429/503)
-  bool retried = false;          // already retried once on a fresh connection
-  bool own_timeout = false;      // the request set its timeouts
-  bool has_content = false;      // the request has content (request_features::content)
-  // The flags of base_url, redirects, proxies and retries, a bit each (cleared by the
-  // constructor: a bit-field has no initializer in C++17): one byte, where a bool each would
-  // take 8 more.
+  std::uint8_t redirects = 0;  // redirects followed so far
+  std::uint8_t attempts = 0;   // retries used (connect failures, 429/503)
+  bool has_content = false;    // the request has content (request_features::content)
+  // The rest in bits (cleared by the constructor: a bit-field has no initializer in C++17): two
+  // bytes, where a byte each would take 10.
+  std::uint8_t auth_rounds : 2;     // extra attempts an auth scheme asked for (client::max_auth_rounds)
+  bool retried : 1;                 // already retried once on a fresh connection
+  bool own_timeout : 1;             // the request set its timeouts
   bool relative : 1;                // url resolves against base_url
   bool cross_origin : 1;            // a redirect left the original origin (credentials dropped)
   bool proxied : 1;                 // sent through the http proxy
@@ -210,6 +214,7 @@ struct request_slot {
   bool redirecting : 1;             // the current response is a redirect being followed
   bool replaying : 1;               // the current response is dropped and the request sent again
   bool delayed : 1;                 // re-queued: waits until not_before_ms (poll()'s clock)
+  bool has_options : 1;             // its request_features hold its options (else they are the defaults)
   std::uint32_t not_before_ms = 0;  // a queued retry waits until then
   std::uint32_t replay_delay_ms = 0;
 };
@@ -223,6 +228,9 @@ struct request_features {
   htpx::auth* auth = nullptr;
   span<const query_param> cookies;
 };
+
+/// The options of a request that set none of them (request_slot::has_options false).
+extern const request_features no_request_features;
 
 /// Where requests to one scheme's origins go through a proxy (client_proxy.cpp).
 struct proxy_route {
@@ -523,7 +531,13 @@ class client {
   void keep_feature_state(const client_storage& storage, const client_options& options) noexcept;
   /// The options of `req` that only request bodies, auth, cookies and redirects read (only
   /// with one of them built in: the client has a feature_state then).
-  [[nodiscard]] detail::request_features& extras_of(const detail::request_slot& req) const noexcept;
+  [[nodiscard]] detail::request_features& extras_of(const detail::request_slot& req) const noexcept {
+    return extras_->requests[req.index];
+  }
+  /// The same to read: the defaults when the request set none of them (not copied then).
+  [[nodiscard]] const detail::request_features& options_of(const detail::request_slot& req) const noexcept {
+    return req.has_options ? extras_of(req) : detail::no_request_features;
+  }
   /// Keeps the options of `opts` that only request bodies, auth, cookies and redirects read.
   void keep_request_features(const detail::request_slot& req, const request_options& opts) noexcept;
   /// Puts them back into `opts` (request_of()).
@@ -603,7 +617,6 @@ class client {
   [[nodiscard]] bool replayable(const detail::request_slot& req) const noexcept;
   void complete(detail::request_slot& req, error failure) noexcept;
   void free_request(detail::request_slot& req) noexcept;
-  const timeout& timeouts_of(const detail::request_slot& req) const noexcept;
   // redirects (client_redirect.cpp)
   [[nodiscard]] static bool dropped_after_redirect(const detail::request_slot& req, std::string_view name) noexcept;
   /// Sets req.redirecting when `head` is a redirect the request follows; the error when it cannot.
@@ -612,7 +625,7 @@ class client {
                                   std::string_view& url) const noexcept;
   void requeue(detail::request_slot& req, std::uint32_t delay_ms) noexcept;
   // credentials and cookies (client_credentials.cpp)
-  static constexpr std::uint8_t max_auth_rounds = 2;
+  static constexpr std::uint8_t max_auth_rounds = 2;  // (request_slot::auth_rounds counts to 3)
   [[nodiscard]] htpx::auth* auth_of(const detail::request_slot& req) const noexcept;
   [[nodiscard]] error add_credentials(const detail::request_slot& req, const url& target_url, std::string_view target,
                                       header_appender& fields, mutable_bytes& scratch) noexcept;

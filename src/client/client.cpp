@@ -35,6 +35,8 @@ detail::pool_slot::pool_slot() noexcept
       tunnel_pending(false),
       tls_started(false) {}
 
+const detail::request_features detail::no_request_features{};
+
 namespace {
 // Whether `storage` has room for the options and state of every optional feature.
 bool has_feature_state(const client_storage& storage) noexcept {
@@ -93,10 +95,6 @@ void client::keep_feature_state(const client_storage& storage, const client_opti
   extras_->requests = storage.request_features;
 }
 
-detail::request_features& client::extras_of(const detail::request_slot& req) const noexcept {
-  return extras_->requests[static_cast<std::size_t>(&req - storage_.requests.data())];
-}
-
 htpx::request client::request_of(const detail::request_slot& req) const noexcept {
   htpx::request whole;
   whole.method = req.method;
@@ -104,7 +102,7 @@ htpx::request client::request_of(const detail::request_slot& req) const noexcept
   whole.options.headers = req.headers;
   whole.options.params = req.params;
   if (req.own_timeout) whole.options.timeout = req.timeouts;
-  if (features_->add_request_features != nullptr) features_->add_request_features(*this, req, whole.options);
+  if (req.has_options) features_->add_request_features(*this, req, whole.options);
   return whole;
 }
 
@@ -176,6 +174,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     if (slot.st != req_state::free) continue;
     const std::uint16_t generation = static_cast<std::uint16_t>(slot.generation + 1);
     slot = detail::request_slot{};
+    slot.index = static_cast<std::uint16_t>(i);
     const request_options& opts = req.options;
     slot.method = req.method;
     slot.url = req.url;
@@ -185,8 +184,12 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     // Resolved now: the client's timeouts do not change, and every poll() reads them.
     slot.timeouts = slot.own_timeout ? *opts.timeout : options_.timeout;
     slot.has_content = opts.content.type != request_body::kind::none;
-    // Options of features left out were refused by check_features(): none to keep then.
-    if (features_->keep_request_features != nullptr) features_->keep_request_features(*this, slot, opts);
+    // Kept only when set (most requests set none) and some feature reads them: the options
+    // that would need one left out were refused by check_features().
+    slot.has_options = (slot.has_content || opts.follow_redirects || opts.expect_continue || opts.auth != nullptr ||
+                        !opts.cookies.empty()) &&
+                       features_->keep_request_features != nullptr;
+    if (slot.has_options) features_->keep_request_features(*this, slot, opts);
     slot.origin.keep(origin, origin_text);
     slot.relative = relative;
     slot.proxied = proxy != nullptr;
@@ -224,7 +227,7 @@ poll_result client::poll(std::uint32_t now_ms) noexcept {
   }
   for (detail::request_slot& req : storage_.requests) {
     if (req.st != req_state::queued) continue;
-    const timeout& t = timeouts_of(req);
+    const timeout& t = req.timeouts;
     if (t.total_ms != 0 && reached(now_, req.started_ms + t.total_ms)) {
       complete(req, {errc::pool_timeout, "total deadline exceeded"});
     } else if (t.pool_ms != 0 && reached(now_, req.queued_ms + t.pool_ms)) {
@@ -282,11 +285,9 @@ void client::complete(detail::request_slot& req, error failure) noexcept {
 void client::free_request(detail::request_slot& req) noexcept {
   if (req.st == req_state::queued) dequeue(req);
   req.st = req_state::free;
-  last_freed_ = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  last_freed_ = req.index;
   --in_flight_;
 }
-
-const timeout& client::timeouts_of(const detail::request_slot& req) const noexcept { return req.timeouts; }
 
 std::size_t client::fill_waits() noexcept {
   std::size_t n = 0;
@@ -336,7 +337,7 @@ std::uint32_t client::next_wake() noexcept {
       (storage_.slots.size() - count_slots(slot_state::closed) < limit || count_slots(slot_state::idle) != 0);
   for (const detail::request_slot& req : storage_.requests) {
     if (req.st == req_state::free) continue;
-    const timeout& t = timeouts_of(req);
+    const timeout& t = req.timeouts;
     wake.after(req.started_ms, t.total_ms);
     if (req.st == req_state::queued) wake.after(req.queued_ms, t.pool_ms);
     // A retry waiting out its backoff wakes at its time; otherwise a free connection means now.
@@ -347,13 +348,13 @@ std::uint32_t client::next_wake() noexcept {
       case slot_state::closed: break;
       case slot_state::idle: wake.after(slot.since_ms, options_.limits.keepalive_expiry_ms); break;
       case slot_state::connecting: {
-        wake.after(slot.since_ms, timeouts_of(storage_.requests[slot.request]).connect_ms);
+        wake.after(slot.since_ms, storage_.requests[slot.request].timeouts.connect_ms);
         // A port still resolving a name has no handle to wait on yet: look again soon.
         if (slot.transport->native_handle() < 0) wake.at(now_ + 5);
         break;
       }
       case slot_state::busy: {
-        const timeout& t = timeouts_of(storage_.requests[slot.request]);
+        const timeout& t = storage_.requests[slot.request].timeouts;
         if (!slot.conn.pending_output().empty()) wake.after(slot.last_write_ms, t.write_ms);
         if (!slot.paused) wake.after(slot.last_read_ms, t.read_ms);
         if (slot.source_waiting) wake.at(now_ + 10);

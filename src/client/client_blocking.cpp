@@ -1,6 +1,5 @@
 // The blocking calls: start a request with a buffering handler, then poll and sleep until done.
 #include <cstring>
-#include <new>
 
 #include "htpx/client.hpp"
 #include "response_store.hpp"
@@ -51,9 +50,8 @@ class buffering_handler final : public response_handler {
 
 error header_appender::add(std::string_view name, std::string_view value) noexcept {
   if (used_ == capacity_) return {errc::local_protocol_error, "too many request headers for the header table"};
-  // The table may be raw bytes of a receive buffer (write_head()): the field is created there.
-  ::new (static_cast<void*>(storage_ + used_)) header{name, value};
-  ++used_;
+  // (The table may be bytes of a receive buffer, write_head()'s: a header is trivially copyable.)
+  storage_[used_++] = {name, value};
   return {};
 }
 

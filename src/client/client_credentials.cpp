@@ -23,14 +23,14 @@ std::int64_t wall_clock(port::platform& platform) noexcept {
 auth* client::auth_of(const detail::request_slot& req) const noexcept {
   // Credentials are for the origin the caller named (RFC 9110 §15.4): none after leaving it.
   if (req.cross_origin) return nullptr;
-  htpx::auth* own = extras_of(req).auth;
+  htpx::auth* own = options_of(req).auth;
   return own != nullptr ? own : extras_->options.auth;
 }
 
 error client::add_credentials(const detail::request_slot& req, const url& target_url, std::string_view target,
                               header_appender& fields, mutable_bytes& scratch) noexcept {
   if (auth* scheme = auth_of(req)) {
-    const request_body& content = extras_of(req).content;
+    const request_body& content = options_of(req).content;
     auth_request attempt;
     attempt.method = req.method;
     // Digest's uri is the origin-form target, also through a proxy (which rewrites the request
@@ -66,7 +66,7 @@ error client::add_cookies(const detail::request_slot& req, const url& target_url
     size = written.value();
   }
   if (!req.cross_origin) {
-    for (const query_param& extra : extras_of(req).cookies) {
+    for (const query_param& extra : options_of(req).cookies) {
       const std::size_t need = (size != 0 ? 2 : 0) + extra.name.size() + 1 + extra.value.size();
       if (size + need > scratch.size) return {errc::local_protocol_error, "Cookie header larger than the buffer"};
       char* at = scratch.data + size;
@@ -100,7 +100,7 @@ bool client::answer_challenge(detail::request_slot& req, const response& head) n
   // An auth scheme may answer (a 401 challenge) with one more attempt, a few times at most.
   auth* scheme = auth_of(req);
   if (scheme == nullptr || req.auth_rounds >= max_auth_rounds) return false;
-  const request_body& content = extras_of(req).content;
+  const request_body& content = options_of(req).content;
   auth_request attempt;
   attempt.method = req.method;
   attempt.body_known = content.type != request_body::kind::source;

@@ -265,7 +265,7 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
 
 error client::frame_body(detail::pool_slot& slot, const detail::request_slot& req, header_appender& fields,
                          const header_appender& callers, h1::request_head& head) noexcept {
-  const detail::request_features& opts = extras_of(req);
+  const detail::request_features& opts = options_of(req);
   const request_body& content = opts.content;
   // Expect: 100-continue holds the body back until the server's 100 (RFC 9110 §10.1.1), or
   // until expect_continue_ms have passed (fill_body()).
@@ -292,7 +292,7 @@ error client::fill_body(detail::pool_slot& slot, detail::request_slot& req) noex
     if (!reached(now_, slot.continue_deadline_ms)) return {};
     slot.awaiting_continue = false;
   }
-  const request_body& content = extras_of(req).content;
+  const request_body& content = options_of(req).content;
   if (content.type == request_body::kind::bytes) {
     while (req.body_sent < content.data.size) {
       const std::size_t left = static_cast<std::size_t>(content.data.size - req.body_sent);
@@ -481,7 +481,7 @@ bool client::take_received(detail::pool_slot& slot, const port::io_result& r, st
 
 void client::check_timeouts(detail::pool_slot& slot) noexcept {
   const detail::request_slot& req = storage_.requests[slot.request];
-  const timeout& t = timeouts_of(req);
+  const timeout& t = req.timeouts;
   // The phase a connection is in says which idle timeout runs and what its expiry is called:
   // connecting (timeout.connect), sending (timeout.write) or receiving (timeout.read, stopped
   // while a paused handler holds the body). The total deadline ends any phase, named as it.
@@ -515,15 +515,15 @@ void client::check_timeouts(detail::pool_slot& slot) noexcept {
 bool client::replayable(const detail::request_slot& req) const noexcept {
   // Retried on a new connection without asking anything of a body source (finish()).
   return !req.retried && idempotent(req.method) &&
-         (!req.has_content || extras_of(req).content.type != request_body::kind::source);
+         (!req.has_content || options_of(req).content.type != request_body::kind::source);
 }
 
 void client::finish(detail::pool_slot& slot, error failure, bool retryable) noexcept {
   detail::request_slot& req = storage_.requests[slot.request];
   release(slot, !failure && slot.conn.state() == h1::conn_state::done);
   if (failure && retryable && !req.retried && idempotent(req.method)) {
-    if (!req.has_content || extras_of(req).content.type != request_body::kind::source ||
-        extras_of(req).content.source->rewind()) {
+    if (!req.has_content || options_of(req).content.type != request_body::kind::source ||
+        options_of(req).content.source->rewind()) {
       req.retried = true;
       req.queued_ms = now_;
       req.st = req_state::queued;  // keeps its sequence: first in line for a new connection

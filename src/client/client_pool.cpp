@@ -29,7 +29,7 @@ bool client::ready(const detail::request_slot& req) const noexcept {
 // last; a retried or redirected one keeps its sequence, so its place.
 
 void client::enqueue(detail::request_slot& req) noexcept {
-  const auto index = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  const std::uint16_t index = req.index;
   auto older = [&](std::uint16_t other) {
     return static_cast<std::int32_t>(storage_.requests[other].sequence - req.sequence) < 0;
   };
@@ -45,7 +45,7 @@ void client::enqueue(detail::request_slot& req) noexcept {
 }
 
 void client::dequeue(const detail::request_slot& req) noexcept {
-  const auto index = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  const std::uint16_t index = req.index;
   std::uint16_t* link = &queue_head_;
   std::uint16_t previous = detail::no_index;
   while (*link != detail::no_index && *link != index) {
@@ -75,7 +75,7 @@ void client::assign_queued() noexcept {
 }
 
 bool client::assign(detail::request_slot& req) noexcept {
-  const auto index = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  const std::uint16_t index = req.index;
   // Keep-alive reuse: an idle connection to the same origin, checked for a close first. A
   // retry after a stale connection failed always gets a new one (RFC 9112 §9.3.1).
   while (detail::pool_slot* idle = req.retried ? nullptr : find_idle(pool_key(req), req.tunnel)) {
@@ -160,7 +160,7 @@ bool client::idle_is_alive(detail::pool_slot& slot, const detail::request_slot& 
 
 void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) noexcept {
   slot.st = slot_state::connecting;
-  slot.request = static_cast<std::uint16_t>(&req - storage_.requests.data());
+  slot.request = req.index;
   slot.since_ms = now_;
   const detail::endpoint target = pool_key(req);  // the origin, the proxy, or the origin tunneled to
   slot.tunneled = req.tunnel;

@@ -27,7 +27,7 @@ error client::current_url(const detail::request_slot& req, mutable_bytes out, st
 
 error client::plan_redirect(detail::request_slot& req, const response& head) noexcept {
   // Not a redirect to follow: nothing is planned and req.redirecting stays false.
-  const bool enabled = extras_of(req).follow_redirects.value_or(extras_->options.follow_redirects);
+  const bool enabled = options_of(req).follow_redirects.value_or(extras_->options.follow_redirects);
   if (!enabled || !head.is_redirect()) return {};
   if (req.redirects >= extras_->options.max_redirects)
     return {errc::too_many_redirects, "more redirects than max_redirects"};
@@ -66,7 +66,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   const std::uint16_t status = head.status_code;
   const std::string_view method = req.method;
   const bool to_get = (status == 303 && method != "HEAD") || ((status == 301 || status == 302) && method == "POST");
-  request_body& content = extras_of(req).content;
+  const request_body& content = options_of(req).content;
   if (!to_get && content.type == request_body::kind::source && !content.source->rewind()) {
     return {errc::local_protocol_error, "streamed body cannot be re-sent for a 307/308 redirect"};
   }
@@ -78,7 +78,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   // Compared now: after a first redirect the current origin points into the URL store.
   const bool leaves_origin = !same_origin(req.origin.get(), target.value());
   req.handler->on_redirect(status, from);  // before the URL store is overwritten
-  char* store = extras_->url_store.data + static_cast<std::size_t>(&req - storage_.requests.data()) * area;
+  char* store = extras_->url_store.data + std::size_t{req.index} * area;
   std::memmove(store, to.data(), to.size());
   req.url = {store, to.size()};
   req.relative = false;
@@ -89,7 +89,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   req.tunnel = req.proxied && (extras_->options.proxy_tunnel || next.scheme == url_scheme::https);
   if (to_get) {
     req.method = "GET";
-    content = request_body{};
+    if (req.has_content) extras_of(req).content = request_body{};
     req.has_content = false;
   }
   ++req.redirects;
