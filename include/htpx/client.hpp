@@ -575,6 +575,8 @@ class client {
   [[nodiscard]] bool open_tunnel(detail::pool_slot& slot, const h1::event& ev) noexcept;
   [[nodiscard]] error add_proxy_credentials(const detail::request_slot& req, header_appender& fields,
                                             mutable_bytes& scratch) noexcept;
+  /// The target of a relative or proxied request; `target_url` comes in as its origin and
+  /// leaves as the URL the target is for.
   [[nodiscard]] result<std::string_view> compose_target(const detail::request_slot& req, url& target_url,
                                                         mutable_bytes& scratch) const noexcept;
   [[nodiscard]] static result<std::string_view> basic_credentials(std::string_view userinfo,

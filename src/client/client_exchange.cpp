@@ -209,15 +209,13 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
   // part into the transmit buffer. So no RAM is set aside for them.
   const head_workspace work = head_workspace_in(slot.conn.receive_buffer(), storage_.max_request_headers);
   mutable_bytes scratch = work.scratch;
-  url composed;  // the origin (kept as offsets: rebuilt here), or a relative request's resolved URL
+  // The origin (kept as offsets: rebuilt here), or a relative request's resolved URL.
+  url composed = req.origin.get();
   const url* target_url = &composed;
-  result<std::string_view> target = std::string_view{};
-  if (req.relative || req.proxied) {  // (relative and proxied requests exist only when built in)
-    target = features_->compose_target(*this, req, composed, scratch);
-  } else {
-    composed = req.origin.get();
-    target = origin_form(composed, req.params, scratch);
-  }
+  // (Relative and proxied requests exist only when built in.)
+  const result<std::string_view> target = req.relative || req.proxied
+                                              ? features_->compose_target(*this, req, composed, scratch)
+                                              : origin_form(composed, req.params, scratch);
   if (!target) return target.err();
 
   // Fields: the client's defaults, the request's own, then what the library adds when the

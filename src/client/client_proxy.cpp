@@ -176,7 +176,7 @@ error client::add_proxy_credentials(const detail::request_slot& req, header_appe
 
 result<std::string_view> client::compose_target(const detail::request_slot& req, url& target_url,
                                                 mutable_bytes& scratch) const noexcept {
-  target_url = req.origin.get();
+  // target_url is the origin; a relative request's resolved URL replaces it.
   if (req.relative) {
     const result<std::size_t> resolved = resolve_relative(req.url, scratch);
     if (!resolved) return resolved.err();
