@@ -32,6 +32,7 @@ struct min_config : htpx::default_client_config {
   static constexpr bool cookies = false;
   static constexpr bool retries = false;
   static constexpr bool request_bodies = false;  // GET only
+  static constexpr bool hooks = false;
 };
 
 }  // namespace htpx_size

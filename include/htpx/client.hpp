@@ -59,7 +59,7 @@ struct client_options {
   htpx::timeout timeout;             ///< Default timeouts (5 s each, as httpx).
   htpx::limits limits;               ///< Pool limits (capped by the storage).
   h1::parser_limits parser_limits;   ///< What a response may make the parser accept.
-  event_hooks* hooks = nullptr;      ///< on_request / on_response, or none.
+  event_hooks* hooks = nullptr;      ///< on_request / on_response, or none (needs Cfg::hooks).
   bool follow_redirects = false;     ///< Off by default, as httpx.
   std::uint8_t max_redirects = 20;   ///< Then TooManyRedirects.
   bool allow_https_to_http = false;  ///< Follow a redirect from https to http.
@@ -278,6 +278,7 @@ struct default_client_config {
   static constexpr bool auth = true;       ///< `auth` (client or request), URL userinfo as Basic.
   static constexpr bool cookies = true;    ///< `cookies` (a jar, or a request's own).
   static constexpr bool retries = true;    ///< `retries`, `retry_on_status`.
+  static constexpr bool hooks = true;      ///< `hooks` (event_hooks).
   /// Requests with `content` (body::bytes, body::source, forms, multipart, JSON); without it, a
   /// client sends requests without a body only (GET, HEAD, DELETE, ...).
   static constexpr bool request_bodies = true;
@@ -364,7 +365,7 @@ struct core_options {
   htpx::timeout timeout;
   htpx::limits limits;
   h1::parser_limits parser_limits;  // the pool slots' connections refer to it
-  event_hooks* hooks;
+  event_hooks* hooks;               // (only with Cfg::hooks)
   std::string_view user_agent;
 };
 
@@ -493,6 +494,9 @@ class client {
                          mutable_bytes&) noexcept = nullptr;
     // retries (client_retry.cpp)
     bool (*retry_connect_failure)(client&, detail::request_slot&, error) noexcept = nullptr;
+    // hooks (client.cpp): called when client_options::hooks is set
+    error (*hook_request)(client&, const detail::request_slot&, header_appender&) noexcept = nullptr;
+    void (*hook_response)(client&, const detail::request_slot&, const response&) noexcept = nullptr;
     // the steps the exchange takes for several features at once (add_request_fields<Cfg>,
     // screen_response<Cfg>): one test in the exchange when none of theirs is built in, one call
     // when some are. They call credentials, cookies and redirects directly: those entries above
@@ -526,6 +530,7 @@ class client {
     wants_auth = 8,
     wants_cookies = 16,
     wants_retries = 32,
+    wants_hooks = 64,
   };
   [[nodiscard]] static std::uint8_t wanted_by(const client_options& options) noexcept;
   void keep_feature_state(const client_storage& storage, const client_options& options) noexcept;
@@ -544,6 +549,9 @@ class client {
   void add_request_features(const detail::request_slot& req, request_options& opts) const noexcept;
   /// `req` as a request (after a redirect, with its new method and URL), for the event hooks.
   [[nodiscard]] htpx::request request_of(const detail::request_slot& req) const noexcept;
+  /// The hooks' on_request() and on_response() (client_options::hooks is set).
+  [[nodiscard]] error hook_request(const detail::request_slot& req, header_appender& fields) noexcept;
+  void hook_response(const detail::request_slot& req, const response& head) noexcept;
 
   [[nodiscard]] error check_target(const url& target) const noexcept;
   // the features built in (client_features.cpp)
@@ -713,6 +721,10 @@ constexpr client::features client::features_of() noexcept {
   }
   if constexpr (Cfg::retries) {
     f.retry_connect_failure = &detail::member_call<&client::retry_connect_failure>::call;
+  }
+  if constexpr (Cfg::hooks) {
+    f.hook_request = &detail::member_call<&client::hook_request>::call;
+    f.hook_response = &detail::member_call<&client::hook_response>::call;
   }
   if constexpr (Cfg::auth || Cfg::proxies || Cfg::cookies)
     f.add_request_fields = &detail::member_call<&client::add_request_fields<Cfg>>::call;

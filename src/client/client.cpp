@@ -52,6 +52,7 @@ struct core_config : default_client_config {
   static constexpr bool cookies = false;
   static constexpr bool retries = false;
   static constexpr bool request_bodies = false;
+  static constexpr bool hooks = false;
 };
 static_assert(!detail::needs_feature_state<core_config>, "core_config needs no feature_state");
 }  // namespace
@@ -104,6 +105,14 @@ htpx::request client::request_of(const detail::request_slot& req) const noexcept
   if (req.own_timeout) whole.options.timeout = req.timeouts;
   if (req.has_options) features_->add_request_features(*this, req, whole.options);
   return whole;
+}
+
+error client::hook_request(const detail::request_slot& req, header_appender& fields) noexcept {
+  return options_.hooks->on_request(request_of(req), fields);
+}
+
+void client::hook_response(const detail::request_slot& req, const response& head) noexcept {
+  options_.hooks->on_response(request_of(req), head);
 }
 
 void client::keep_request_features(const detail::request_slot& req, const request_options& opts) noexcept {

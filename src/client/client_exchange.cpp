@@ -249,8 +249,8 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
     if (const error failure = features_->add_request_fields(*this, req, *target_url, target.value(), fields, scratch))
       return failure;
   }
-  if (options_.hooks != nullptr) {
-    if (const error failure = options_.hooks->on_request(request_of(req), fields)) return failure;
+  if (options_.hooks != nullptr) {  // (hooks exist only when built in: start() refused them otherwise)
+    if (const error failure = features_->hook_request(*this, req, fields)) return failure;
   }
 
   head.method = req.method;
@@ -391,7 +391,7 @@ bool client::process_events(detail::pool_slot& slot) noexcept {
         head.reason_phrase = ev.head.reason;
         head.http_version = ev.head.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
         head.headers = ev.head.headers;
-        if (options_.hooks != nullptr) options_.hooks->on_response(request_of(req), head);
+        if (options_.hooks != nullptr) features_->hook_response(*this, req, head);  // (as in write_head())
         // Cookies, redirects, status retries and auth challenges (each only when built in) may
         // take the response: its body is then read and dropped (keeping the connection
         // reusable) and the handler sees only the final response.

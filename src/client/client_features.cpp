@@ -17,7 +17,8 @@ std::uint8_t client::wanted_by(const client_options& options) noexcept {
   return static_cast<std::uint8_t>((proxies ? wants_proxies : 0) | (!options.base_url.empty() ? wants_base_url : 0) |
                                    (options.follow_redirects ? wants_redirects : 0) |
                                    (options.auth != nullptr ? wants_auth : 0) |
-                                   (options.cookies != nullptr ? wants_cookies : 0) | (retries ? wants_retries : 0));
+                                   (options.cookies != nullptr ? wants_cookies : 0) | (retries ? wants_retries : 0) |
+                                   (options.hooks != nullptr ? wants_hooks : 0));
 }
 
 client_options client::settings() const noexcept {
@@ -54,6 +55,9 @@ error client::check_features(const htpx::request& req) const noexcept {
   }
   if (features_->retry_connect_failure == nullptr && (wanted_ & wants_retries) != 0) {
     return {errc::unsupported_protocol, "retries, retry_on_status: need Cfg::retries"};
+  }
+  if (features_->hook_request == nullptr && (wanted_ & wants_hooks) != 0) {
+    return {errc::unsupported_protocol, "hooks: need Cfg::hooks"};
   }
   if (features_->fill_body == nullptr && opts.content.type != request_body::kind::none) {
     return {errc::unsupported_protocol, "content: needs Cfg::request_bodies"};

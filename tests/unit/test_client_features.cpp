@@ -217,6 +217,9 @@ void expect_refused(const client_options& options, const request& req, std::stri
   EXPECT_EQ(c.transport_at(0).connections_started(), 0u) << flag;
 }
 
+class empty_hooks final : public event_hooks {};
+empty_hooks no_hooks;
+
 TEST(ClientFeatures, OptionsNeedingAFeatureLeftOutAreRefused) {
   request plain;
   plain.url = "http://device.test/";
@@ -258,6 +261,7 @@ TEST(ClientFeatures, OptionsNeedingAFeatureLeftOutAreRefused) {
          r.options.content = body::bytes(std::string_view("x"));
        },
        "Cfg::request_bodies"},
+      {[](client_options& o, request&, auth&, cookie_jar&, const query_param&) { o.hooks = &no_hooks; }, "Cfg::hooks"},
   };
   for (const case_& each : cases) {
     client_options options = without_env();
