@@ -256,7 +256,8 @@ struct default_client_config {
   static constexpr std::size_t rx_bytes = 4096;      ///< Per connection; bounds the response head.
   static constexpr std::size_t tx_bytes = 1024;      ///< Per connection; bounds the request head.
   /// Request fields (the client's, the request's and the library's), assembled in the slot's
-  /// receive buffer while the head is written.
+  /// receive buffer while the head is written (in at most half of it: 16 B a field on a 32-bit
+  /// target, 32 on a 64-bit one; more fields than fit are refused as too many).
   static constexpr std::size_t max_request_headers = 24;
   /// Longest resolved URL (relative URLs, redirects, cookies); held only with base_url,
   /// redirects or cookies built in. The request target is composed in the receive buffer.
@@ -300,7 +301,8 @@ struct client_storage {
   span<detail::request_slot> requests;  ///< Bounds requests queued plus in flight.
   span<port::wait_entry> waits;         ///< One per slot.
   /// Request fields a request may carry, all counted. They are assembled in the receive buffer
-  /// of the request's slot while its head is written (it is idle then), beside the target.
+  /// of the request's slot while its head is written (it is idle then), beside the target; at
+  /// most as many as fill half of it.
   std::size_t max_request_headers = 24;
   mutable_bytes rx;  ///< slots.size() receive buffers of rx_per_slot bytes, back to back.
   mutable_bytes tx;  ///< slots.size() transmit buffers of tx_per_slot bytes.
