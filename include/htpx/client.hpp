@@ -524,7 +524,8 @@ class client {
   using proxy_route = detail::proxy_route;
   static const features every_feature;  // the public constructor's, with client_storage::features
   static const features core_features;  // ... and without: no feature that needs a feature_state
-  // Which optional features the client_options ask for (check_features()), a bit each.
+  // The optional features that options or a request may ask for, a bit each, in the order
+  // check_features() names them.
   enum wanted : std::uint8_t {
     wants_proxies = 1,
     wants_base_url = 2,
@@ -533,8 +534,12 @@ class client {
     wants_cookies = 16,
     wants_retries = 32,
     wants_hooks = 64,
+    wants_bodies = 128,
   };
+  /// The features the client_options ask for.
   [[nodiscard]] static std::uint8_t wanted_by(const client_options& options) noexcept;
+  /// The features this client was built without (its feature table and storage).
+  [[nodiscard]] std::uint8_t missing_features() const noexcept;
   void keep_feature_state(const client_storage& storage, const client_options& options) noexcept;
   /// The options of `req` that only request bodies, auth, cookies and redirects read (only
   /// with one of them built in: the client has a feature_state then).
@@ -671,6 +676,7 @@ class client {
   std::uint16_t last_freed_ = 0;                 // the request slot freed last: start() tries it first
   bool polling_ = false;  // inside poll(): now_ is the time (start() from a handler reads no clock)
   std::uint8_t wanted_;   // wanted_by(the options)
+  std::uint8_t missing_;  // missing_features()
 };
 
 namespace detail {

@@ -73,6 +73,7 @@ client::client(const client_storage& storage, port::platform& platform, const cl
       options_(options),
       wanted_(wanted_by(options)) {
   if (features_->keep_feature_state != nullptr) features_->keep_feature_state(*this, storage, options);
+  missing_ = missing_features();
   for (std::size_t i = 0; i != storage_.slots.size(); ++i) {
     detail::pool_slot& slot = storage_.slots[i];
     if (!storage.transports.empty()) slot.transport = storage.transports[i];

@@ -35,34 +35,39 @@ client_options client::settings() const noexcept {
   return o;
 }
 
+std::uint8_t client::missing_features() const noexcept {
+  const features& f = *features_;
+  return static_cast<std::uint8_t>(
+      (has_proxies() ? 0 : wants_proxies) | (f.resolve_url != nullptr ? 0 : wants_base_url) |
+      (f.plan_redirect != nullptr ? 0 : wants_redirects) | (f.add_credentials != nullptr ? 0 : wants_auth) |
+      (f.add_cookies != nullptr ? 0 : wants_cookies) | (f.retry_connect_failure != nullptr ? 0 : wants_retries) |
+      (f.hook_request != nullptr ? 0 : wants_hooks) | (f.fill_body != nullptr ? 0 : wants_bodies));
+}
+
 error client::check_features(const htpx::request& req) const noexcept {
+  // The client's options, with the request's own: its follow_redirects replaces the client's.
   const request_options& opts = req.options;
-  if (!has_proxies() && (wanted_ & wants_proxies) != 0) {
-    return {errc::unsupported_protocol,
-            "proxy, proxy_tunnel, trust_env: need Cfg::proxies (or client_storage::proxies)"};
-  }
-  if (features_->resolve_url == nullptr && (wanted_ & wants_base_url) != 0) {
-    return {errc::unsupported_protocol, "base_url: needs Cfg::base_url"};
-  }
-  if (features_->plan_redirect == nullptr && opts.follow_redirects.value_or((wanted_ & wants_redirects) != 0)) {
-    return {errc::unsupported_protocol, "follow_redirects: needs Cfg::redirects"};
-  }
-  if (features_->add_credentials == nullptr && ((wanted_ & wants_auth) != 0 || opts.auth != nullptr)) {
-    return {errc::unsupported_protocol, "auth: needs Cfg::auth"};
-  }
-  if (features_->add_cookies == nullptr && ((wanted_ & wants_cookies) != 0 || !opts.cookies.empty())) {
-    return {errc::unsupported_protocol, "cookies: need Cfg::cookies"};
-  }
-  if (features_->retry_connect_failure == nullptr && (wanted_ & wants_retries) != 0) {
-    return {errc::unsupported_protocol, "retries, retry_on_status: need Cfg::retries"};
-  }
-  if (features_->hook_request == nullptr && (wanted_ & wants_hooks) != 0) {
-    return {errc::unsupported_protocol, "hooks: need Cfg::hooks"};
-  }
-  if (features_->fill_body == nullptr && opts.content.type != request_body::kind::none) {
-    return {errc::unsupported_protocol, "content: needs Cfg::request_bodies"};
-  }
-  return {};
+  unsigned asked = wanted_;
+  if (opts.follow_redirects) asked = *opts.follow_redirects ? asked | wants_redirects : asked & ~wants_redirects;
+  if (opts.auth != nullptr) asked |= wants_auth;
+  if (!opts.cookies.empty()) asked |= wants_cookies;
+  if (opts.content.type != request_body::kind::none) asked |= wants_bodies;
+  const unsigned refused = asked & missing_;
+  if (refused == 0) return {};
+  // The first refused, in bit order.
+  static constexpr const char* needs[] = {
+      "proxy, proxy_tunnel, trust_env: need Cfg::proxies (or client_storage::proxies)",
+      "base_url: needs Cfg::base_url",
+      "follow_redirects: needs Cfg::redirects",
+      "auth: needs Cfg::auth",
+      "cookies: need Cfg::cookies",
+      "retries, retry_on_status: need Cfg::retries",
+      "hooks: need Cfg::hooks",
+      "content: needs Cfg::request_bodies",
+  };
+  unsigned bit = 0;
+  while ((refused >> bit & 1u) == 0) ++bit;
+  return {errc::unsupported_protocol, needs[bit]};
 }
 
 const client::proxy_route* client::route_for(const url& origin) const noexcept {
