@@ -398,7 +398,9 @@ class response_stream;
 class client {
  public:
   /// A client over `storage` (outliving it), sleeping and reading the clock through `platform`,
-  /// with every feature (proxies only when `storage.proxies` holds their routes).
+  /// with every feature (proxies only when `storage.proxies` holds their routes; base_url,
+  /// redirects, auth, cookies, retries, proxies and request bodies only when `storage.features`
+  /// and `storage.request_features` hold their state).
   client(const client_storage& storage, port::platform& platform, const client_options& options) noexcept;
   client(const client&) = delete;
   client& operator=(const client&) = delete;

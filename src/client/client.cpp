@@ -52,7 +52,6 @@ struct core_config : default_client_config {
   static constexpr bool cookies = false;
   static constexpr bool retries = false;
   static constexpr bool request_bodies = false;
-  static constexpr bool hooks = false;
 };
 static_assert(!detail::needs_feature_state<core_config>, "core_config needs no feature_state");
 }  // namespace

@@ -9,7 +9,7 @@ namespace htpx::test {
 struct manual_client {
   /// With `proxy_routes` false the storage holds none: proxy options are then refused. With
   /// `feature_state` false it holds no feature_state: base_url, redirects, auth, cookies,
-  /// retries and proxies are then refused.
+  /// retries, proxies and request bodies are then refused.
   manual_client(port::transport& transport, port::platform& platform, const client_options& options = {},
                 bool proxy_routes = true, bool feature_state = true)
       : transport_ptr(&transport),

@@ -378,6 +378,34 @@ TEST(ClientFeatures, CallerStorageWithoutAFeatureStateRefusesItsFeatures) {
   EXPECT_FALSE(handler.result) << handler.result.detail;
 }
 
+// Hooks keep nothing in a feature_state: caller storage without one still calls them.
+TEST(ClientFeatures, CallerStorageWithoutAFeatureStateCallsHooks) {
+  class counting_hooks final : public event_hooks {
+   public:
+    error on_request(const request& req, header_appender& headers) noexcept override {
+      ++requests;
+      EXPECT_EQ(req.url, "http://device.test/");
+      return headers.add("X-Hooked", "yes");
+    }
+    int requests = 0;
+  };
+  fake_platform clock;
+  scripted_transport transport;
+  counting_hooks hooks;
+  client_options o = without_env();
+  o.hooks = &hooks;
+  manual_client m(transport, clock, o, true, false);
+  transport.wait_for_request().serve(chunked_hello);
+  request req;
+  req.url = "http://device.test/";
+  body_handler handler;
+  ASSERT_FALSE(run(m.c, clock, req, handler));
+  ASSERT_EQ(handler.completed, 1);
+  EXPECT_FALSE(handler.result) << handler.result.detail;
+  EXPECT_EQ(hooks.requests, 1);
+  EXPECT_NE(transport.sent(0).find("\r\nX-Hooked: yes\r\n"), std::string::npos) << transport.sent(0);
+}
+
 // The non-template client has every feature, proxies only when its storage holds their routes.
 TEST(ClientFeatures, CallerStorageWithoutProxyRoutesRefusesAProxy) {
   fake_platform clock;
