@@ -626,6 +626,9 @@ class client {
   /// The framing of a request with content, its Content-Type and Expect fields (request bodies).
   error frame_body(detail::pool_slot& slot, const detail::request_slot& req, header_appender& fields,
                    const header_appender& callers, h1::request_head& head) noexcept;
+  /// A 417 to a request that expected 100-continue: sets req.replaying to send it once more
+  /// without the expectation (RFC 9110 §10.1.1).
+  [[nodiscard]] bool repeat_without_expectation(detail::request_slot& req, const response& head) noexcept;
   bool offer_pending(detail::pool_slot& slot) noexcept;
   bool process_events(detail::pool_slot& slot) noexcept;
   bool receive(detail::pool_slot& slot) noexcept;
@@ -769,6 +772,9 @@ error client::screen_response(detail::request_slot& req, const response& head) n
   }
   if constexpr (Cfg::retries) {
     if (plan_status_retry(req, head)) return {};
+  }
+  if constexpr (Cfg::request_bodies) {
+    if (repeat_without_expectation(req, head)) return {};
   }
   if constexpr (Cfg::auth) (void)answer_challenge(req, head);
   return {};

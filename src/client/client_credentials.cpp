@@ -43,6 +43,7 @@ error client::add_credentials(const detail::request_slot& req, const url& target
     }
     attempt.body_known = content.type != request_body::kind::source;
     attempt.body = content.type == request_body::kind::bytes ? content.data : bytes_view{};
+    attempt.origin = &target_url;
     if (const error failure = scheme->on_request(attempt, fields)) return failure;
   } else if (target_url.has_userinfo && !req.cross_origin && !fields.contains("Authorization")) {
     // httpx: credentials in the URL are Basic auth.
@@ -105,6 +106,8 @@ bool client::answer_challenge(detail::request_slot& req, const response& head) n
   attempt.method = req.method;
   attempt.body_known = content.type != request_body::kind::source;
   attempt.body = content.type == request_body::kind::bytes ? content.data : bytes_view{};
+  const url origin = req.origin.get();  // the challenge's protection space (RFC 9110 §11.5)
+  attempt.origin = &origin;
   if (!scheme->on_response(attempt, head)) return false;
   // The next attempt needs the body again from its first byte (a fresh stream).
   if (content.type == request_body::kind::source && !content.source->rewind()) return false;

@@ -283,6 +283,19 @@ error client::frame_body(detail::pool_slot& slot, const detail::request_slot& re
   return {};
 }
 
+bool client::repeat_without_expectation(detail::request_slot& req, const response& head) noexcept {
+  // RFC 9110 §10.1.1: a 417 to a request that expected 100-continue says that something on the
+  // path does not do expectations; the client SHOULD repeat the request without one. Once (the
+  // expectation is then gone), and only when the body can be sent again from its first byte.
+  if (head.status_code != 417 || !options_of(req).expect_continue) return false;
+  detail::request_features& opts = extras_of(req);
+  if (opts.content.type == request_body::kind::source && !opts.content.source->rewind()) return false;
+  opts.expect_continue = false;
+  req.replaying = true;
+  req.replay_delay_ms = 0;
+  return true;
+}
+
 error client::fill_body(detail::pool_slot& slot, detail::request_slot& req) noexcept {
   if (slot.awaiting_continue) {
     // Only the head goes out; the body waits for the 100 (or the final response), or until

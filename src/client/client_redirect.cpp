@@ -7,12 +7,33 @@
 namespace htpx {
 
 // After a redirect the caller's Host names the old target; after one to another origin the
-// caller's credentials would leak to it (RFC 9110 §15.4, CVE-2018-1000007 in curl).
+// caller's credentials would leak to it (RFC 9110 §15.4, CVE-2018-1000007 in curl), its proxy
+// credentials included (requests CVE-2023-32681).
 bool client::dropped_after_redirect(const detail::request_slot& req, std::string_view name) noexcept {
   using namespace std::string_view_literals;  // sizes known to the compiler: no strlen()
   if (req.redirects != 0 && iequals(name, "Host"sv)) return true;
-  return req.cross_origin && (iequals(name, "Authorization"sv) || iequals(name, "Cookie"sv));
+  return req.cross_origin &&
+         (iequals(name, "Authorization"sv) || iequals(name, "Cookie"sv) || iequals(name, "Proxy-Authorization"sv));
 }
+
+namespace {
+
+// Finds the one Location of a redirect. A second with another value makes the target
+// ambiguous, an error like differing Content-Lengths (RFC 9110 §5.3: Location is a singleton
+// field): false then.
+bool sole_location(const headers_view& fields, std::string_view& location) noexcept {
+  using namespace std::string_view_literals;
+  bool seen = false;
+  for (const header& field : fields) {
+    if (!iequals(field.name, "Location"sv)) continue;
+    if (seen && field.value != location) return false;
+    location = field.value;
+    seen = true;
+  }
+  return true;
+}
+
+}  // namespace
 
 error client::current_url(const detail::request_slot& req, mutable_bytes out, std::string_view& url) const noexcept {
   if (!req.relative) {
@@ -39,7 +60,9 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   const bool from_in_scratch = from.data() == extras_->scratch.data;
   mutable_bytes rest = extras_->scratch;
   if (from_in_scratch) rest = {rest.data + from.size(), rest.size - from.size()};
-  const result<std::size_t> resolved = resolve_url(from, head.headers.get("Location"), rest);
+  std::string_view location;
+  if (!sole_location(head.headers, location)) return {errc::remote_protocol_error, "differing Location fields"};
+  const result<std::size_t> resolved = resolve_url(from, location, rest);
   if (!resolved) return resolved.err();
   std::size_t to_size = resolved.value();
   // A Location without a fragment inherits the request's (RFC 9110 §10.2.2).
@@ -53,6 +76,15 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   const std::string_view to{rest.data, to_size};
   const result<url> target = parse_url(to);
   if (!target) return target.err();
+  // Userinfo the server put in Location is untrusted (RFC 9110 §4.2.4: likely there to obscure
+  // the authority) and would become Basic credentials: refused. The caller's own, kept by a
+  // relative Location, is the same text as before and stays.
+  if (target.value().has_userinfo) {
+    const result<url> before = parse_url(from);
+    if (!before || !before.value().has_userinfo || before.value().userinfo != target.value().userinfo) {
+      return {errc::invalid_url, "userinfo in a redirect's Location"};
+    }
+  }
   if (req.origin.scheme() == url_scheme::https && target.value().scheme == url_scheme::http &&
       !extras_->options.allow_https_to_http) {
     return {errc::unsupported_protocol, "redirect from https to http refused"};
@@ -66,10 +98,10 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   const std::uint16_t status = head.status_code;
   const std::string_view method = req.method;
   const bool to_get = (status == 303 && method != "HEAD") || ((status == 301 || status == 302) && method == "POST");
+  // A 307 or 308 repeats the body; a stream that cannot start again cannot: the 3xx is then the
+  // final response, Location and all, for the caller to decide (RFC 9110 §15.4.8-9).
   const request_body& content = options_of(req).content;
-  if (!to_get && content.type == request_body::kind::source && !content.source->rewind()) {
-    return {errc::local_protocol_error, "streamed body cannot be re-sent for a 307/308 redirect"};
-  }
+  if (!to_get && content.type == request_body::kind::source && !content.source->rewind()) return {};
   const std::size_t area = extras_->url_bytes_per_request;
   if (to.size() > area) return {errc::invalid_url, "redirect URL longer than redirect_url_bytes"};
   if (to.size() > detail::url_offsets::max_text) return {errc::invalid_url, "URL too long"};

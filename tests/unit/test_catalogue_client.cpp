@@ -1,7 +1,8 @@
 // Catalogue gaps in the client (reliability-catalogue.md H1-15, H1-19, H1-26, H1-27, H1-29,
 // H1-33, H1-34, H1-36, S-10, S-14): behaviour that exists in src/client but that no test pinned
-// to the catalogue's rule. Tests named DISABLED_ show a bug (see the comment on each) and are
-// kept for the fix. See tests/CATALOGUE.md.
+// to the catalogue's rule, and the rules the client broke until these tests were written
+// (H1-15 two Locations, H1-16, H1-19 417, H1-30, H1-34 Proxy-Authorization, H1-35, H1-36
+// Digest per origin). See tests/CATALOGUE.md.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -84,9 +85,7 @@ TEST(CatalogueH1_08, TrailerFieldsNeverReachTheHeadOrTheJar) {
 // Two different Location fields: which one is "the" target is ambiguous, so the response is an
 // error rather than a redirect to either (RFC 9110 §5.3, §10.2.2; catalogue H1-15: "a singleton
 // field with differing duplicates is an error, at least for framing, Location and auth fields").
-// BUG (reported to the lead): plan_redirect() in src/client/client_redirect.cpp takes
-// head.headers.get("Location"), the first of the two, and follows it to /first.
-TEST(CatalogueH1_15, DISABLED_TwoDifferentLocationsAreAnError) {
+TEST(CatalogueH1_15, TwoDifferentLocationsAreAnError) {
   fake_platform clock;
   cat_client c(clock, following());
   c.transport_at(0)
@@ -162,9 +161,7 @@ TEST(CatalogueH1_19, EarlyRefusalWithTheBodyUnsentIsNotReused) {
 // 417 Expectation Failed to a request with Expect: 100-continue: the client SHOULD repeat the
 // request without the expectation (RFC 9110 §10.1.1, §15.5.18; catalogue H1-19 "On 417, repeat
 // the request without Expect").
-// MISSING (reported to the lead): the client has no 417 handling; the 417 is returned as the
-// response (src/client/client_exchange.cpp / client_retry.cpp have no such replay).
-TEST(CatalogueH1_19, DISABLED_ExpectationFailedIsRepeatedWithoutTheExpectation) {
+TEST(CatalogueH1_19, ExpectationFailedIsRepeatedWithoutTheExpectation) {
   fake_platform clock;
   cat_single c(clock);
   scripted_transport& t = c.transport_at(0);
@@ -184,6 +181,32 @@ TEST(CatalogueH1_19, DISABLED_ExpectationFailedIsRepeatedWithoutTheExpectation) 
   ASSERT_TRUE(again.complete) << again.problem;
   EXPECT_TRUE(field_value(again.head, "Expect").empty()) << again.head;
   EXPECT_EQ(again.body, "payload");
+}
+
+// The repeat needs the body from its first byte: a stream that cannot start again leaves the 417
+// as the final response.
+TEST(CatalogueH1_19, ExpectationFailedWithAnUnrewindableBodyIsTheAnswer) {
+  struct once_source final : body_source {
+    port::io_result read(mutable_bytes out) noexcept override {
+      if (done) return {port::io_status::closed, 0, 0};
+      done = true;
+      out.data[0] = 'x';
+      return {port::io_status::ok, 1, 0};
+    }
+    bool done = false;
+  };
+  fake_platform clock;
+  cat_single c(clock);
+  scripted_transport& t = c.transport_at(0);
+  t.wait_for_sent(1).serve("HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  once_source src;
+  request_options o;
+  o.expect_continue = true;
+  o.content = body::source(src);
+  const result<response> r = c.put("http://example.test/up", o);
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  EXPECT_EQ(r.value().status_code, 417);
+  EXPECT_EQ(t.connections_started(), 1u);
 }
 
 // ---- H1-26: bodies against fixed buffers --------------------------------------------------------
@@ -317,10 +340,7 @@ TEST(CatalogueH1_29, FramingAndBodyAreResetBetweenRequestsOnOneConnection) {
 // (RFC 9110 §4.2.4, "likely being used to obscure the authority"), and it never becomes
 // credentials the client sends (catalogue H1-30; curl CVE-2020-8169). Here the redirect stays on
 // the same origin, so only the userinfo is in question.
-// DEVIATION (minor, reported to the lead): plan_redirect() keeps the Location's userinfo in the
-// request URL and client::add_credentials() (src/client/client_credentials.cpp) turns it into
-// "Authorization: Basic ..." for the next hop, as for a URL the caller wrote.
-TEST(CatalogueH1_30, DISABLED_UserinfoInALocationNeverBecomesCredentials) {
+TEST(CatalogueH1_30, UserinfoInALocationNeverBecomesCredentials) {
   fake_platform clock;
   cat_client c(clock, following());
   c.transport_at(0)
@@ -338,6 +358,22 @@ TEST(CatalogueH1_30, DISABLED_UserinfoInALocationNeverBecomesCredentials) {
     EXPECT_EQ(r.err().code, errc::invalid_url) << r.err().detail;  // refusing the Location is fine too
   }
   EXPECT_EQ(sent.find("planted"), std::string::npos);
+}
+
+// The caller's own userinfo is kept by a relative Location (RFC 3986 §5.2.2 takes the base's
+// authority) and stays the caller's credentials on the same origin; the refusal above is only
+// for userinfo the server wrote.
+TEST(CatalogueH1_30, TheCallersUserinfoSurvivesARelativeLocation) {
+  fake_platform clock;
+  cat_client c(clock, following());
+  c.transport_at(0).wait_for_request().serve(redirect_to(302, "/next")).wait_for_request().serve(ok_hello);
+  const result<response> r = c.get("http://Aladdin:open%20sesame@example.test/");
+  ASSERT_TRUE(r.ok()) << r.err().detail;
+  const std::string& sent = c.transport_at(0).sent();
+  const std::size_t next = sent.find("GET /next ");
+  ASSERT_NE(next, std::string::npos) << sent;
+  EXPECT_NE(sent.find("Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n", next), std::string::npos)
+      << sent.substr(next);
 }
 
 // ---- H1-33: redirects ----------------------------------------------------------------------------
@@ -363,12 +399,7 @@ TEST(CatalogueH1_33, RedirectWithoutLocationIsTheFinalResponse) {
 // repeated: the client stops and hands the 3xx to the caller, who can see its Location (RFC 9110
 // §15.4.8-9; catalogue H1-35 "If a 307/308 body cannot be replayed from a fixed buffer, stop and
 // return the 3xx to the caller").
-// DEVIATION (reported to the lead): plan_redirect() in src/client/client_redirect.cpp ends the
-// request with LocalProtocolError "streamed body cannot be re-sent for a 307/308 redirect", so
-// the 307 and its Location are lost (ClientRedirects.StreamedBodyIsRewoundFor307OrRefused and the
-// integration test Redirects.StreamedBodyIsSentAgainFor307OrRefusedWhenItCannotRewind assert
-// that error).
-TEST(CatalogueH1_35, DISABLED_UnreplayableBodyHandsThe307ToTheCaller) {
+TEST(CatalogueH1_35, UnreplayableBodyHandsThe307ToTheCaller) {
   struct once_source final : body_source {
     port::io_result read(mutable_bytes out) noexcept override {
       if (done) return {port::io_status::closed, 0, 0};
@@ -438,9 +469,7 @@ TEST(CatalogueH1_34, JarCookiesAreRebuiltForTheNewOrigin) {
 // A caller-set Proxy-Authorization is a credential too: on a change of origin it is removed
 // with Authorization and Cookie (RFC 9110 §15.4 items 2-3; catalogue H1-34 "On any change remove
 // Authorization, Cookie, Proxy-Authorization..."; requests CVE-2023-32681).
-// BUG (reported to the lead): client::dropped_after_redirect() in src/client/client_redirect.cpp
-// drops only Authorization and Cookie, so "Proxy-Authorization: Basic ..." goes to other.test.
-TEST(CatalogueH1_34, DISABLED_ProxyAuthorizationIsDroppedWhenTheOriginChanges) {
+TEST(CatalogueH1_34, ProxyAuthorizationIsDroppedWhenTheOriginChanges) {
   fake_platform clock;
   client_options o = following();
   const header secrets[] = {{"Proxy-Authorization", "Basic cHJveHk6c2VjcmV0"}};
@@ -601,11 +630,7 @@ TEST(CatalogueH1_36, CallersHostIsNotCarriedAcrossARedirect) {
 // digest_auth that answered a.test must not send that answer preemptively to b.test, which
 // never challenged (RFC 9110 §11.5 protection spaces are per origin, §17.16; catalogue H1-36
 // "Key auth state ... by origin", curl CVE-2026-11856).
-// BUG (reported to the lead): digest_auth (src/auth/digest_auth.cpp) keeps one stored
-// challenge and auth_request carries no origin, so client::add_credentials() in
-// src/client/client_credentials.cpp makes b.test's first request carry
-// "Authorization: Digest username=..., realm="r", nonce="abc", response=..." meant for a.test.
-TEST(CatalogueH1_36, DISABLED_DigestStateOfOneOriginIsNotSentToAnother) {
+TEST(CatalogueH1_36, DigestStateOfOneOriginIsNotSentToAnother) {
   fake_platform clock;
   digest_auth digest("Mufasa", "Circle of Life");
   client_options o;
