@@ -80,7 +80,7 @@ void clear_alpn(mbedtls_ssl_config& conf) noexcept {
 #endif
 
 constexpr bool is_own_code(std::int32_t code) noexcept {
-  return code <= tls_error::cert_expired && code >= tls_error::not_attached;
+  return code <= tls_error::cert_expired && code >= tls_error::last_code;
 }
 
 const char* own_text(std::int32_t code) noexcept {
@@ -103,6 +103,11 @@ const char* own_text(std::int32_t code) noexcept {
     case tls_error::key_mismatch: return "client certificate and key do not match";
     case tls_error::already_loaded: return "a client certificate is already loaded";
     case tls_error::not_attached: return "TLS transport has no inner transport (attach())";
+    case tls_error::chain_too_long: return "certificate chain too long";
+    case tls_error::handshake_fragmented:
+      return "handshake failed (the server split a handshake message over several TLS records; "
+             "mbedTLS before 3.6.3 cannot reassemble it)";
+    case tls_error::protocol_version: return "handshake failed (no TLS version in common)";
     default: return nullptr;
   }
 }
@@ -203,6 +208,13 @@ int tls_config::setup() noexcept {
 #endif
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
   mbedtls_ssl_conf_session_tickets(&conf_, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#endif
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+  // Catalogue T-10: never renegotiate (CVE-2009-3555, the triple handshake; forbidden for h2 by
+  // RFC 9113 §9.2.1). This is mbedTLS's default, stated here so that it cannot drift: a server's
+  // HelloRequest is answered with a no_renegotiation warning (RFC 5246 §7.2.2) and the
+  // connection goes on.
+  mbedtls_ssl_conf_renegotiation(&conf_, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
 #if defined(MBEDTLS_SSL_ALPN)
   rc = mbedtls_ssl_conf_alpn_protocols(&conf_, alpn_);

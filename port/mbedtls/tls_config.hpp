@@ -42,6 +42,11 @@ inline constexpr std::int32_t pem_not_terminated = -0x1000F;    ///< PEM without
 inline constexpr std::int32_t key_mismatch = -0x10010;          ///< client certificate vs key
 inline constexpr std::int32_t already_loaded = -0x10011;        ///< a second client certificate
 inline constexpr std::int32_t not_attached = -0x10012;          ///< tls_transport without inner
+inline constexpr std::int32_t chain_too_long = -0x10013;        ///< over MBEDTLS_X509_MAX_INTERMEDIATE_CA
+inline constexpr std::int32_t handshake_fragmented = -0x10014;  ///< a handshake message over several records
+inline constexpr std::int32_t protocol_version = -0x10015;      ///< no TLS version in common
+/// The last (lowest) of the codes above.
+inline constexpr std::int32_t last_code = protocol_version;
 }  // namespace tls_error
 
 /// Returns a static text for a TLS error code: one of tls_error (such as "certificate has

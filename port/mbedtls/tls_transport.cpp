@@ -26,7 +26,8 @@ constexpr int alert_certificate_expired = 45;
 constexpr int alert_certificate_unknown = 46;
 constexpr int alert_unknown_ca = 48;
 constexpr int alert_access_denied = 49;
-constexpr int alert_decrypt_error = 51;  // a CertificateVerify signature the server rejected
+constexpr int alert_decrypt_error = 51;     // a CertificateVerify signature the server rejected
+constexpr int alert_protocol_version = 70;  // RFC 8446 §6.2: no version in common (T-09)
 constexpr int alert_certificate_required = 116;
 
 // mbedTLS 3 hides the context's fields behind MBEDTLS_PRIVATE(); 2.28 has them public.
@@ -46,6 +47,36 @@ int alert_description(const mbedtls_ssl_context& ssl) noexcept {
   const unsigned char* message = ssl.in_msg;
 #endif
   return message != nullptr ? message[1] : -1;
+}
+
+// Catalogue T-08: mbedTLS before 3.6.3 cannot reassemble a TLS handshake message that the server
+// split over several records (RFC 5246 §6.2.1 allows the split; large certificate chains and
+// servers with small records do it). mbedtls_ssl_prepare_handshake_record() then fails with
+// MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE ("TLS handshake fragmentation not supported") while the
+// record in hand is shorter than the message its header announces.
+bool handshake_message_split(const mbedtls_ssl_context& ssl, int ret) noexcept {
+#if MBEDTLS_VERSION_NUMBER >= 0x03060300
+  (void)ssl;
+  (void)ret;
+  return false;  // reassembled by mbedTLS
+#else
+  if (ret != MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE) return false;
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  return ssl.MBEDTLS_PRIVATE(in_msgtype) == MBEDTLS_SSL_MSG_HANDSHAKE &&
+         ssl.MBEDTLS_PRIVATE(in_msglen) < ssl.MBEDTLS_PRIVATE(in_hslen);
+#else
+  return ssl.in_msgtype == MBEDTLS_SSL_MSG_HANDSHAKE && ssl.in_msglen < ssl.in_hslen;
+#endif
+#endif
+}
+
+// mbedTLS's own "no version in common": the server chose a version below our minimum.
+bool bad_version(int ret) noexcept {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  return ret == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION;
+#else
+  return ret == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION;
+#endif
 }
 
 bool handshake_over(mbedtls_ssl_context& ssl) noexcept {
@@ -378,9 +409,15 @@ io_result tls_transport::handshake_failed(int ret) noexcept {
   if ((inner_failed || eof) && client_certificate_missing()) return fail(tls_error::client_cert_required, true);
   if (inner_failed) return fail_inner({io_status::error, 0, inner_error_});
   if (eof) return fail(tls_error::handshake_closed, true);
+  if (handshake_message_split(ssl_, ret)) return fail(tls_error::handshake_fragmented, true);
+  if (bad_version(ret)) return fail(tls_error::protocol_version, true);
   const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
   if (flags != 0xFFFFFFFFu) verify_flags_ = flags;
   if (is_certificate_failure(ret) && flags != 0 && flags != 0xFFFFFFFFu) return fail(verification_error(flags), true);
+  // mbedtls_x509_crt_verify() stops with MBEDTLS_ERR_X509_FATAL_ERROR and all flags set when the
+  // path to a trusted CA would exceed MBEDTLS_X509_MAX_INTERMEDIATE_CA (x509_crt_verify_chain():
+  // "chain too long"); the port's verify callback never fails, so that is the only cause here.
+  if (ret == MBEDTLS_ERR_X509_FATAL_ERROR && flags == 0xFFFFFFFFu) return fail(tls_error::chain_too_long, true);
   if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
     alert_ = alert_description(ssl_);
     return fail(alert_error(), true);
@@ -392,6 +429,8 @@ io_result tls_transport::handshake_failed(int ret) noexcept {
 // it did not accept the one we sent (refused). Any other alert stays an alert.
 std::int32_t tls_transport::alert_error() const noexcept {
   if (alert_ == alert_certificate_required) return tls_error::client_cert_required;  // RFC 8446 §4.4.2.4
+  // A server that speaks only versions we do not offer (a TLS 1.3-only server, catalogue T-09).
+  if (alert_ == alert_protocol_version) return tls_error::protocol_version;
   if (!server_asked_for_certificate()) return MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
   const bool have_certificate = config().has_client_cert();
   switch (alert_) {

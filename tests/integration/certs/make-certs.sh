@@ -13,6 +13,15 @@
 #   client-ca.crt client-ca.key          the CA that signs client certificates
 #   client.crt client.key                a client certificate (clientAuth), client CA
 #   client-chain.pem                     client.crt then client-ca.crt
+#   via-inter.crt via-inter.key          localhost, signed by inter-1 (an intermediate of the test
+#                                        CA); the file holds the leaf and inter-1 (a whole chain)
+#   leaf-only.crt leaf-only.key          the same leaf without its intermediate (T-05)
+#   long-chain.crt long-chain.key        localhost under 9 intermediates (inter-1..inter-9), all sent:
+#                                        over mbedTLS's MBEDTLS_X509_MAX_INTERMEDIATE_CA (8)
+#   client-eku.crt client-eku.key        localhost, test CA, extendedKeyUsage clientAuth only
+#   big-chain.crt big-chain.key          localhost under inter-1..inter-4, all sent: a Certificate
+#                                        message over 2 KB, split by `s_server -max_send_frag 512` (T-08)
+#   big-chain-cas.pem                    inter-4..inter-1 alone (s_server -cert_chain)
 # Exit status: 0, or openssl's on failure (with its output on stderr).
 set -euo pipefail
 
@@ -65,6 +74,10 @@ subjectAltName = \${ENV::HTPX_SAN}
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = clientAuth
+subjectAltName = \${ENV::HTPX_SAN}
+[ intermediate ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
 EOF
 }
 
@@ -99,6 +112,28 @@ openssl req -x509 -new -key self-signed.key -sha256 -days 30 -subj "/CN=localhos
 make_ca client-ca "htpx test client CA"
 sign client-ca client "htpx test client" client "DNS:client.invalid"
 cat client.crt client-ca.crt >client-chain.pem
+
+# Intermediates: inter-1 under the test CA, inter-N under inter-(N-1), each a CA with its own database.
+parent=ca
+for n in 1 2 3 4 5 6 7 8 9; do
+  make_ca "inter-$n" "htpx test intermediate $n"
+  # make_ca made a self-signed certificate; the CA above signs the same key instead.
+  openssl req -new -key "inter-$n.key" -subj "/CN=htpx test intermediate $n" -out "inter-$n.csr"
+  HTPX_SAN=none openssl ca -batch -notext -config "$parent-db/ca.cnf" -extensions intermediate \
+    -in "inter-$n.csr" -out "inter-$n.crt" 2>"inter-$n.log" || { cat "inter-$n.log" >&2; exit 1; }
+  rm -f "inter-$n.csr" "inter-$n.log"
+  parent="inter-$n"
+done
+sign inter-1 via-inter localhost server "$localhost"
+cp via-inter.crt leaf-only.crt
+cp via-inter.key leaf-only.key
+cat inter-1.crt >>via-inter.crt
+sign inter-9 long-chain localhost server "$localhost"
+for n in 9 8 7 6 5 4 3 2 1; do cat "inter-$n.crt" >>long-chain.crt; done
+sign inter-4 big-chain localhost server "$localhost"
+for n in 4 3 2 1; do cat "inter-$n.crt" >>big-chain-cas.pem; done
+cat big-chain-cas.pem >>big-chain.crt
+sign ca client-eku localhost client "$localhost"
 
 chmod 600 ./*.key
 echo "make-certs.sh: certificates in $PWD"
