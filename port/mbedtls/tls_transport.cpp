@@ -3,10 +3,12 @@
 // (EOF) or a failure whose real cause is kept aside in inner_status_/inner_error_.
 #include "tls_transport.hpp"
 
+#include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 
 namespace htpx::port {
 namespace {
@@ -231,6 +233,37 @@ bool certificate_has_ip(const mbedtls_x509_crt& crt, const unsigned char* ip, st
   return false;
 }
 
+// SHA-256 over `parts` (mbedTLS's; 2.28 names the calls *_ret). The route and session keys of
+// catalogue T-13 are digests: 32 bytes each instead of copies of hosts and CONNECT requests.
+struct bytes_part {
+  const void* data;
+  std::size_t size;
+};
+
+void sha256(std::initializer_list<bytes_part> parts, unsigned char* out) noexcept {
+  mbedtls_sha256_context context;
+  mbedtls_sha256_init(&context);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  (void)mbedtls_sha256_starts(&context, 0);
+  for (const bytes_part& part : parts) {
+    // Each part's length first: ("ab", "c") and ("a", "bc") differ.
+    const std::uint64_t size = part.size;
+    (void)mbedtls_sha256_update(&context, reinterpret_cast<const unsigned char*>(&size), sizeof(size));
+    (void)mbedtls_sha256_update(&context, static_cast<const unsigned char*>(part.data), part.size);
+  }
+  (void)mbedtls_sha256_finish(&context, out);
+#else
+  (void)mbedtls_sha256_starts_ret(&context, 0);
+  for (const bytes_part& part : parts) {
+    const std::uint64_t size = part.size;
+    (void)mbedtls_sha256_update_ret(&context, reinterpret_cast<const unsigned char*>(&size), sizeof(size));
+    (void)mbedtls_sha256_update_ret(&context, static_cast<const unsigned char*>(part.data), part.size);
+  }
+  (void)mbedtls_sha256_finish_ret(&context, out);
+#endif
+  mbedtls_sha256_free(&context);
+}
+
 }  // namespace
 
 tls_transport::tls_transport() noexcept {
@@ -332,13 +365,44 @@ std::int32_t tls_transport::setup_context(const tls_config& cfg) noexcept {
   asked_for_certificate_ = false;
   bytes_sent_ = 0;
   offered_session_ = false;
-  // A session from an unverified handshake is never offered where verification is on.
-  if (has_session_ && std::strcmp(session_name_, name_) == 0 && (session_verified_ || !cfg.verifies())) {
-    offered_session_ = mbedtls_ssl_set_session(&ssl_, &session_) == 0;
-  }
-  if (has_session_ && !offered_session_) forget_session();
-  session_verified_now_ = cfg.verifies();
+  session_decided_ = false;  // offer_session(), once the route is known (the inner connect is up)
   return 0;
+}
+
+// Catalogue T-13 (curl CVE-2021-22890, CVE-2016-5419): a session is resumed only by the
+// connection it belongs to. The key: the server name (SNI and the verified name), the route
+// (route_: where the inner transport connected, what went in the clear before TLS, such as the
+// CONNECT request naming the origin's host and port through a proxy), whether the server is
+// verified, whether a client certificate is loaded, and the ALPN list offered.
+void tls_transport::session_key(const tls_config& cfg, unsigned char* key) const noexcept {
+  const unsigned char flags[2] = {static_cast<unsigned char>(cfg.verifies()),
+                                  static_cast<unsigned char>(cfg.has_client_cert())};
+  sha256({{name_, std::strlen(name_)}, {route_, sizeof(route_)}, {flags, sizeof(flags)}}, key);
+  for (const char* const* protocol = cfg.alpn_; *protocol != nullptr; ++protocol) {
+    sha256({{key, sizeof(session_key_)}, {*protocol, std::strlen(*protocol)}}, key);
+  }
+}
+
+void tls_transport::offer_session() noexcept {
+  session_decided_ = true;
+  if (!has_session_) return;
+  unsigned char key[sizeof(session_key_)];
+  session_key(config(), key);
+  // A session from an unverified handshake is never offered where verification is on (the
+  // verification flag is in the key).
+  if (std::memcmp(key, session_key_, sizeof(key)) == 0)
+    offered_session_ = mbedtls_ssl_set_session(&ssl_, &session_) == 0;
+  if (!offered_session_) forget_session();  // one session per transport: this connection's replaces it
+}
+
+void tls_transport::inner_connected(std::string_view host, std::uint16_t port) noexcept {
+  inner_up_ = true;
+  const unsigned char port_bytes[2] = {static_cast<unsigned char>(port >> 8), static_cast<unsigned char>(port)};
+  sha256({{host.data(), host.size()}, {port_bytes, sizeof(port_bytes)}}, route_);
+}
+
+void tls_transport::mix_route(const void* data, std::size_t size) noexcept {
+  sha256({{route_, sizeof(route_)}, {data, size}}, route_);
 }
 
 io_result tls_transport::connect(std::string_view host, std::uint16_t port) noexcept {
@@ -346,7 +410,7 @@ io_result tls_transport::connect(std::string_view host, std::uint16_t port) noex
     case state::plain: {
       if (inner_ == nullptr) return {io_status::error, 0, tls_error::not_attached};
       const io_result r = inner_->connect(host, port);
-      if (r.status == io_status::ok) inner_up_ = true;
+      if (r.status == io_status::ok && !inner_up_) inner_connected(host, port);
       want_ = interest::write;  // a TCP connect completes on writability
       return r;
     }
@@ -356,7 +420,7 @@ io_result tls_transport::connect(std::string_view host, std::uint16_t port) noex
         want_ = interest::write;
         if (r.status == io_status::would_block) return r;
         if (r.status != io_status::ok) return fail_inner(r);
-        inner_up_ = true;
+        inner_connected(host, port);
       }
       return drive_handshake();
     case state::secure: return {};
@@ -367,6 +431,7 @@ io_result tls_transport::connect(std::string_view host, std::uint16_t port) noex
 
 io_result tls_transport::drive_handshake() noexcept {
   clear_inner_result();
+  if (!session_decided_) offer_session();
   // Stepping (not mbedtls_ssl_handshake()) shows whether the server sent its certificate: a
   // resumed session skips that state.
   while (!handshake_over(ssl_)) {
@@ -500,9 +565,14 @@ int tls_transport::verify_peer(void* self, mbedtls_x509_crt* crt, int depth, std
 
 io_result tls_transport::send(bytes_view data) noexcept {
   switch (state_) {
-    case state::plain:
+    case state::plain: {
       want_ = interest::write;
-      return inner_ != nullptr ? inner_->send(data) : io_result{io_status::error, 0, tls_error::not_attached};
+      if (inner_ == nullptr) return {io_status::error, 0, tls_error::not_attached};
+      const io_result r = inner_->send(data);
+      // What goes in the clear before TLS (a proxy's CONNECT request) is part of the route.
+      if (r.status == io_status::ok && r.bytes <= data.size) mix_route(data.data, r.bytes);
+      return r;
+    }
     case state::handshake: return {io_status::error, 0, ENOTCONN};
     case state::failed: return failure_;
     case state::secure: break;
@@ -688,6 +758,7 @@ void tls_transport::close() noexcept {
   clear_inner_result();
   alpn_ = {};
   ip_size_ = 0;
+  std::memset(route_, 0, sizeof(route_));  // the next connection has its own route
   want_ = interest::read_write;
 }
 
@@ -698,7 +769,7 @@ void tls_transport::save_session() noexcept {
     return;
   }
   std::memcpy(session_name_, name_, sizeof(name_));
-  session_verified_ = session_verified_now_;
+  session_key(config(), session_key_);
   has_session_ = true;
 }
 

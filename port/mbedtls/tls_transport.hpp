@@ -86,8 +86,11 @@ class tls_transport final : public transport {
   [[nodiscard]] bool has_buffered_input() const noexcept override;
 
   /// Starts TLS for `server_name` (a DNS name, or an IPv4/IPv6 address, brackets allowed; a
-  /// trailing dot is dropped). Names are sent as SNI and verified against the certificate's
-  /// subjectAltName DNS entries (or CN without any); addresses are not sent (RFC 6066 §3) and are
+  /// trailing dot is dropped). The saved session is offered only when the server name, the
+  /// inner connect()'s host and port, the plain bytes sent before start_tls() (a proxy's
+  /// CONNECT request), the verification setting, the client certificate and the ALPN list all
+  /// equal those of the connection that saved it (catalogue T-13). Names are sent as SNI and verified against the
+  /// certificate's subjectAltName DNS entries (or CN without any); addresses are not sent (RFC 6066 §3) and are
   /// verified against its iPAddress entries. Returns ok (connect() then drives the handshake), or
   /// error: tls_error::bad_server_name, tls_error::no_ca (verifying without any CA), the config's
   /// status(), MBEDTLS_ERR_SSL_ALLOC_FAILED, tls_error::not_attached, MBEDTLS_ERR_SSL_BAD_INPUT_DATA
@@ -107,7 +110,8 @@ class tls_transport final : public transport {
   [[nodiscard]] bool session_resumed() const noexcept { return resumed_; }
   /// Returns true when a session is kept for the next start_tls() (see saved_session_name()).
   [[nodiscard]] bool has_saved_session() const noexcept { return has_session_; }
-  /// Returns the server name the saved session belongs to (empty without one).
+  /// Returns the server name the saved session belongs to (empty without one). The session is
+  /// offered only to a connection with the same name over the same route: see start_tls().
   [[nodiscard]] std::string_view saved_session_name() const noexcept;
   /// Drops the saved session: the next handshake is a full one.
   void forget_session() noexcept;
@@ -135,6 +139,10 @@ class tls_transport final : public transport {
   [[nodiscard]] const tls_config& config() const noexcept;
   [[nodiscard]] std::int32_t set_server_name(std::string_view name) noexcept;
   [[nodiscard]] std::int32_t setup_context(const tls_config& cfg) noexcept;
+  void inner_connected(std::string_view host, std::uint16_t port) noexcept;
+  void mix_route(const void* data, std::size_t size) noexcept;
+  void session_key(const tls_config& cfg, unsigned char* key) const noexcept;
+  void offer_session() noexcept;
   io_result drive_handshake() noexcept;
   io_result handshake_failed(int ret) noexcept;
   io_result would_block_on(int ret) noexcept;
@@ -159,13 +167,12 @@ class tls_transport final : public transport {
   bool send_closed_ = false;            // the inner send() gave closed or error: no more sending
   bool resumable_ = false;              // handshake done and no TLS failure since: keep the session
   bool tls_failed_ = false;             // a TLS-level failure (alert, verification): drop the session
-  bool offered_session_ = false;        // start_tls() offered the saved session
+  bool offered_session_ = false;        // the saved session was offered to this handshake
+  bool session_decided_ = false;        // whether to offer it was decided (on the first handshake step)
   bool full_handshake_ = false;         // the server sent its certificate this handshake
   bool asked_for_certificate_ = false;  // we sent a Certificate message: the server asked for one
   bool resumed_ = false;
   bool has_session_ = false;
-  bool session_verified_ = false;      // the saved session's handshake verified the server
-  bool session_verified_now_ = false;  // this connection's handshake verifies the server
   bool tls_error_in_handshake_ = false;
   // What the inner transport reported through the BIO when it was neither ok nor would_block.
   io_status inner_status_ = io_status::ok;
@@ -185,6 +192,10 @@ class tls_transport final : public transport {
   std::string_view alpn_;
   char name_[max_server_name + 1] = {};
   char session_name_[max_server_name + 1] = {};
+  // SHA-256 of the route to the server: the inner connect()'s host and port, then every plain
+  // byte sent before start_tls(). Reset by close().
+  unsigned char route_[32] = {};
+  unsigned char session_key_[32] = {};  // session_key() of the connection that saved the session
 };
 
 /// A TLS transport that owns its inner transport, default-constructible, for the transport

@@ -1091,8 +1091,8 @@ TEST_F(TlsTransport, ResumesTheSessionWhenReconnectingToTheSameName) {
     tls.close();
     EXPECT_TRUE(tls.has_saved_session());
 
-    // A TLS failure drops the session offered (RFC 5246 §7.2.2): here another server under the
-    // same name, whose certificate does not match.
+    // Another server under the same name, on another port: the session is not offered there
+    // (T-13), and the failed handshake leaves no session saved (RFC 5246 §7.2.2).
     tls_server impostor(with_cert("wrong-host"));
     EXPECT_EQ(open_tls(tls, impostor.port(), "127.0.0.1").sys_error, tls_error::hostname_mismatch);
     tls.close();
@@ -1863,4 +1863,106 @@ TEST_F(TlsTransport, ServerRenegotiationRequestIsRefusedT10) {
   EXPECT_FALSE(record.renegotiated);
   EXPECT_EQ(record.client_hellos, 1) << "no second ClientHello";
 #endif
+}
+
+// A CONNECT proxy for T-13: reads "CONNECT host:port ...", connects to 127.0.0.1:port, answers
+// 200 and relays bytes both ways until either side ends.
+void relay_connect(int client) {
+  std::string head;
+  char buffer[4096];
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    const ssize_t got = ::recv(client, buffer, sizeof(buffer), 0);
+    if (got <= 0) return;
+    head.append(buffer, static_cast<std::size_t>(got));
+  }
+  const std::size_t colon = head.find(':');
+  const std::size_t space = head.find(' ', colon);
+  if (head.rfind("CONNECT ", 0) != 0 || colon == std::string::npos || space == std::string::npos) return;
+  const int upstream = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(std::stoi(head.substr(colon + 1, space - colon - 1))));
+  if (::connect(upstream, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(upstream);
+    return;
+  }
+  const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+  (void)::send(client, ok, sizeof(ok) - 1, MSG_NOSIGNAL);
+  pollfd both[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+  for (bool open = true; open;) {
+    if (::poll(both, 2, 3000) <= 0) break;
+    for (int i = 0; i != 2 && open; ++i) {
+      if (both[i].revents == 0) continue;
+      const ssize_t got = ::recv(both[i].fd, buffer, sizeof(buffer), 0);
+      open = got > 0 && ::send(both[1 - i].fd, buffer, static_cast<std::size_t>(got), MSG_NOSIGNAL) == got;
+    }
+  }
+  ::close(upstream);
+}
+
+// TCP to the proxy, CONNECT to 127.0.0.1:target in the clear, then TLS for `name` in the tunnel.
+io_result open_tls_through(tls_transport& tls, std::uint16_t proxy, std::uint16_t target, std::string_view name) {
+  io_result r = drive_connect(tls, "127.0.0.1", proxy);
+  if (r.status != io_status::ok) return r;
+  const std::string authority = "127.0.0.1:" + std::to_string(target);
+  r = send_all(tls, "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n");
+  if (r.status != io_status::ok) return r;
+  const std::string answer = "HTTP/1.1 200 Connection established\r\n\r\n";
+  if (receive(tls, answer.size(), &r) != answer) return {io_status::error, 0, EPROTO};
+  r = tls.start_tls(name);
+  if (r.status != io_status::ok) return r;
+  return drive_connect(tls, "127.0.0.1", proxy);
+}
+
+// T-13: a session is offered only to the connection it came from: the same server name, port,
+// proxy and tunnel target, verification, client certificate and ALPN. The server below is one
+// mbedTLS server (one session cache, one ticket key) on two ports, reached directly and through
+// two proxies: it would resume any session offered to it, so every "not resumed" below is the
+// client's decision.
+TEST_F(TlsTransport, SessionIsOfferedOnlyToItsOwnRouteT13) {
+  server_options options;
+  options.second_port = true;
+  tls_server server(options);
+  listener proxy(relay_connect);
+  listener other_proxy(relay_connect);
+  tls_config config;
+  trust_test_ca(config);
+  posix_transport tcp;
+  tls_transport tls(tcp, config);
+  const auto resumed = [&tls](io_result r) {
+    EXPECT_EQ(r.status, io_status::ok) << text_of(tls, r.sys_error);
+    const bool was = tls.session_resumed();
+    tls.close();
+    return was;
+  };
+  const std::uint16_t a = server.port();
+  const std::uint16_t b = server.second_port();
+
+  EXPECT_FALSE(resumed(open_tls(tls, a, "localhost")));
+  EXPECT_TRUE(resumed(open_tls(tls, a, "localhost"))) << "control: the server resumes";
+  EXPECT_FALSE(resumed(open_tls(tls, b, "localhost"))) << "another port of the same host";
+  EXPECT_TRUE(resumed(open_tls(tls, b, "localhost")));
+
+  EXPECT_FALSE(resumed(open_tls_through(tls, proxy.port(), b, "localhost"))) << "the same origin through a proxy";
+  EXPECT_TRUE(resumed(open_tls_through(tls, proxy.port(), b, "localhost"))) << "control: the same tunnel resumes";
+  EXPECT_FALSE(resumed(open_tls_through(tls, proxy.port(), a, "localhost"))) << "another origin port, same proxy";
+  EXPECT_FALSE(resumed(open_tls_through(tls, other_proxy.port(), a, "localhost"))) << "another proxy";
+  EXPECT_FALSE(resumed(open_tls(tls, a, "localhost"))) << "direct again";
+
+  // start_tls() before the TCP connect: the route is known once connect() is through.
+  ASSERT_EQ(tls.start_tls("localhost").status, io_status::ok);
+  EXPECT_TRUE(resumed(drive_connect(tls, "127.0.0.1", a)));
+  ASSERT_EQ(tls.start_tls("localhost").status, io_status::ok);
+  EXPECT_FALSE(resumed(drive_connect(tls, "127.0.0.1", b)));
+
+  // Settings of the same config that change what the server was told or shown.
+  const char* const h2_first[] = {"h2", "http/1.1", nullptr};
+  config.set_alpn(h2_first);
+  EXPECT_FALSE(resumed(open_tls(tls, b, "localhost"))) << "another ALPN list";
+  EXPECT_TRUE(resumed(open_tls(tls, b, "localhost")));
+  ASSERT_EQ(config.load_client_cert_files(cert("client.crt").c_str(), cert("client.key").c_str()), 0);
+  EXPECT_FALSE(resumed(open_tls(tls, b, "localhost"))) << "a client certificate now";
+  EXPECT_TRUE(resumed(open_tls(tls, b, "localhost")));
+  EXPECT_FALSE(resumed(open_tls(tls, b, "127.0.0.1"))) << "another name";
 }
