@@ -4,6 +4,7 @@
 #include <mbedtls/asn1.h>
 #include <mbedtls/error.h>
 #include <mbedtls/pem.h>
+#include <mbedtls/platform_time.h>
 #include <mbedtls/version.h>
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
@@ -108,6 +109,7 @@ const char* own_text(std::int32_t code) noexcept {
       return "handshake failed (the server split a handshake message over several TLS records; "
              "mbedTLS before 3.6.3 cannot reassemble it)";
     case tls_error::protocol_version: return "handshake failed (no TLS version in common)";
+    case tls_error::clock_not_set: return "the clock is not set: certificate dates cannot be checked";
     default: return nullptr;
   }
 }
@@ -355,6 +357,27 @@ void tls_config::set_max_fragment_length(unsigned bytes) noexcept {
   (void)code;
   max_fragment_ = 0;  // this mbedTLS build has no max_fragment_length extension
 #endif
+}
+
+void tls_config::set_clock(clock_function clock, void* context) noexcept {
+  clock_ = clock;
+  clock_context_ = context;
+}
+
+void tls_config::set_time_floor(std::int64_t unix_seconds) noexcept {
+  if (unix_seconds > time_floor_) time_floor_ = unix_seconds;
+}
+
+std::int64_t tls_config::now() const noexcept {
+  std::int64_t seconds = -1;
+  if (clock_ != nullptr) {
+    seconds = clock_(clock_context_);
+  } else {
+#if defined(MBEDTLS_HAVE_TIME)
+    seconds = static_cast<std::int64_t>(mbedtls_time(nullptr));
+#endif
+  }
+  return seconds >= time_floor_ ? seconds : -1;  // before the floor: a clock not set yet (1970)
 }
 
 int tls_config::prepare() const noexcept {

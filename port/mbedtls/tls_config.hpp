@@ -18,6 +18,14 @@
 #define HTPX_TLS_SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #endif
 
+#ifndef HTPX_TLS_TIME_FLOOR
+/// A Unix time (seconds) known to have passed when this code runs: 2026-11-01T00:00:00Z, the
+/// date of this release. Certificate dates are checked only against a clock at or after it; a
+/// clock before it (a device at 1970 before SNTP) counts as not set (catalogue T-04, port/mbedtls
+/// README "Time"). Set it to your build date with -DHTPX_TLS_TIME_FLOOR=$(date +%s).
+#define HTPX_TLS_TIME_FLOOR 1793491200
+#endif
+
 namespace htpx::port {
 
 /// The port's own error codes (sys_error values and load results). mbedTLS's codes are
@@ -45,8 +53,9 @@ inline constexpr std::int32_t not_attached = -0x10012;          ///< tls_transpo
 inline constexpr std::int32_t chain_too_long = -0x10013;        ///< over MBEDTLS_X509_MAX_INTERMEDIATE_CA
 inline constexpr std::int32_t handshake_fragmented = -0x10014;  ///< a handshake message over several records
 inline constexpr std::int32_t protocol_version = -0x10015;      ///< no TLS version in common
+inline constexpr std::int32_t clock_not_set = -0x10016;         ///< no time to check dates against
 /// The last (lowest) of the codes above.
-inline constexpr std::int32_t last_code = protocol_version;
+inline constexpr std::int32_t last_code = clock_not_set;
 }  // namespace tls_error
 
 /// Returns a static text for a TLS error code: one of tls_error (such as "certificate has
@@ -125,6 +134,29 @@ class tls_config {
   /// with MBEDTLS_SSL_IN_CONTENT_LEN to match (port/mbedtls/README.md, "Memory").
   void set_max_fragment_length(unsigned bytes) noexcept;
 
+  /// The current time as Unix seconds, or a negative value while it is not known (no RTC, no
+  /// SNTP answer yet). `context` is the pointer given to set_clock().
+  using clock_function = std::int64_t (*)(void* context);
+  /// Sets the clock certificate dates are checked against (catalogue T-04). nullptr (the
+  /// default): mbedtls_time() where mbedTLS has MBEDTLS_HAVE_TIME, else no clock. The port
+  /// checks every certificate's notBefore and notAfter itself (also where mbedTLS is built
+  /// without MBEDTLS_HAVE_TIME_DATE and checks none): with a time at or after the floor
+  /// (time_floor()), a certificate outside its dates fails (tls_error::cert_expired,
+  /// tls_error::cert_not_yet_valid). Without one (unknown, or before the floor) verification
+  /// fails closed with tls_error::clock_not_set, unless allow_unknown_time(true).
+  void set_clock(clock_function clock, void* context = nullptr) noexcept;
+  /// Raises the time floor above HTPX_TLS_TIME_FLOOR (never lowers it): a time the device knows
+  /// has passed, such as the last time it saw, kept in flash.
+  void set_time_floor(std::int64_t unix_seconds) noexcept;
+  /// When true, a handshake without a known time checks only what the floor proves: a
+  /// certificate whose notAfter is before the floor is expired; notBefore is not checked. For
+  /// devices that must connect before their clock is set (to fetch the time). Default false.
+  void allow_unknown_time(bool allow) noexcept { allow_unknown_time_ = allow; }
+  /// Returns the time floor (Unix seconds).
+  [[nodiscard]] std::int64_t time_floor() const noexcept { return time_floor_; }
+  /// Returns the clock's time if it is known and at or after the floor, else -1.
+  [[nodiscard]] std::int64_t now() const noexcept;
+
   /// Returns true unless insecure_skip_verify(true) was called.
   [[nodiscard]] bool verifies() const noexcept { return verify_; }
   /// Returns the number of trusted CA certificates loaded so far.
@@ -160,6 +192,10 @@ class tls_config {
   mbedtls_entropy_context entropy_;
   mbedtls_ctr_drbg_context drbg_;
   const char* alpn_[max_alpn_protocols + 1] = {};
+  clock_function clock_ = nullptr;
+  void* clock_context_ = nullptr;
+  std::int64_t time_floor_ = HTPX_TLS_TIME_FLOOR;
+  bool allow_unknown_time_ = false;
   int status_ = 0;
   unsigned max_fragment_ = 0;
   bool verify_ = true;

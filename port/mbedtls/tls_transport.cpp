@@ -125,11 +125,12 @@ bool is_certificate_failure(int ret) noexcept {
 }
 
 // One reason for a failed verification, the most fundamental first (a revoked or untrusted
-// certificate says more than its dates or names).
-std::int32_t verification_error(std::uint32_t flags) noexcept {
+// certificate says more than its dates or names). `clock_unknown`: dates could not be checked.
+std::int32_t verification_error(std::uint32_t flags, bool clock_unknown) noexcept {
   if ((flags & MBEDTLS_X509_BADCERT_REVOKED) != 0) return tls_error::cert_revoked;
   if ((flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) != 0) return tls_error::unknown_ca;
   if ((flags & MBEDTLS_X509_BADCERT_EXPIRED) != 0) return tls_error::cert_expired;
+  if (clock_unknown) return tls_error::clock_not_set;
   if ((flags & MBEDTLS_X509_BADCERT_FUTURE) != 0) return tls_error::cert_not_yet_valid;
   if ((flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0) return tls_error::hostname_mismatch;
   if ((flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
@@ -140,6 +141,46 @@ std::int32_t verification_error(std::uint32_t flags) noexcept {
     return tls_error::cert_weak;
   }
   return tls_error::cert_invalid;
+}
+
+// ---- certificate dates (catalogue T-04) -------------------------------------------------------
+
+// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant,
+// "chrono-Compatible Low-Level Date Algorithms", days_from_civil): no timegm() on firmware.
+std::int64_t days_from_civil(std::int64_t year, int month, int day) noexcept {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const std::int64_t year_of_era = year - era * 400;                                          // 0..399
+  const std::int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;  // 0..365
+  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+std::int64_t unix_seconds(const mbedtls_x509_time& t) noexcept {
+  return days_from_civil(t.year, t.mon, t.day) * 86400 + t.hour * 3600 + t.min * 60 + t.sec;
+}
+
+// The port checks every certificate's dates itself, against tls_config::now(), replacing
+// mbedTLS's check: mbedTLS built without MBEDTLS_HAVE_TIME_DATE checks none
+// (mbedtls_x509_time_is_past() returns 0), and with it trusts a clock that may still be at 1970.
+// Returns false when the time is unknown and the dates could not be checked (fail closed).
+bool check_dates(const tls_config& config, const mbedtls_x509_crt& crt, std::uint32_t* flags) noexcept {
+  constexpr std::uint32_t date_flags = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
+  *flags &= ~date_flags;
+  const std::int64_t not_before = unix_seconds(crt.valid_from);
+  const std::int64_t not_after = unix_seconds(crt.valid_to);
+  const std::int64_t now = config.now();
+  if (now >= 0) {
+    if (now > not_after) *flags |= MBEDTLS_X509_BADCERT_EXPIRED;  // RFC 5280 §4.1.2.5: both ends inclusive
+    if (now < not_before) *flags |= MBEDTLS_X509_BADCERT_FUTURE;
+    return true;
+  }
+  // No time, but the floor has passed: a notAfter before it is expired whatever the time is.
+  if (not_after < config.time_floor()) {
+    *flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+    return true;
+  }
+  return false;
 }
 
 // ---- IP literals (RFC 6125 §6.2.1, RFC 5280 §4.2.1.6): no inet_pton, which firmware lacks ----
@@ -327,6 +368,7 @@ io_result tls_transport::start_tls(std::string_view server_name) noexcept {
   if (state_ != state::plain) return {io_status::error, 0, MBEDTLS_ERR_SSL_BAD_INPUT_DATA};
   tls_error_in_handshake_ = false;
   resumed_ = false;
+  clock_unknown_ = false;
   verify_flags_ = 0;
   alert_ = -1;
   if (const std::int32_t rc = set_server_name(server_name); rc != 0) return fail(rc, false);
@@ -478,7 +520,9 @@ io_result tls_transport::handshake_failed(int ret) noexcept {
   if (bad_version(ret)) return fail(tls_error::protocol_version, true);
   const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
   if (flags != 0xFFFFFFFFu) verify_flags_ = flags;
-  if (is_certificate_failure(ret) && flags != 0 && flags != 0xFFFFFFFFu) return fail(verification_error(flags), true);
+  if (is_certificate_failure(ret) && flags != 0 && flags != 0xFFFFFFFFu) {
+    return fail(verification_error(flags, clock_unknown_), true);
+  }
   // mbedtls_x509_crt_verify() stops with MBEDTLS_ERR_X509_FATAL_ERROR and all flags set when the
   // path to a trusted CA would exceed MBEDTLS_X509_MAX_INTERMEDIATE_CA (x509_crt_verify_chain():
   // "chain too long"); the port's verify callback never fails, so that is the only cause here.
@@ -554,6 +598,11 @@ bool tls_transport::server_asked_for_certificate() const noexcept { return asked
 
 int tls_transport::verify_peer(void* self, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags) {
   auto& t = *static_cast<tls_transport*>(self);
+  const tls_config& config = t.config();
+  if (!check_dates(config, *crt, flags) && !config.allow_unknown_time_) {
+    t.clock_unknown_ = true;
+    *flags |= MBEDTLS_X509_BADCERT_OTHER;  // fail closed: verification_error() says why
+  }
   if (depth != 0) return 0;
   t.full_handshake_ = true;
   // mbedTLS checked DNS names (mbedtls_ssl_set_hostname()); addresses are checked here.

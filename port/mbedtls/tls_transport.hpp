@@ -174,6 +174,7 @@ class tls_transport final : public transport {
   bool resumed_ = false;
   bool has_session_ = false;
   bool tls_error_in_handshake_ = false;
+  bool clock_unknown_ = false;  // a certificate's dates could not be checked (no time): fail closed
   // What the inner transport reported through the BIO when it was neither ok nor would_block.
   io_status inner_status_ = io_status::ok;
   std::size_t bytes_sent_ = 0;         // through the inner transport since start_tls()

@@ -32,6 +32,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -1965,4 +1966,73 @@ TEST_F(TlsTransport, SessionIsOfferedOnlyToItsOwnRouteT13) {
   EXPECT_FALSE(resumed(open_tls(tls, b, "localhost"))) << "a client certificate now";
   EXPECT_TRUE(resumed(open_tls(tls, b, "localhost")));
   EXPECT_FALSE(resumed(open_tls(tls, b, "127.0.0.1"))) << "another name";
+}
+
+// T-04: the port checks certificate dates against tls_config's clock, which a device without a
+// calendar clock (before SNTP, at 1970) does not have: verification then fails closed, except
+// for what the build-time floor proves (a notAfter before it), or, when the caller allows an
+// unknown time, checks that floor only.
+std::int64_t fixed_clock(void* context) { return *static_cast<const std::int64_t*>(context); }
+
+TEST_F(TlsTransport, CertificateDatesNeedAClockT04) {
+  constexpr std::int64_t unknown = -1;
+  constexpr std::int64_t epoch = 0;                    // an RTC that was never set
+  constexpr std::int64_t year_2040_june = 2222121600;  // 2040-06-01: inside not-yet-valid's dates
+  const std::int64_t system_now = static_cast<std::int64_t>(std::time(nullptr));
+  const std::int64_t in_60_days = system_now + 60 * 86400;  // past the 30-day certificates
+  struct clock_case {
+    const char* what;
+    std::int64_t now;
+    bool allow_unknown;
+    const char* cert;
+    std::int32_t code;  // 0: the handshake succeeds
+  };
+  const clock_case cases[] = {
+      {"system clock", system_now, false, "server", 0},
+      {"clock at 1970", epoch, false, "server", tls_error::clock_not_set},
+      {"time unknown", unknown, false, "server", tls_error::clock_not_set},
+      {"time unknown, expired before the floor", unknown, false, "expired", tls_error::cert_expired},
+      {"time unknown, not yet valid", unknown, false, "not-yet-valid", tls_error::clock_not_set},
+      {"unknown allowed", unknown, true, "server", 0},
+      {"unknown allowed, expired before the floor", unknown, true, "expired", tls_error::cert_expired},
+      {"unknown allowed, not yet valid: cannot tell", unknown, true, "not-yet-valid", 0},
+      {"the port's clock, not the system's: 60 days on", in_60_days, false, "server", tls_error::cert_expired},
+      // Every certificate of the chain is checked: in 2040 the 30-day test CA has expired.
+      {"the port's clock in 2040", year_2040_june, false, "not-yet-valid", tls_error::cert_expired},
+  };
+  for (const clock_case& c : cases) {
+    SCOPED_TRACE(c.what);
+    tls_config config;
+    trust_test_ca(config);
+    std::int64_t now = c.now;
+    config.set_clock(fixed_clock, &now);
+    config.allow_unknown_time(c.allow_unknown);
+    tls_server server(with_cert(c.cert));
+    posix_transport tcp;
+    tls_transport tls(tcp, config);
+    const io_result r = open_tls(tls, server.port(), "localhost");
+    if (c.code == 0) {
+      EXPECT_EQ(r.status, io_status::ok) << text_of(tls, r.sys_error);
+    } else {
+      EXPECT_EQ(r.sys_error, c.code) << text_of(tls, r.sys_error);
+    }
+    tls.close();
+  }
+  tls_config config;
+  EXPECT_EQ(config.time_floor(), HTPX_TLS_TIME_FLOOR);
+  config.set_time_floor(HTPX_TLS_TIME_FLOOR - 1);  // never lowered
+  EXPECT_EQ(config.time_floor(), HTPX_TLS_TIME_FLOOR);
+  EXPECT_GT(config.now(), 0) << "the system clock (mbedtls_time()) by default";
+  // A floor after the system clock (by an hour): the system clock counts as not set. (A floor
+  // after the certificates' notAfter would prove them expired instead, as above.)
+  trust_test_ca(config);
+  config.set_time_floor(system_now + 3600);
+  EXPECT_EQ(config.now(), -1);
+  tls_server server({});
+  posix_transport tcp;
+  tls_transport tls(tcp, config);
+  const io_result r = open_tls(tls, server.port(), "localhost");
+  EXPECT_EQ(r.sys_error, tls_error::clock_not_set);
+  EXPECT_EQ(text_of(tls, r.sys_error), "the clock is not set: certificate dates cannot be checked");
+  tls.close();
 }
