@@ -110,6 +110,8 @@ const char* own_text(std::int32_t code) noexcept {
              "mbedTLS before 3.6.3 cannot reassemble it)";
     case tls_error::protocol_version: return "handshake failed (no TLS version in common)";
     case tls_error::clock_not_set: return "the clock is not set: certificate dates cannot be checked";
+    case tls_error::insecure_renegotiation:
+      return "handshake failed (the server does not support secure renegotiation, RFC 5746)";
     default: return nullptr;
   }
 }
@@ -218,6 +220,9 @@ int tls_config::setup() noexcept {
   // connection goes on.
   mbedtls_ssl_conf_renegotiation(&conf_, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
+  // RFC 5746 §4.1: a server that does not confirm secure renegotiation is refused (as OpenSSL 3
+  // does), rather than merely never renegotiated with (mbedTLS's default).
+  mbedtls_ssl_conf_legacy_renegotiation(&conf_, MBEDTLS_SSL_LEGACY_BREAK_HANDSHAKE);
 #if defined(MBEDTLS_SSL_ALPN)
   rc = mbedtls_ssl_conf_alpn_protocols(&conf_, alpn_);
 #endif

@@ -72,6 +72,21 @@ bool handshake_message_split(const mbedtls_ssl_context& ssl, int ret) noexcept {
 #endif
 }
 
+// RFC 5746: with MBEDTLS_SSL_LEGACY_BREAK_HANDSHAKE mbedTLS ends the ServerHello step with a
+// handshake_failure (2.28: MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO, 3.x:
+// MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE) when the server did not confirm secure renegotiation, and
+// the context still says "legacy". (A ServerHello malformed in another way fails with the same
+// code; that it also lacked the confirmation makes this reading the likely one.)
+bool legacy_server(const mbedtls_ssl_context& ssl, int step, int ret) noexcept {
+  if (step != MBEDTLS_SSL_SERVER_HELLO) return false;  // the step that failed (the state moved on)
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  return ret == MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE &&
+         ssl.MBEDTLS_PRIVATE(secure_renegotiation) == MBEDTLS_SSL_LEGACY_RENEGOTIATION;
+#else
+  return ret == MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO && ssl.secure_renegotiation == MBEDTLS_SSL_LEGACY_RENEGOTIATION;
+#endif
+}
+
 // mbedTLS's own "no version in common": the server chose a version below our minimum.
 bool bad_version(int ret) noexcept {
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -478,6 +493,7 @@ io_result tls_transport::drive_handshake() noexcept {
   // resumed session skips that state.
   while (!handshake_over(ssl_)) {
     const int step = ssl_state(ssl_);
+    step_ = step;
     if (step == MBEDTLS_SSL_SERVER_CERTIFICATE) full_handshake_ = true;
     const std::size_t sent = bytes_sent_;
     const int ret = mbedtls_ssl_handshake_step(&ssl_);
@@ -518,6 +534,7 @@ io_result tls_transport::handshake_failed(int ret) noexcept {
   if (eof) return fail(tls_error::handshake_closed, true);
   if (handshake_message_split(ssl_, ret)) return fail(tls_error::handshake_fragmented, true);
   if (bad_version(ret)) return fail(tls_error::protocol_version, true);
+  if (legacy_server(ssl_, step_, ret)) return fail(tls_error::insecure_renegotiation, true);
   const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
   if (flags != 0xFFFFFFFFu) verify_flags_ = flags;
   if (is_certificate_failure(ret) && flags != 0 && flags != 0xFFFFFFFFu) {

@@ -187,6 +187,7 @@ class tls_transport final : public transport {
   io_result send_failure_{};    // the inner send() gave closed or error: send() repeats it
   std::int32_t tls_error_ = 0;  // the last mbedTLS-level code this transport returned
   int alert_ = -1;
+  int step_ = 0;  // the handshake state of the last mbedtls_ssl_handshake_step()
   std::uint32_t verify_flags_ = 0;
   std::size_t ip_size_ = 0;  // 4 or 16 when the server name is an address
   unsigned char ip_[16] = {};

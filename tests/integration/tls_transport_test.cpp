@@ -2036,3 +2036,40 @@ TEST_F(TlsTransport, CertificateDatesNeedAClockT04) {
   EXPECT_EQ(text_of(tls, r.sys_error), "the clock is not set: certificate dates cannot be checked");
   tls.close();
 }
+
+// T-10, RFC 5746: a server that does not confirm secure renegotiation (no renegotiation_info in
+// its ServerHello, as before 2010) is refused. The "server" reads the ClientHello and answers
+// with a bare ServerHello (TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, no extensions),
+// then hangs up.
+TEST_F(TlsTransport, ServerWithoutSecureRenegotiationIsRefusedT10) {
+  listener legacy([](int fd) {
+    char buffer[2048];
+    (void)::recv(fd, buffer, sizeof(buffer), 0);                           // the ClientHello
+    std::string hello = {'\x16', '\x03', '\x03', '\x00', '\x2a',           // record: handshake, TLS 1.2, 42 bytes
+                         '\x02', '\x00', '\x00', '\x26', '\x03', '\x03'};  // ServerHello, 38 bytes, TLS 1.2
+    hello.append(32, '\x5a');                                              // random
+    hello += {'\x00', '\xc0', '\x2b', '\x00'};  // no session ID, the suite, no compression, no extensions
+    (void)::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+    read_until_eof(fd);
+  });
+  {
+    SCOPED_TRACE("control: mbedTLS's default goes past the ServerHello");
+    tls_config lenient;
+    trust_test_ca(lenient);
+    mbedtls_ssl_conf_legacy_renegotiation(&lenient.ssl_config(), MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION);
+    posix_transport tcp;
+    tls_transport tls(tcp, lenient);
+    const io_result r = open_tls(tls, legacy.port(), "localhost");
+    EXPECT_EQ(r.sys_error, tls_error::handshake_closed) << text_of(tls, r.sys_error);
+    tls.close();
+  }
+  tls_config config;
+  trust_test_ca(config);
+  posix_transport tcp;
+  tls_transport tls(tcp, config);
+  const io_result r = open_tls(tls, legacy.port(), "localhost");
+  EXPECT_EQ(r.sys_error, tls_error::insecure_renegotiation) << text_of(tls, r.sys_error);
+  EXPECT_EQ(text_of(tls, r.sys_error), "handshake failed (the server does not support secure renegotiation, RFC 5746)");
+  tls.close();
+}
