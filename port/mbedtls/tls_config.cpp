@@ -105,11 +105,11 @@ const char* own_text(std::int32_t code) noexcept {
     case tls_error::already_loaded: return "a client certificate is already loaded";
     case tls_error::not_attached: return "TLS transport has no inner transport (attach())";
     case tls_error::chain_too_long: return "certificate chain too long";
-    case tls_error::handshake_fragmented:
-      return "handshake failed (the server split a handshake message over several TLS records; "
-             "mbedTLS before 3.6.3 cannot reassemble it)";
     case tls_error::protocol_version: return "handshake failed (no TLS version in common)";
     case tls_error::clock_not_set: return "the clock is not set: certificate dates cannot be checked";
+    case tls_error::handshake_too_large:
+      return "handshake failed (a handshake message is larger than the TLS record buffer, "
+             "MBEDTLS_SSL_IN_CONTENT_LEN)";
     case tls_error::insecure_renegotiation:
       return "handshake failed (the server does not support secure renegotiation, RFC 5746)";
     default: return nullptr;

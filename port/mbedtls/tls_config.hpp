@@ -32,28 +32,28 @@ namespace htpx::port {
 /// -0x0001..-0x7FFF and errno values are positive, so these (below -0x10000) never collide.
 /// describe_tls_error() gives each one's text.
 namespace tls_error {
-inline constexpr std::int32_t cert_expired = -0x10001;            ///< "certificate has expired"
-inline constexpr std::int32_t cert_not_yet_valid = -0x10002;      ///< "certificate is not yet valid"
-inline constexpr std::int32_t hostname_mismatch = -0x10003;       ///< "hostname mismatch"
-inline constexpr std::int32_t unknown_ca = -0x10004;              ///< "unknown CA" (self-signed too)
-inline constexpr std::int32_t cert_revoked = -0x10005;            ///< "certificate revoked"
-inline constexpr std::int32_t cert_bad_usage = -0x10006;          ///< key usage / extended key usage
-inline constexpr std::int32_t cert_weak = -0x10007;               ///< forbidden hash, key type or size
-inline constexpr std::int32_t cert_invalid = -0x10008;            ///< any other verification failure
-inline constexpr std::int32_t client_cert_required = -0x10009;    ///< "client certificate required"
-inline constexpr std::int32_t client_cert_refused = -0x1000A;     ///< "client certificate refused"
-inline constexpr std::int32_t truncated = -0x1000B;               ///< EOF without close_notify
-inline constexpr std::int32_t handshake_closed = -0x1000C;        ///< EOF during the handshake
-inline constexpr std::int32_t no_ca = -0x1000D;                   ///< verifying, but no CA loaded
-inline constexpr std::int32_t bad_server_name = -0x1000E;         ///< empty, too long or NUL inside
-inline constexpr std::int32_t pem_not_terminated = -0x1000F;      ///< PEM without its NUL byte
-inline constexpr std::int32_t key_mismatch = -0x10010;            ///< client certificate vs key
-inline constexpr std::int32_t already_loaded = -0x10011;          ///< a second client certificate
-inline constexpr std::int32_t not_attached = -0x10012;            ///< tls_transport without inner
-inline constexpr std::int32_t chain_too_long = -0x10013;          ///< over MBEDTLS_X509_MAX_INTERMEDIATE_CA
-inline constexpr std::int32_t handshake_fragmented = -0x10014;    ///< a handshake message over several records
-inline constexpr std::int32_t protocol_version = -0x10015;        ///< no TLS version in common
-inline constexpr std::int32_t clock_not_set = -0x10016;           ///< no time to check dates against
+inline constexpr std::int32_t cert_expired = -0x10001;          ///< "certificate has expired"
+inline constexpr std::int32_t cert_not_yet_valid = -0x10002;    ///< "certificate is not yet valid"
+inline constexpr std::int32_t hostname_mismatch = -0x10003;     ///< "hostname mismatch"
+inline constexpr std::int32_t unknown_ca = -0x10004;            ///< "unknown CA" (self-signed too)
+inline constexpr std::int32_t cert_revoked = -0x10005;          ///< "certificate revoked"
+inline constexpr std::int32_t cert_bad_usage = -0x10006;        ///< key usage / extended key usage
+inline constexpr std::int32_t cert_weak = -0x10007;             ///< forbidden hash, key type or size
+inline constexpr std::int32_t cert_invalid = -0x10008;          ///< any other verification failure
+inline constexpr std::int32_t client_cert_required = -0x10009;  ///< "client certificate required"
+inline constexpr std::int32_t client_cert_refused = -0x1000A;   ///< "client certificate refused"
+inline constexpr std::int32_t truncated = -0x1000B;             ///< EOF without close_notify
+inline constexpr std::int32_t handshake_closed = -0x1000C;      ///< EOF during the handshake
+inline constexpr std::int32_t no_ca = -0x1000D;                 ///< verifying, but no CA loaded
+inline constexpr std::int32_t bad_server_name = -0x1000E;       ///< empty, too long or NUL inside
+inline constexpr std::int32_t pem_not_terminated = -0x1000F;    ///< PEM without its NUL byte
+inline constexpr std::int32_t key_mismatch = -0x10010;          ///< client certificate vs key
+inline constexpr std::int32_t already_loaded = -0x10011;        ///< a second client certificate
+inline constexpr std::int32_t not_attached = -0x10012;          ///< tls_transport without inner
+inline constexpr std::int32_t chain_too_long = -0x10013;        ///< over MBEDTLS_X509_MAX_INTERMEDIATE_CA
+inline constexpr std::int32_t handshake_too_large = -0x10014;   ///< a handshake message over MBEDTLS_SSL_IN_CONTENT_LEN
+inline constexpr std::int32_t protocol_version = -0x10015;      ///< no TLS version in common
+inline constexpr std::int32_t clock_not_set = -0x10016;         ///< no time to check dates against
 inline constexpr std::int32_t insecure_renegotiation = -0x10017;  ///< server without RFC 5746
 /// The last (lowest) of the codes above.
 inline constexpr std::int32_t last_code = insecure_renegotiation;

@@ -6,6 +6,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/version.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
@@ -49,27 +50,6 @@ int alert_description(const mbedtls_ssl_context& ssl) noexcept {
   const unsigned char* message = ssl.in_msg;
 #endif
   return message != nullptr ? message[1] : -1;
-}
-
-// Catalogue T-08: mbedTLS before 3.6.3 cannot reassemble a TLS handshake message that the server
-// split over several records (RFC 5246 §6.2.1 allows the split; large certificate chains and
-// servers with small records do it). mbedtls_ssl_prepare_handshake_record() then fails with
-// MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE ("TLS handshake fragmentation not supported") while the
-// record in hand is shorter than the message its header announces.
-bool handshake_message_split(const mbedtls_ssl_context& ssl, int ret) noexcept {
-#if MBEDTLS_VERSION_NUMBER >= 0x03060300
-  (void)ssl;
-  (void)ret;
-  return false;  // reassembled by mbedTLS
-#else
-  if (ret != MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE) return false;
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-  return ssl.MBEDTLS_PRIVATE(in_msgtype) == MBEDTLS_SSL_MSG_HANDSHAKE &&
-         ssl.MBEDTLS_PRIVATE(in_msglen) < ssl.MBEDTLS_PRIVATE(in_hslen);
-#else
-  return ssl.in_msgtype == MBEDTLS_SSL_MSG_HANDSHAKE && ssl.in_msglen < ssl.in_hslen;
-#endif
-#endif
 }
 
 // RFC 5746: with MBEDTLS_SSL_LEGACY_BREAK_HANDSHAKE mbedTLS ends the ServerHello step with a
@@ -423,6 +403,12 @@ std::int32_t tls_transport::setup_context(const tls_config& cfg) noexcept {
   bytes_sent_ = 0;
   offered_session_ = false;
   session_decided_ = false;  // offer_session(), once the route is known (the inner connect is up)
+#if MBEDTLS_VERSION_NUMBER < 0x03060300
+  reframing_ = true;  // mbedTLS 3.6.3 reassembles split handshake messages itself
+#endif
+  raw_record_ = false;
+  record_header_size_ = record_left_ = message_header_size_ = message_left_ = pending_size_ = pending_at_ = 0;
+  reframe_error_ = 0;
   return 0;
 }
 
@@ -505,6 +491,7 @@ io_result tls_transport::drive_handshake() noexcept {
     return handshake_failed(ret);
   }
   state_ = state::secure;
+  reframing_ = false;  // the server's ChangeCipherSpec ended it already (TLS 1.2)
   resumable_ = true;
   resumed_ = offered_session_ && !full_handshake_;
   const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
@@ -525,6 +512,7 @@ io_result tls_transport::would_block_on(int ret) noexcept {
 
 io_result tls_transport::handshake_failed(int ret) noexcept {
   tls_error_in_handshake_ = true;
+  if (reframe_error_ != 0) return fail(reframe_error_, true);
   // A server that refuses us mid-flight closes while we still send: its alert waits unread.
   if (inner_status_ != io_status::ok && inner_failed_sending_ && read_plain_alert()) return fail(alert_error(), true);
   const bool inner_failed = inner_status_ == io_status::error;
@@ -532,7 +520,6 @@ io_result tls_transport::handshake_failed(int ret) noexcept {
   if ((inner_failed || eof) && client_certificate_missing()) return fail(tls_error::client_cert_required, true);
   if (inner_failed) return fail_inner({io_status::error, 0, inner_error_});
   if (eof) return fail(tls_error::handshake_closed, true);
-  if (handshake_message_split(ssl_, ret)) return fail(tls_error::handshake_fragmented, true);
   if (bad_version(ret)) return fail(tls_error::protocol_version, true);
   if (legacy_server(ssl_, step_, ret)) return fail(tls_error::insecure_renegotiation, true);
   const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
@@ -771,31 +758,119 @@ int tls_transport::bio_send(void* self, const unsigned char* data, std::size_t s
 
 int tls_transport::bio_recv(void* self, unsigned char* buffer, std::size_t size) {
   auto& t = *static_cast<tls_transport*>(self);
+  if (t.reframing_ || t.pending_at_ != t.pending_size_) return t.reframe_read(buffer, size);
+  return t.inner_read(buffer, size);
+}
+
+// One inner read, in mbedTLS's terms: bytes, WANT_READ, 0 for EOF, or bio_failed with the cause
+// kept aside.
+int tls_transport::inner_read(unsigned char* buffer, std::size_t size) noexcept {
   const mutable_bytes into{reinterpret_cast<char*>(buffer), size};
   io_result r;
-  if (t.inner_wait_ms_ != 0) {  // recv_wait(): this read may sleep, once
-    r = t.inner_->recv_wait(into, t.inner_wait_ms_);
-    t.inner_wait_ms_ = 0;
+  if (inner_wait_ms_ != 0) {  // recv_wait(): this read may sleep, once
+    r = inner_->recv_wait(into, inner_wait_ms_);
+    inner_wait_ms_ = 0;
     if (r.status == io_status::would_block && r.sys_error == recv_wait_unsupported) {
-      t.inner_wait_unsupported_ = true;
+      inner_wait_unsupported_ = true;
       return MBEDTLS_ERR_SSL_WANT_READ;
     }
   } else {
-    r = t.inner_->recv(into);
+    r = inner_->recv(into);
   }
   switch (r.status) {
     case io_status::ok:
       if (r.bytes != 0 && r.bytes <= size) return static_cast<int>(r.bytes);
-      t.inner_status_ = io_status::error;
-      t.inner_error_ = EPROTO;
+      inner_status_ = io_status::error;
+      inner_error_ = EPROTO;
       return bio_failed;
     case io_status::would_block: return MBEDTLS_ERR_SSL_WANT_READ;
-    case io_status::closed: t.inner_status_ = io_status::closed; return 0;  // mbedTLS: EOF
+    case io_status::closed: inner_status_ = io_status::closed; return 0;  // mbedTLS: EOF
     case io_status::error: break;
   }
-  t.inner_status_ = io_status::error;
-  t.inner_error_ = r.sys_error != 0 ? r.sys_error : EIO;
+  inner_status_ = io_status::error;
+  inner_error_ = r.sys_error != 0 ? r.sys_error : EIO;
   return bio_failed;
+}
+
+// Catalogue T-08 for mbedTLS before 3.6.3. RFC 5246 §6.2.1 lets a server split a handshake
+// message over several records (and put several in one); mbedTLS 2.28 handles the second but
+// not the first ("TLS handshake fragmentation not supported"). Before ChangeCipherSpec the
+// records are plaintext and their boundaries mean nothing to the handshake (its transcript hash
+// covers messages, not records), so this reader re-frames the server's stream: each handshake
+// message reaches mbedTLS in a record of its own, with a header made here, its body read straight
+// from the inner transport into mbedTLS's buffer. Nothing is buffered but headers. Alerts pass
+// through; ChangeCipherSpec or any encrypted record ends the re-framing (everything after passes
+// through untouched). A message over MBEDTLS_SSL_IN_CONTENT_LEN cannot fit mbedTLS's buffer
+// however it is framed: tls_error::handshake_too_large.
+int tls_transport::reframe_read(unsigned char* buffer, std::size_t size) noexcept {
+  for (;;) {
+    if (pending_at_ != pending_size_) {  // a header made here goes first
+      const std::size_t n = std::min(size, pending_size_ - pending_at_);
+      std::memcpy(buffer, pending_ + pending_at_, n);
+      pending_at_ += n;
+      return static_cast<int>(n);
+    }
+    if (!reframing_) return inner_read(buffer, size);
+    if (record_left_ == 0) {  // at a record boundary: the next record header
+      if (record_header_size_ != sizeof(record_header_)) {
+        const int got = inner_read(record_header_ + record_header_size_, sizeof(record_header_) - record_header_size_);
+        if (got <= 0) return got;
+        record_header_size_ += static_cast<std::size_t>(got);
+        continue;
+      }
+      record_header_size_ = 0;
+      record_left_ = static_cast<std::size_t>(record_header_[3]) << 8 | record_header_[4];
+      raw_record_ = record_header_[0] != MBEDTLS_SSL_MSG_HANDSHAKE;
+      if (!raw_record_) continue;
+      if (message_left_ != 0 || message_header_size_ != 0) {  // RFC 8446 §5.1: no interleaving
+        reframe_error_ = MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE;
+        return bio_failed;
+      }
+      std::memcpy(pending_, record_header_, sizeof(record_header_));  // passed through as it came
+      pending_size_ = sizeof(record_header_);
+      pending_at_ = 0;
+      if (record_header_[0] != MBEDTLS_SSL_MSG_ALERT) reframing_ = false;  // ChangeCipherSpec, encrypted data
+      continue;
+    }
+    if (raw_record_) {  // an alert's body
+      const int got = inner_read(buffer, std::min(size, record_left_));
+      if (got > 0) record_left_ -= static_cast<std::size_t>(got);
+      return got;
+    }
+    if (message_left_ == 0) {  // the next handshake message's header: type, 24-bit length
+      const std::size_t want = std::min(sizeof(message_header_) - message_header_size_, record_left_);
+      const int got = inner_read(message_header_ + message_header_size_, want);
+      if (got <= 0) return got;
+      message_header_size_ += static_cast<std::size_t>(got);
+      record_left_ -= static_cast<std::size_t>(got);
+      if (message_header_size_ != sizeof(message_header_)) continue;  // split even here: the next record
+      message_header_size_ = 0;
+      const std::size_t body = static_cast<std::size_t>(message_header_[1]) << 16 |
+                               static_cast<std::size_t>(message_header_[2]) << 8 | message_header_[3];
+      const std::size_t length = sizeof(message_header_) + body;
+      if (length > MBEDTLS_SSL_IN_CONTENT_LEN) {
+        reframe_error_ = tls_error::handshake_too_large;
+        return bio_failed;
+      }
+      // A record of its own: handshake, the version of the record it started in, its length.
+      pending_[0] = MBEDTLS_SSL_MSG_HANDSHAKE;
+      pending_[1] = record_header_[1];
+      pending_[2] = record_header_[2];
+      pending_[3] = static_cast<unsigned char>(length >> 8);
+      pending_[4] = static_cast<unsigned char>(length);
+      std::memcpy(pending_ + 5, message_header_, sizeof(message_header_));
+      pending_size_ = sizeof(pending_);
+      pending_at_ = 0;
+      message_left_ = body;
+      continue;
+    }
+    const int got = inner_read(buffer, std::min({size, record_left_, message_left_}));
+    if (got > 0) {
+      record_left_ -= static_cast<std::size_t>(got);
+      message_left_ -= static_cast<std::size_t>(got);
+    }
+    return got;
+  }
 }
 
 // ---- close ----------------------------------------------------------------------------------------

@@ -134,6 +134,8 @@ class tls_transport final : public transport {
 
   static int bio_send(void* self, const unsigned char* data, std::size_t size);
   static int bio_recv(void* self, unsigned char* buffer, std::size_t size);
+  int inner_read(unsigned char* buffer, std::size_t size) noexcept;
+  int reframe_read(unsigned char* buffer, std::size_t size) noexcept;
   static int verify_peer(void* self, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags);
 
   [[nodiscard]] const tls_config& config() const noexcept;
@@ -183,9 +185,24 @@ class tls_transport final : public transport {
   bool inner_wait_unsupported_ = false;  // the inner recv_wait() said it cannot sleep
   std::uint32_t inner_wait_ms_ = 0;      // recv_wait(): the next inner read may sleep this long
   std::int32_t inner_error_ = 0;
-  io_result failure_{};         // repeated by every call once state_ is failed
-  io_result send_failure_{};    // the inner send() gave closed or error: send() repeats it
-  std::int32_t tls_error_ = 0;  // the last mbedTLS-level code this transport returned
+  // Catalogue T-08, mbedTLS before 3.6.3 (which cannot reassemble a handshake message split over
+  // records): until the server's ChangeCipherSpec, bio_recv() hands mbedTLS each plaintext
+  // handshake message in a record of its own (reframe_read()). Only headers are kept here.
+  bool reframing_ = false;
+  bool raw_record_ = false;               // the current record is not handshake: passed through
+  unsigned char record_header_[5] = {};   // the current input record's header
+  std::size_t record_header_size_ = 0;    // bytes of the next record header read so far
+  std::size_t record_left_ = 0;           // payload bytes of the current input record still to read
+  unsigned char message_header_[4] = {};  // the current handshake message's header
+  std::size_t message_header_size_ = 0;   // bytes of it read so far
+  std::size_t message_left_ = 0;          // body bytes of the current message still to hand over
+  unsigned char pending_[9] = {};         // a record header (and message header) for mbedTLS
+  std::size_t pending_size_ = 0;
+  std::size_t pending_at_ = 0;
+  std::int32_t reframe_error_ = 0;  // why reframe_read() failed: handshake_failed() says it
+  io_result failure_{};             // repeated by every call once state_ is failed
+  io_result send_failure_{};        // the inner send() gave closed or error: send() repeats it
+  std::int32_t tls_error_ = 0;      // the last mbedTLS-level code this transport returned
   int alert_ = -1;
   int step_ = 0;  // the handshake state of the last mbedtls_ssl_handshake_step()
   std::uint32_t verify_flags_ = 0;
