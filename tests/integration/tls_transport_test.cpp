@@ -2132,22 +2132,48 @@ TEST_F(TlsTransport, CertificateDatesNeedAClockT04) {
   tls.close();
 }
 
-// T-10, RFC 5746: a server that does not confirm secure renegotiation (no renegotiation_info in
-// its ServerHello, as before 2010) is refused. The "server" reads the ClientHello and answers
-// with a bare ServerHello (TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, no extensions),
-// then hangs up.
-TEST_F(TlsTransport, ServerWithoutSecureRenegotiationIsRefusedT10) {
-  listener legacy([](int fd) {
+// A "server" that reads the ClientHello, answers with a ServerHello (TLS 1.2,
+// TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, no session ID, the given extensions) and hangs up: the
+// client's checks of the ServerHello alone, without a certificate.
+std::function<void(int)> answers_server_hello(std::string extensions) {
+  return [extensions](int fd) {
     char buffer[2048];
-    (void)::recv(fd, buffer, sizeof(buffer), 0);                           // the ClientHello
-    std::string hello = {'\x16', '\x03', '\x03', '\x00', '\x2a',           // record: handshake, TLS 1.2, 42 bytes
-                         '\x02', '\x00', '\x00', '\x26', '\x03', '\x03'};  // ServerHello, 38 bytes, TLS 1.2
-    hello.append(32, '\x5a');                                              // random
-    hello += {'\x00', '\xc0', '\x2b', '\x00'};  // no session ID, the suite, no compression, no extensions
-    (void)::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL);
+    (void)::recv(fd, buffer, sizeof(buffer), 0);  // the ClientHello
+    std::string body = {'\x03', '\x03'};          // TLS 1.2
+    body.append(32, '\x5a');                      // random
+    body += {'\x00', '\xc0', '\x2b', '\x00'};     // no session ID, the suite, no compression
+    if (!extensions.empty()) {
+      body += static_cast<char>(extensions.size() >> 8);
+      body += static_cast<char>(extensions.size() & 0xFF);
+      body += extensions;
+    }
+    std::string hello = {'\x02', '\x00', static_cast<char>(body.size() >> 8), static_cast<char>(body.size() & 0xFF)};
+    hello += body;
+    std::string record = {'\x16', '\x03', '\x03', static_cast<char>(hello.size() >> 8),
+                          static_cast<char>(hello.size() & 0xFF)};
+    record += hello;
+    (void)::send(fd, record.data(), record.size(), MSG_NOSIGNAL);
     ::shutdown(fd, SHUT_WR);
     read_until_eof(fd);
-  });
+  };
+}
+
+const std::string renegotiation_info{"\xff\x01\x00\x01\x00", 5};  // RFC 5746 §3.6, initial handshake
+
+// ALPN (RFC 7301 §3.1) with one protocol.
+std::string alpn_extension(const std::string& protocol) {
+  const auto size = static_cast<char>(protocol.size());
+  return std::string{'\x00', '\x10',
+                     '\x00', static_cast<char>(protocol.size() + 3),
+                     '\x00', static_cast<char>(protocol.size() + 1),
+                     size} +
+         protocol;
+}
+
+// T-10, RFC 5746: a server that does not confirm secure renegotiation (no renegotiation_info in
+// its ServerHello, as before 2010) is refused.
+TEST_F(TlsTransport, ServerWithoutSecureRenegotiationIsRefusedT10) {
+  listener legacy(answers_server_hello(""));
   {
     SCOPED_TRACE("control: mbedTLS's default goes past the ServerHello");
     tls_config lenient;
@@ -2167,4 +2193,71 @@ TEST_F(TlsTransport, ServerWithoutSecureRenegotiationIsRefusedT10) {
   EXPECT_EQ(r.sys_error, tls_error::insecure_renegotiation) << text_of(tls, r.sys_error);
   EXPECT_EQ(text_of(tls, r.sys_error), "handshake failed (the server does not support secure renegotiation, RFC 5746)");
   tls.close();
+  // With the confirmation the same ServerHello passes.
+  listener secure(answers_server_hello(renegotiation_info));
+  EXPECT_EQ(open_tls(tls, secure.port(), "localhost").sys_error, tls_error::handshake_closed);
+  tls.close();
+}
+
+// T-06: a server that selects an ALPN protocol the client did not offer (RFC 7301 §3.2) ends the
+// handshake; one it offered passes the ServerHello.
+TEST_F(TlsTransport, ServerChoosingAnAlpnNotOfferedIsFatalT06) {
+  tls_config config;  // offers http/1.1 only
+  trust_test_ca(config);
+  listener offered(answers_server_hello(renegotiation_info + alpn_extension("http/1.1")));
+  listener not_offered(answers_server_hello(renegotiation_info + alpn_extension("h2")));
+  posix_transport tcp;
+  tls_transport tls(tcp, config);
+  EXPECT_EQ(open_tls(tls, offered.port(), "localhost").sys_error, tls_error::handshake_closed) << "control";
+  tls.close();
+  const io_result r = open_tls(tls, not_offered.port(), "localhost");
+  EXPECT_EQ(r.status, io_status::error);
+  EXPECT_NE(r.sys_error, tls_error::handshake_closed) << "refused at the ServerHello";
+  EXPECT_EQ(text_of(tls, r.sys_error).rfind("handshake failed", 0), 0u) << text_of(tls, r.sys_error);
+  EXPECT_TRUE(tls.negotiated_protocol().empty());
+  tls.close();
+}
+
+// T-02: name checks the port leaves to mbedTLS (RFC 9525 §6.3, RFC 6125 §6.4.4): a wildcard is
+// only the whole leftmost label and matches one label; no partial-label wildcards; the CN counts
+// only without subjectAltName; names are length-delimited (a NUL inside a SAN hides nothing).
+// The connection goes to 127.0.0.1; the name is only sent (SNI) and verified.
+TEST_F(TlsTransport, NameMatchingRulesT02) {
+  tls_config config;
+  trust_test_ca(config);
+  struct name_case {
+    const char* cert;
+    const char* name;
+    bool ok;
+  };
+  const name_case cases[] = {
+      {"wildcard", "a.example.test", true},
+      {"wildcard", "A.Example.TEST.", true},
+      {"wildcard", "a.b.example.test", false},  // one label only
+      {"wildcard", "example.test", false},      // not the parent
+      {"wildcard", ".example.test", false},
+      {"wildcard", "a.example.test.evil", false},
+      {"partial-wildcard", "f.example.test", false},  // mbedTLS takes "f*" literally
+      {"partial-wildcard", "foo.example.test", false},
+      {"cn-only", "localhost", true},         // no subjectAltName: the CN
+      {"cn-only", "localhos", false},         // truncated
+      {"cn-only", "localhostx", false},       // trailing garbage
+      {"cn-beside-san", "localhost", false},  // a SAN exists: the CN does not count
+      {"cn-beside-san", "other.example", true},
+      {"nul-in-san", "localhost", false},  // the SAN is "localhost\0.evil.test"
+      {"nul-in-san", "evil.test", false},
+  };
+  for (const name_case& c : cases) {
+    SCOPED_TRACE(std::string(c.cert) + " as " + c.name);
+    tls_server server(with_cert(c.cert));
+    posix_transport tcp;
+    tls_transport tls(tcp, config);
+    const io_result r = open_tls(tls, server.port(), c.name);
+    if (c.ok) {
+      EXPECT_EQ(r.status, io_status::ok) << text_of(tls, r.sys_error);
+    } else {
+      EXPECT_EQ(r.sys_error, tls_error::hostname_mismatch) << text_of(tls, r.sys_error);
+    }
+    tls.close();
+  }
 }

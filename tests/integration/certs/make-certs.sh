@@ -22,6 +22,11 @@
 #   big-chain.crt big-chain.key          localhost under inter-1..inter-4, all sent: a Certificate
 #                                        message over 2 KB, split by `s_server -max_send_frag 512` (T-08)
 #   big-chain-cas.pem                    inter-4..inter-1 alone (s_server -cert_chain)
+#   wildcard.crt/.key                    DNS:*.example.test (T-02)
+#   partial-wildcard.crt/.key            DNS:f*.example.test
+#   cn-only.crt/.key                     CN=localhost, no subjectAltName
+#   cn-beside-san.crt/.key               CN=localhost, DNS:other.example
+#   nul-in-san.crt/.key                  CN=localhost, DNS:"localhost\0.evil.test"
 # Exit status: 0, or openssl's on failure (with its output on stderr).
 set -euo pipefail
 
@@ -75,6 +80,10 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = clientAuth
 subjectAltName = \${ENV::HTPX_SAN}
+[ server_without_san ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
 [ intermediate ]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
@@ -134,6 +143,15 @@ sign inter-4 big-chain localhost server "$localhost"
 for n in 4 3 2 1; do cat "inter-$n.crt" >>big-chain-cas.pem; done
 cat big-chain-cas.pem >>big-chain.crt
 sign ca client-eku localhost client "$localhost"
+
+# Names (catalogue T-02): wildcards, a partial-label wildcard, CN without and beside a SAN, and a
+# NUL inside a SAN ("localhost\0.evil.test", written as DER: openssl's syntax has no NUL).
+sign ca wildcard "*.example.test" server "DNS:*.example.test"
+sign ca partial-wildcard "f*.example.test" server "DNS:f*.example.test"
+sign ca cn-only localhost server_without_san none
+sign ca cn-beside-san localhost server "DNS:other.example"
+nul_name=$(printf 'localhost\0.evil.test' | od -An -tx1 | tr -d ' \n')  # 20 bytes
+sign ca nul-in-san localhost server "DER:30168214$nul_name"
 
 chmod 600 ./*.key
 echo "make-certs.sh: certificates in $PWD"
