@@ -403,9 +403,7 @@ std::int32_t tls_transport::setup_context(const tls_config& cfg) noexcept {
   bytes_sent_ = 0;
   offered_session_ = false;
   session_decided_ = false;  // offer_session(), once the route is known (the inner connect is up)
-#if MBEDTLS_VERSION_NUMBER < 0x03060300
-  reframing_ = true;  // mbedTLS 3.6.3 reassembles split handshake messages itself
-#endif
+  reframing_ = true;         // every version: see reframe_read()
   raw_record_ = false;
   record_header_size_ = record_left_ = message_header_size_ = message_left_ = pending_size_ = pending_at_ = 0;
   reframe_error_ = 0;
@@ -792,9 +790,11 @@ int tls_transport::inner_read(unsigned char* buffer, std::size_t size) noexcept 
   return bio_failed;
 }
 
-// Catalogue T-08 for mbedTLS before 3.6.3. RFC 5246 §6.2.1 lets a server split a handshake
-// message over several records (and put several in one); mbedTLS 2.28 handles the second but
-// not the first ("TLS handshake fragmentation not supported"). Before ChangeCipherSpec the
+// Catalogue T-08. RFC 5246 §6.2.1 lets a server split a handshake message over several records
+// (and put several in one); mbedTLS 2.28 handles the second but not the first ("TLS handshake
+// fragmentation not supported"), and 3.6.3 and later reassemble only when the first fragment
+// holds the whole 4-byte message header (ssl_msg.c: "we insist on having the header ... in the
+// first fragment"; else MBEDTLS_ERR_SSL_INVALID_RECORD). So with every version, before ChangeCipherSpec the
 // records are plaintext and their boundaries mean nothing to the handshake (its transcript hash
 // covers messages, not records), so this reader re-frames the server's stream: each handshake
 // message reaches mbedTLS in a record of its own, with a header made here, its body read straight

@@ -185,9 +185,10 @@ class tls_transport final : public transport {
   bool inner_wait_unsupported_ = false;  // the inner recv_wait() said it cannot sleep
   std::uint32_t inner_wait_ms_ = 0;      // recv_wait(): the next inner read may sleep this long
   std::int32_t inner_error_ = 0;
-  // Catalogue T-08, mbedTLS before 3.6.3 (which cannot reassemble a handshake message split over
-  // records): until the server's ChangeCipherSpec, bio_recv() hands mbedTLS each plaintext
-  // handshake message in a record of its own (reframe_read()). Only headers are kept here.
+  // Catalogue T-08 (mbedTLS 2.28 cannot reassemble a handshake message split over records, 3.6
+  // not when its header is split): until the server's ChangeCipherSpec, bio_recv() hands mbedTLS
+  // each plaintext handshake message in a record of its own (reframe_read()). Only headers are
+  // kept here.
   bool reframing_ = false;
   bool raw_record_ = false;               // the current record is not handshake: passed through
   unsigned char record_header_[5] = {};   // the current input record's header
