@@ -74,10 +74,12 @@ inline constexpr std::int32_t last_code = insecure_renegotiation;
 /// generator (CTR_DRBG seeded from mbedTLS's entropy sources), the trusted CAs and CRLs and the
 /// client certificate inline; mbedTLS allocates the parsed certificates on its heap.
 ///
-/// Defaults: verification on (MBEDTLS_SSL_VERIFY_REQUIRED, hostname checked), TLS 1.2 and up,
-/// ALPN `http/1.1`, no max fragment length, session tickets on. When verification is on and no
-/// CA was loaded, the first start_tls() loads HTPX_TLS_SYSTEM_CA_FILE (a one-time file read and
-/// parse: call load_system_ca() at start-up to take that cost and see its error early).
+/// Defaults: verification on (MBEDTLS_SSL_VERIFY_REQUIRED, hostname checked, dates against the
+/// system clock, see set_clock()), TLS 1.2 and up, ALPN `http/1.1`, no max fragment length,
+/// session tickets on, renegotiation off, servers without secure renegotiation (RFC 5746)
+/// refused. When verification is on and no CA was loaded, the first start_tls() loads
+/// HTPX_TLS_SYSTEM_CA_FILE (a one-time file read and parse: call load_system_ca() at start-up to
+/// take that cost and see its error early).
 ///
 /// Not thread-safe: change it only before connections start; during connections use it from
 /// one thread (the client's). The load functions append: several CA files make one trust set.

@@ -791,17 +791,19 @@ int tls_transport::inner_read(unsigned char* buffer, std::size_t size) noexcept 
 }
 
 // Catalogue T-08. RFC 5246 §6.2.1 lets a server split a handshake message over several records
-// (and put several in one); mbedTLS 2.28 handles the second but not the first ("TLS handshake
-// fragmentation not supported"), and 3.6.3 and later reassemble only when the first fragment
-// holds the whole 4-byte message header (ssl_msg.c: "we insist on having the header ... in the
-// first fragment"; else MBEDTLS_ERR_SSL_INVALID_RECORD). So with every version, before ChangeCipherSpec the
-// records are plaintext and their boundaries mean nothing to the handshake (its transcript hash
-// covers messages, not records), so this reader re-frames the server's stream: each handshake
-// message reaches mbedTLS in a record of its own, with a header made here, its body read straight
-// from the inner transport into mbedTLS's buffer. Nothing is buffered but headers. Alerts pass
-// through; ChangeCipherSpec or any encrypted record ends the re-framing (everything after passes
-// through untouched). A message over MBEDTLS_SSL_IN_CONTENT_LEN cannot fit mbedTLS's buffer
-// however it is framed: tls_error::handshake_too_large.
+// (and put several in one). mbedTLS 2.28 handles the second but not the first ("TLS handshake
+// fragmentation not supported"); 3.6.3 and later reassemble only when the first fragment holds
+// the whole 4-byte message header (ssl_msg.c: "we insist on having the header ... in the first
+// fragment"; else MBEDTLS_ERR_SSL_INVALID_RECORD).
+//
+// Until ChangeCipherSpec the server's records are plaintext, and their boundaries mean nothing
+// to the handshake (its transcript hash covers messages, not records). So, with every version,
+// this reader re-frames the server's stream: each handshake message reaches mbedTLS in a record
+// of its own, with a header made here and its body read straight from the inner transport into
+// mbedTLS's buffer. Nothing but headers is held here. Alerts pass through; ChangeCipherSpec or
+// any encrypted record ends the re-framing, and everything after passes through untouched. A
+// message over MBEDTLS_SSL_IN_CONTENT_LEN cannot fit mbedTLS's buffer however it is framed:
+// tls_error::handshake_too_large.
 int tls_transport::reframe_read(unsigned char* buffer, std::size_t size) noexcept {
   for (;;) {
     if (pending_at_ != pending_size_) {  // a header made here goes first
