@@ -110,6 +110,8 @@ const char* own_text(std::int32_t code) noexcept {
     case tls_error::handshake_too_large:
       return "handshake failed (a handshake message is larger than the TLS record buffer, "
              "MBEDTLS_SSL_IN_CONTENT_LEN)";
+    case tls_error::alpn_not_offered:
+      return "handshake failed (the server chose an ALPN protocol that was not offered)";
     case tls_error::insecure_renegotiation:
       return "handshake failed (the server does not support secure renegotiation, RFC 5746)";
     default: return nullptr;

@@ -55,8 +55,9 @@ inline constexpr std::int32_t handshake_too_large = -0x10014;   ///< a handshake
 inline constexpr std::int32_t protocol_version = -0x10015;      ///< no TLS version in common
 inline constexpr std::int32_t clock_not_set = -0x10016;         ///< no time to check dates against
 inline constexpr std::int32_t insecure_renegotiation = -0x10017;  ///< server without RFC 5746
+inline constexpr std::int32_t alpn_not_offered = -0x10018;        ///< the server chose another protocol
 /// The last (lowest) of the codes above.
-inline constexpr std::int32_t last_code = insecure_renegotiation;
+inline constexpr std::int32_t last_code = alpn_not_offered;
 }  // namespace tls_error
 
 /// Returns a static text for a TLS error code: one of tls_error (such as "certificate has

@@ -67,6 +67,37 @@ bool legacy_server(const mbedtls_ssl_context& ssl, int step, int ret) noexcept {
 #endif
 }
 
+// Catalogue T-06, RFC 7301 §3.2: a server that selects a protocol the client did not offer ends
+// the handshake (mbedTLS refuses the ServerHello without saying why). The ServerHello is still
+// in mbedTLS's input buffer: read its ALPN extension to tell this case from the others.
+// `message` is the whole handshake message (RFC 5246 §7.4.1.3), bounds-checked throughout.
+bool alpn_not_offered(const unsigned char* message, std::size_t size, const char* const* offered) noexcept {
+  constexpr unsigned char server_hello = 2;
+  constexpr unsigned alpn_type = 16;
+  if (message == nullptr || size < 4 || message[0] != server_hello) return false;
+  std::size_t at = 4 + 2 + 32;  // message header, version, random
+  if (at >= size) return false;
+  at += 1 + message[at] + 2 + 1;  // session ID, cipher suite, compression
+  if (at + 2 > size) return false;
+  const std::size_t end = std::min(size, at + 2 + (static_cast<std::size_t>(message[at]) << 8 | message[at + 1]));
+  for (at += 2; at + 4 <= end;) {
+    const unsigned type = static_cast<unsigned>(message[at]) << 8 | message[at + 1];
+    const std::size_t length = static_cast<std::size_t>(message[at + 2]) << 8 | message[at + 3];
+    at += 4;
+    if (at + length > end) return false;
+    // ProtocolNameList of exactly one name: list length (2), name length (1), name.
+    if (type == alpn_type && length >= 3 && message[at + 2] == length - 3) {
+      const std::string_view chosen(reinterpret_cast<const char*>(message + at + 3), length - 3);
+      for (const char* const* name = offered; *name != nullptr; ++name) {
+        if (chosen == *name) return false;
+      }
+      return true;
+    }
+    at += length;
+  }
+  return false;
+}
+
 // mbedTLS's own "no version in common": the server chose a version below our minimum.
 bool bad_version(int ret) noexcept {
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -520,6 +551,8 @@ io_result tls_transport::handshake_failed(int ret) noexcept {
   if (eof) return fail(tls_error::handshake_closed, true);
   if (bad_version(ret)) return fail(tls_error::protocol_version, true);
   if (legacy_server(ssl_, step_, ret)) return fail(tls_error::insecure_renegotiation, true);
+  if (step_ == MBEDTLS_SSL_SERVER_HELLO && server_chose_another_protocol())
+    return fail(tls_error::alpn_not_offered, true);
   const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl_);
   if (flags != 0xFFFFFFFFu) verify_flags_ = flags;
   if (is_certificate_failure(ret) && flags != 0 && flags != 0xFFFFFFFFu) {
@@ -534,6 +567,14 @@ io_result tls_transport::handshake_failed(int ret) noexcept {
     return fail(alert_error(), true);
   }
   return fail(ret, true);
+}
+
+bool tls_transport::server_chose_another_protocol() const noexcept {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  return alpn_not_offered(ssl_.MBEDTLS_PRIVATE(in_msg), ssl_.MBEDTLS_PRIVATE(in_hslen), config().alpn_);
+#else
+  return alpn_not_offered(ssl_.in_msg, ssl_.in_hslen, config().alpn_);
+#endif
 }
 
 // A fatal alert about our certificate: the server asked for one and we had none (required), or

@@ -152,6 +152,7 @@ class tls_transport final : public transport {
   [[nodiscard]] bool client_certificate_missing() const noexcept;
   [[nodiscard]] std::int32_t alert_error() const noexcept;
   [[nodiscard]] bool server_asked_for_certificate() const noexcept;
+  [[nodiscard]] bool server_chose_another_protocol() const noexcept;
   io_result io_failed(int ret, bool sending) noexcept;
   io_result fail(std::int32_t sys_error, bool tls_level) noexcept;
   io_result fail_inner(io_result inner) noexcept;
