@@ -329,6 +329,12 @@ TEST_F(Tls, EveryBadCertificateIsAConnectErrorThatSaysWhy) {
       {"HTPX_TLS_NOT_YET_VALID_URL", "certificate is not yet valid"},
       {"HTPX_TLS_WRONG_HOST_URL", "hostname mismatch"},
       {"HTPX_TLS_SELF_SIGNED_URL", "unknown CA"},
+      // Catalogue T-05 and T-09 (port/mbedtls/README.md): the same detail through the client.
+      {"HTPX_TLS_MISSING_INTERMEDIATE_URL", "unknown CA"},
+      {"HTPX_TLS_LONG_CHAIN_URL", "certificate chain too long"},
+      {"HTPX_TLS_CLIENT_EKU_URL", "certificate not valid for TLS server authentication (key usage)"},
+      // TLS 1.2 is the port's maximum (mbedTLS 2.28 has no TLS 1.3; 3.x: opt-in).
+      {"HTPX_TLS_TLS13_ONLY_URL", "handshake failed (no TLS version in common)"},
   };
   auto c = make_client(shared().pinned);
   for (const expectation& e : cases) {

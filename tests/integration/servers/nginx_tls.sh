@@ -18,6 +18,10 @@
 #   HTPX_TLS_WRONG_HOST_URL  certificate for another name (test CA)
 #   HTPX_TLS_SELF_SIGNED_URL self-signed certificate for localhost
 #   HTPX_TLS_REVOKED_URL     certificate the test CA revoked (HTPX_TLS_CRL_FILE: its CRL)
+#   HTPX_TLS_MISSING_INTERMEDIATE_URL  a leaf signed by an intermediate, sent without it
+#   HTPX_TLS_LONG_CHAIN_URL  a leaf under 9 intermediates, all sent (more than mbedTLS follows)
+#   HTPX_TLS_CLIENT_EKU_URL  a certificate whose extendedKeyUsage is clientAuth only
+#   HTPX_TLS_TLS13_ONLY_URL  good certificate, TLS 1.3 only
 #   HTPX_TLS_MTLS_URL        good certificate; ssl_verify_client on with the client CA (without a
 #                            client certificate nginx answers 400 "No required SSL certificate")
 #   HTPX_TLS_HTTPBIN_URL     good certificate; reverse proxy to HTPX_HTTPBIN_URL (only when
@@ -78,10 +82,13 @@ sys.exit(1)
 PY
 }
 
-htpx_nginx_tls_write_config() {  # PREFIX CERTDIR ROOT PORTS...(good expired notyet wronghost selfsigned mtls httpbin revoked)
+# PORTS: good expired notyet wronghost selfsigned mtls httpbin revoked missing-intermediate
+# long-chain client-eku tls13-only
+htpx_nginx_tls_write_config() {  # PREFIX CERTDIR ROOT PORTS...
   local prefix="$1" certs="$2" root="$3" user_line="" httpbin_block=""
   shift 3
   local good="$1" expired="$2" notyet="$3" wronghost="$4" selfsigned="$5" mtls="$6" httpbin="$7" revoked="$8"
+  local missing="$9" long="${10}" eku="${11}" tls13="${12}"
   if [[ $(id -u) -eq 0 ]]; then user_line="user $(id -un) $(id -gn);"; fi
   local common="
     root $root;
@@ -168,6 +175,28 @@ http {
     listen 127.0.0.1:$revoked ssl;
     ssl_certificate $certs/revoked.crt;
     ssl_certificate_key $certs/revoked.key;$common
+  }
+  server {
+    listen 127.0.0.1:$missing ssl;
+    ssl_certificate $certs/leaf-only.crt;
+    ssl_certificate_key $certs/leaf-only.key;$common
+  }
+  server {
+    listen 127.0.0.1:$long ssl;
+    ssl_certificate $certs/long-chain.crt;
+    ssl_certificate_key $certs/long-chain.key;$common
+  }
+  server {
+    listen 127.0.0.1:$eku ssl;
+    ssl_certificate $certs/client-eku.crt;
+    ssl_certificate_key $certs/client-eku.key;$common
+  }
+  server {
+    listen 127.0.0.1:$tls13 ssl;
+    ssl_certificate $certs/server.crt;
+    ssl_certificate_key $certs/server.key;
+    ssl_protocols TLSv1.3;
+    root $root;
   }$httpbin_block
 }
 CONF
@@ -234,8 +263,8 @@ htpx_nginx_tls_start() {
   fi
   for attempt in 1 2 3 4 5; do  # a port taken between choosing and binding: choose again
     ports=()
-    for ((i = 0; i < 8; i++)); do ports+=("$(htpx_free_port)"); done
-    if [[ $(printf '%s\n' "${ports[@]}" | sort -u | wc -l) -ne 8 ]]; then continue; fi
+    for ((i = 0; i < 12; i++)); do ports+=("$(htpx_free_port)"); done
+    if [[ $(printf '%s\n' "${ports[@]}" | sort -u | wc -l) -ne 12 ]]; then continue; fi
     htpx_nginx_tls_write_config "$prefix" "$HTPX_TLS_CERT_DIR" "$root" "${ports[@]}"
     setsid "$nginx" -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" >>"$prefix/stdout.log" 2>&1 &
     HTPX_NGINX_TLS_PID=$!
@@ -249,6 +278,10 @@ htpx_nginx_tls_start() {
       export HTPX_TLS_WRONG_HOST_URL="https://localhost:${ports[3]}"
       export HTPX_TLS_SELF_SIGNED_URL="https://localhost:${ports[4]}" HTPX_TLS_MTLS_URL="https://localhost:${ports[5]}"
       export HTPX_TLS_REVOKED_URL="https://localhost:${ports[7]}"
+      export HTPX_TLS_MISSING_INTERMEDIATE_URL="https://localhost:${ports[8]}"
+      export HTPX_TLS_LONG_CHAIN_URL="https://localhost:${ports[9]}"
+      export HTPX_TLS_CLIENT_EKU_URL="https://localhost:${ports[10]}"
+      export HTPX_TLS_TLS13_ONLY_URL="https://localhost:${ports[11]}"
       if [[ -n "${HTPX_HTTPBIN_URL:-}" ]]; then
         export HTPX_TLS_HTTPBIN_PORT="${ports[6]}" HTPX_TLS_HTTPBIN_URL="https://localhost:${ports[6]}"
       fi
