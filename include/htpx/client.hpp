@@ -578,7 +578,7 @@ class client {
                                          std::string_view target, header_appender& fields,
                                          mutable_bytes& scratch) noexcept;
   /// Before the handler sees a final head: `Cfg`'s cookies are stored, then a redirect, a
-  /// status retry or an auth challenge may take the response (req.redirecting or
+  /// status retry, a 417's repeat (request bodies) or an auth challenge may take the response (req.redirecting or
   /// req.replaying set). Returns the error that ends the request, if any.
   template <class Cfg>
   [[nodiscard]] error screen_response(detail::request_slot& req, const response& head) noexcept;
@@ -741,7 +741,7 @@ constexpr client::features client::features_of() noexcept {
   }
   if constexpr (Cfg::auth || Cfg::proxies || Cfg::cookies)
     f.add_request_fields = &detail::member_call<&client::add_request_fields<Cfg>>::call;
-  if constexpr (Cfg::cookies || Cfg::redirects || Cfg::retries || Cfg::auth)
+  if constexpr (Cfg::cookies || Cfg::redirects || Cfg::retries || Cfg::auth || Cfg::request_bodies)
     f.screen_response = &detail::member_call<&client::screen_response<Cfg>>::call;
   if constexpr (Cfg::redirects) f.dropped_after_redirect = &client::dropped_after_redirect;
   return f;

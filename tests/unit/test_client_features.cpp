@@ -332,6 +332,37 @@ TEST(ClientFeatures, BaseUrlAloneResolvesRelativeRequests) {
       << c.transport_at(0).sent(0);
 }
 
+// Request bodies alone (no redirects, retries, auth or cookies) still answer a 417 to Expect:
+// 100-continue by sending the request again without it (RFC 9110 §10.1.1): the response is
+// screened for that feature too.
+struct request_bodies_only : minimal_config {
+  static constexpr bool request_bodies = true;
+};
+
+TEST(ClientFeatures, RequestBodiesAloneRepeatARequestRefusedWith417) {
+  fake_platform clock;
+  static_client<request_bodies_only, scripted_transport> c(clock, without_env());
+  scripted_transport& t = c.transport_at(0);
+  t.wait_for_sent(1)
+      .serve("HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+      .next_connection()
+      .wait_for_request()
+      .serve(chunked_hello);
+  request req;
+  req.method = "PUT";
+  req.url = "http://device.test/up";
+  req.options.expect_continue = true;
+  req.options.content = body::bytes(std::string_view("payload"));
+  body_handler handler;
+  ASSERT_FALSE(run(c, clock, req, handler));
+  ASSERT_EQ(handler.completed, 1);
+  EXPECT_FALSE(handler.result) << handler.result.detail;
+  EXPECT_EQ(handler.body, "hello");
+  ASSERT_EQ(t.connections_started(), 2u);
+  EXPECT_EQ(t.sent(1).find("Expect:"), std::string::npos) << t.sent(1);
+  EXPECT_NE(t.sent(1).find("\r\n\r\npayload"), std::string::npos) << t.sent(1);
+}
+
 // A feature that is built in stays available on its own: redirects without https refuse a
 // redirect to https:// when it arrives (the check runs on every URL a request goes to).
 struct redirects_only : minimal_config {
