@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "client_fixtures.hpp"
 #include "fake_platform.hpp"
 #include "htpx/auth.hpp"
 #include "htpx/client.hpp"
@@ -21,31 +22,7 @@ namespace {
 
 constexpr std::string_view ok_hello = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 
-struct cat_config : default_client_config {
-  static constexpr std::size_t max_connections = 2;
-  static constexpr std::size_t max_requests = 8;
-  static constexpr std::size_t rx_bytes = 512;
-  static constexpr std::size_t tx_bytes = 512;
-  static constexpr std::size_t body_store_bytes = 256;
-};
-using cat_client = static_client<cat_config, scripted_transport>;
-
-// One connection slot: a request that must not reuse it shows as a second connection.
-struct cat_one_connection : cat_config {
-  static constexpr std::size_t max_connections = 1;
-};
-using cat_single = static_client<cat_one_connection, scripted_transport>;
-
-client_options following() {
-  client_options o;
-  o.follow_redirects = true;
-  return o;
-}
-
-std::string redirect_to(int status, std::string_view location) {
-  return "HTTP/1.1 " + std::to_string(status) + " Moved\r\nLocation: " + std::string(location) +
-         "\r\nContent-Length: 4\r\n\r\ngone";
-}
+using single_client = static_client<one_connection, scripted_transport>;
 
 // Counts the requests in `sent` that start with `request_line_prefix`.
 std::size_t count_of(const std::string& sent, std::string_view request_line_prefix) {
@@ -64,7 +41,7 @@ TEST(CatalogueH1_08, TrailerFieldsNeverReachTheHeadOrTheJar) {
   static_cookie_jar<8, 512> jar;
   client_options o = following();
   o.cookies = &jar;
-  cat_client c(clock, o);
+  scripted_client c(clock, o);
   c.transport_at(0).wait_for_request().serve(
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: Set-Cookie, Location\r\n\r\n"
       "5\r\nhello\r\n0\r\nSet-Cookie: planted=1; Path=/\r\nLocation: http://evil.test/\r\n"
@@ -87,7 +64,7 @@ TEST(CatalogueH1_08, TrailerFieldsNeverReachTheHeadOrTheJar) {
 // field with differing duplicates is an error, at least for framing, Location and auth fields").
 TEST(CatalogueH1_15, TwoDifferentLocationsAreAnError) {
   fake_platform clock;
-  cat_client c(clock, following());
+  scripted_client c(clock, following());
   c.transport_at(0)
       .wait_for_request()
       .serve(
@@ -114,7 +91,7 @@ TEST(CatalogueH1_15, TwoDifferentLocationsAreAnError) {
 TEST(CatalogueH1_16, CodesOutside100To599AreServerErrors) {
   for (const char* code : {"600", "999", "099", "000"}) {
     fake_platform clock;
-    cat_client c(clock);
+    scripted_client c(clock);
     c.transport_at(0).wait_for_request().serve(std::string("HTTP/1.1 ") + code +
                                                " Odd\r\nContent-Length: 4\r\n\r\noops");
     const result<response> r = c.get("http://example.test/");
@@ -137,7 +114,7 @@ TEST(CatalogueH1_16, CodesOutside100To599AreServerErrors) {
 // Go CVE-2024-24791).
 TEST(CatalogueH1_19, EarlyRefusalWithTheBodyUnsentIsNotReused) {
   fake_platform clock;
-  cat_single c(clock);
+  single_client c(clock);
   scripted_transport& t = c.transport_at(0);
   t.wait_for_sent(1)
       .serve("HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n")
@@ -163,7 +140,7 @@ TEST(CatalogueH1_19, EarlyRefusalWithTheBodyUnsentIsNotReused) {
 // the request without Expect").
 TEST(CatalogueH1_19, ExpectationFailedIsRepeatedWithoutTheExpectation) {
   fake_platform clock;
-  cat_single c(clock);
+  single_client c(clock);
   scripted_transport& t = c.transport_at(0);
   t.wait_for_sent(1)
       .serve("HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
@@ -186,20 +163,11 @@ TEST(CatalogueH1_19, ExpectationFailedIsRepeatedWithoutTheExpectation) {
 // The repeat needs the body from its first byte: a stream that cannot start again leaves the 417
 // as the final response.
 TEST(CatalogueH1_19, ExpectationFailedWithAnUnrewindableBodyIsTheAnswer) {
-  struct once_source final : body_source {
-    port::io_result read(mutable_bytes out) noexcept override {
-      if (done) return {port::io_status::closed, 0, 0};
-      done = true;
-      out.data[0] = 'x';
-      return {port::io_status::ok, 1, 0};
-    }
-    bool done = false;
-  };
   fake_platform clock;
-  cat_single c(clock);
+  single_client c(clock);
   scripted_transport& t = c.transport_at(0);
   t.wait_for_sent(1).serve("HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-  once_source src;
+  one_shot_source src;
   request_options o;
   o.expect_continue = true;
   o.content = body::source(src);
@@ -242,7 +210,7 @@ TEST(CatalogueH1_26, BodyOffersNeverExceedTheReceiveBuffer) {
   };
   for (const std::string& response_bytes : responses) {
     fake_platform clock;
-    cat_client c(clock);
+    scripted_client c(clock);
     c.transport_at(0).wait_for_request().serve(response_bytes);  // one slice: recv fills the buffer
     sizes_handler h;
     ASSERT_TRUE(c.start({"GET", "http://example.test/big", {}}, h).ok());
@@ -254,7 +222,7 @@ TEST(CatalogueH1_26, BodyOffersNeverExceedTheReceiveBuffer) {
     EXPECT_FALSE(h.result) << h.result.detail;
     EXPECT_EQ(h.body, payload);
     EXPECT_GT(h.largest, 0u);
-    EXPECT_LE(h.largest, cat_config::rx_bytes);
+    EXPECT_LE(h.largest, small_config::rx_bytes);
   }
 }
 
@@ -263,7 +231,7 @@ TEST(CatalogueH1_26, BodyOffersNeverExceedTheReceiveBuffer) {
 // CL; enforce the caller's max-body and fail cleanly").
 TEST(CatalogueH1_26, HugeContentLengthInBufferedModeFailsCleanly) {
   fake_platform clock;
-  cat_client c(clock);
+  scripted_client c(clock);
   c.transport_at(0).wait_for_request().serve("HTTP/1.1 200 OK\r\nContent-Length: 999999999999999\r\n\r\nabc").eof();
   const result<response> r = c.get("http://example.test/");
   ASSERT_FALSE(r.ok());
@@ -283,7 +251,7 @@ TEST(CatalogueH1_27, ContentCodingsArePassedThroughUndecoded) {
   const std::string gzip_bytes(
       "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcbH\xcd\xc9\xc9\x07\x00\x86\xa6\x10\x36\x05\x00\x00\x00", 25);
   fake_platform clock;
-  cat_client c(clock);
+  scripted_client c(clock);
   std::string response_bytes = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n";
   for (int i = 0; i != 8; ++i) response_bytes += "Content-Encoding: gzip, br\r\n";
   response_bytes += "Content-Length: " + std::to_string(gzip_bytes.size()) + "\r\n\r\n" + gzip_bytes;
@@ -304,7 +272,7 @@ TEST(CatalogueH1_27, ContentCodingsArePassedThroughUndecoded) {
 // into the next (RFC 9112 §6.2; catalogue H1-29, curl CVE-2022-32221 and CVE-2023-28322).
 TEST(CatalogueH1_29, FramingAndBodyAreResetBetweenRequestsOnOneConnection) {
   fake_platform clock;
-  cat_single c(clock);
+  single_client c(clock);
   scripted_transport& t = c.transport_at(0);
   t.wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
   request_options put;
@@ -342,7 +310,7 @@ TEST(CatalogueH1_29, FramingAndBodyAreResetBetweenRequestsOnOneConnection) {
 // the same origin, so only the userinfo is in question.
 TEST(CatalogueH1_30, UserinfoInALocationNeverBecomesCredentials) {
   fake_platform clock;
-  cat_client c(clock, following());
+  scripted_client c(clock, following());
   c.transport_at(0)
       .wait_for_request()
       .serve(redirect_to(302, "http://planted:secret@example.test/next"))
@@ -365,7 +333,7 @@ TEST(CatalogueH1_30, UserinfoInALocationNeverBecomesCredentials) {
 // for userinfo the server wrote.
 TEST(CatalogueH1_30, TheCallersUserinfoSurvivesARelativeLocation) {
   fake_platform clock;
-  cat_client c(clock, following());
+  scripted_client c(clock, following());
   c.transport_at(0).wait_for_request().serve(redirect_to(302, "/next")).wait_for_request().serve(ok_hello);
   const result<response> r = c.get("http://Aladdin:open%20sesame@example.test/");
   ASSERT_TRUE(r.ok()) << r.err().detail;
@@ -383,7 +351,7 @@ TEST(CatalogueH1_30, TheCallersUserinfoSurvivesARelativeLocation) {
 TEST(CatalogueH1_33, RedirectWithoutLocationIsTheFinalResponse) {
   for (const int status : {301, 302, 303, 307, 308}) {
     fake_platform clock;
-    cat_client c(clock, following());
+    scripted_client c(clock, following());
     c.transport_at(0).wait_for_request().serve("HTTP/1.1 " + std::to_string(status) +
                                                " Moved\r\nContent-Length: 7\r\n\r\nnowhere");
     const result<response> r = c.get("http://example.test/start");
@@ -400,19 +368,10 @@ TEST(CatalogueH1_33, RedirectWithoutLocationIsTheFinalResponse) {
 // §15.4.8-9; catalogue H1-35 "If a 307/308 body cannot be replayed from a fixed buffer, stop and
 // return the 3xx to the caller").
 TEST(CatalogueH1_35, UnreplayableBodyHandsThe307ToTheCaller) {
-  struct once_source final : body_source {
-    port::io_result read(mutable_bytes out) noexcept override {
-      if (done) return {port::io_status::closed, 0, 0};
-      done = true;
-      out.data[0] = 'x';
-      return {port::io_status::ok, 1, 0};
-    }
-    bool done = false;
-  };
   fake_platform clock;
-  cat_client c(clock, following());
+  scripted_client c(clock, following());
   c.transport_at(0).wait_for_request().serve(redirect_to(307, "/again"));
-  once_source src;
+  one_shot_source src;
   request_options o;
   o.content = body::source(src);
   const result<response> r = c.post("http://example.test/", o);
@@ -433,7 +392,7 @@ TEST(CatalogueH1_34, AuthSchemeAndUrlCredentialsStayWithTheirOrigin) {
     basic_auth basic("Aladdin", "open sesame");
     client_options o = following();
     if (!from_url) o.auth = &basic;
-    cat_client c(clock, o);
+    scripted_client c(clock, o);
     c.transport_at(0).wait_for_request().serve(redirect_to(302, "http://other.test/there"));
     c.transport_at(1).wait_for_request().serve(ok_hello);
     const result<response> r = c.get(from_url ? "http://Aladdin:open%20sesame@example.test/" : "http://example.test/");
@@ -454,7 +413,7 @@ TEST(CatalogueH1_34, JarCookiesAreRebuiltForTheNewOrigin) {
   static_cookie_jar<8, 512> jar;
   client_options o = following();
   o.cookies = &jar;
-  cat_client c(clock, o);
+  scripted_client c(clock, o);
   c.transport_at(0)
       .wait_for_request()
       .serve("HTTP/1.1 302 Found\r\nSet-Cookie: sid=secret; Path=/\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")
@@ -474,7 +433,7 @@ TEST(CatalogueH1_34, ProxyAuthorizationIsDroppedWhenTheOriginChanges) {
   client_options o = following();
   const header secrets[] = {{"Proxy-Authorization", "Basic cHJveHk6c2VjcmV0"}};
   o.headers = secrets;
-  cat_client c(clock, o);
+  scripted_client c(clock, o);
   c.transport_at(0).wait_for_request().serve(redirect_to(302, "http://other.test/there"));
   c.transport_at(1).wait_for_request().serve(ok_hello);
   ASSERT_TRUE(c.get("http://example.test/").ok());
@@ -518,7 +477,7 @@ TEST(CatalogueH1_34, HttpsToHttpRedirectIsRefusedByDefault) {
     fake_platform clock;
     client_options o = following();
     o.allow_https_to_http = allow;
-    static_client<cat_config, cat_fake_tls> c(clock, o);
+    static_client<small_config, cat_fake_tls> c(clock, o);
     c.transport_at(0).inner.wait_for_request().serve(redirect_to(302, "http://secure.test/plain"));
     c.transport_at(1).inner.wait_for_request().serve(ok_hello);
     const result<response> r = c.get("https://secure.test/");
@@ -558,7 +517,7 @@ class endless_lookup final : public port::transport {
 TEST(CatalogueS_07, ALookupThatNeverEndsIsAConnectTimeout) {
   for (const std::uint32_t total : {0u, 2000u}) {
     fake_platform clock;
-    static_client<cat_config, endless_lookup> c(clock);
+    static_client<small_config, endless_lookup> c(clock);
     request_options o;
     o.timeout = timeout{};
     o.timeout->total_ms = total;
@@ -583,7 +542,7 @@ TEST(CatalogueS_07, ALookupThatNeverEndsIsAConnectTimeout) {
 // curl CVE-2022-27775, CVE-2026-8458 wrong connection reuse).
 TEST(CatalogueS_09, PoolKeyCoversSchemeHostAndPort) {
   fake_platform clock;
-  static_client<cat_config, cat_fake_tls> c(clock);
+  static_client<small_config, cat_fake_tls> c(clock);
   c.transport_at(0).inner.wait_for_request().serve(ok_hello);
   c.transport_at(1).inner.wait_for_request().serve(ok_hello);
   ASSERT_TRUE(c.get("http://secure.test:443/plain").ok());
@@ -594,7 +553,7 @@ TEST(CatalogueS_09, PoolKeyCoversSchemeHostAndPort) {
   EXPECT_EQ(c.transport_at(1).inner.sent().rfind("GET /tls ", 0), 0u) << c.transport_at(1).inner.sent();
 
   fake_platform clock2;
-  cat_client ports(clock2);
+  scripted_client ports(clock2);
   ports.transport_at(0).wait_for_request().serve(ok_hello);
   ports.transport_at(1).wait_for_request().serve(ok_hello);
   ASSERT_TRUE(ports.get("http://a.test:8080/").ok());
@@ -611,7 +570,7 @@ TEST(CatalogueS_09, PoolKeyCoversSchemeHostAndPort) {
 // ... Host override", curl CVE-2026-6276).
 TEST(CatalogueH1_36, CallersHostIsNotCarriedAcrossARedirect) {
   fake_platform clock;
-  cat_client c(clock, following());
+  scripted_client c(clock, following());
   c.transport_at(0).wait_for_request().serve(redirect_to(302, "/b")).wait_for_request().serve(ok_hello);
   const header fields[] = {{"Host", "virtual.example"}};
   request_options o;
@@ -635,7 +594,7 @@ TEST(CatalogueH1_36, DigestStateOfOneOriginIsNotSentToAnother) {
   digest_auth digest("Mufasa", "Circle of Life");
   client_options o;
   o.auth = &digest;
-  cat_client c(clock, o);
+  scripted_client c(clock, o);
   c.transport_at(0)
       .wait_for_request()
       .serve(
@@ -660,7 +619,7 @@ TEST(CatalogueS_10, IdleConnectionsOlderThanTheExpiryAreNotReused) {
   fake_platform clock;
   client_options o;
   o.limits.keepalive_expiry_ms = 2000;
-  cat_single c(clock, o);
+  single_client c(clock, o);
   scripted_transport& t = c.transport_at(0);
   t.wait_for_request().serve(ok_hello).wait_for_request().serve(ok_hello);
   t.next_connection().wait_for_request().serve(ok_hello);
@@ -683,7 +642,7 @@ TEST(CatalogueS_10, IdleConnectionsOlderThanTheExpiryAreNotReused) {
 // FaultScenarios.DataOnAnIdleConnectionPoisonsIt.
 TEST(CatalogueS_12, DataOnAnIdlePooledConnectionIsNeverTheNextResponse) {
   fake_platform clock;
-  cat_single c(clock);
+  single_client c(clock);
   scripted_transport& t = c.transport_at(0);
   t.wait_for_request()
       .serve(ok_hello)
@@ -752,7 +711,7 @@ class held_answer_transport final : public port::transport {
 TEST(CatalogueS_11, BufferedInputIsReadWhenTheSocketLooksIdle) {
   for (const bool buffered : {true, false}) {
     never_ready_platform clock;
-    static_client<cat_config, held_answer_transport> c(clock);
+    static_client<small_config, held_answer_transport> c(clock);
     c.transport_at(0).report_buffered = buffered;
     const std::uint32_t before = clock.now_;
     const result<response> r = c.get("http://example.test/");
@@ -816,7 +775,7 @@ TEST(CatalogueS_14, ContractBreachesAreTypedErrorsNotLoopsOrOverreads) {
   };
   for (const scenario& s : scenarios) {
     fake_platform clock;
-    static_client<cat_config, lying_transport> c(clock);
+    static_client<small_config, lying_transport> c(clock);
     c.transport_at(0).how = s.how;
     const std::uint32_t before = clock.now();
     const result<response> r = c.get("http://example.test/");

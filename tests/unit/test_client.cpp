@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "client_fixtures.hpp"
 #include "fake_platform.hpp"
 #include "fault_transport.hpp"
 #include "htpx/auth.hpp"
@@ -20,19 +21,6 @@ namespace htpx::test {
 namespace {
 
 constexpr std::string_view ok_hello = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Test: yes\r\n\r\nhello";
-
-struct small_config : default_client_config {
-  static constexpr std::size_t max_connections = 2;
-  static constexpr std::size_t max_requests = 8;
-  static constexpr std::size_t rx_bytes = 512;
-  static constexpr std::size_t tx_bytes = 512;
-  static constexpr std::size_t body_store_bytes = 256;
-};
-using scripted_client = static_client<small_config, scripted_transport>;
-
-struct one_connection : small_config {
-  static constexpr std::size_t max_connections = 1;
-};
 
 struct fan_config : default_client_config {
   static constexpr std::size_t max_connections = 4;
@@ -932,17 +920,6 @@ TEST(Client, RetryAfterAStaleConnectionDoesNotWaitForThePoolTimeout) {
 namespace htpx::test {
 namespace {
 
-std::string redirect_to(int status, std::string_view location) {
-  return "HTTP/1.1 " + std::to_string(status) + " Moved\r\nLocation: " + std::string(location) +
-         "\r\nContent-Length: 4\r\n\r\ngone";
-}
-
-client_options following() {
-  client_options o;
-  o.follow_redirects = true;
-  return o;
-}
-
 TEST(ClientRedirects, OffByDefaultTheRedirectIsTheResponse) {
   fake_platform clock;
   scripted_client c(clock);
@@ -1029,19 +1006,10 @@ TEST(ClientRedirects, MethodAndBodyFollowTheStatus) {
 // A stream that cannot start again cannot follow a 307/308: the 3xx is the final response
 // (RFC 9110 §15.4.8-9; CatalogueH1_35 checks its Location and body).
 TEST(ClientRedirects, StreamedBodyIsRewoundFor307OrTheRedirectIsFinal) {
-  struct once_source final : body_source {
-    port::io_result read(mutable_bytes out) noexcept override {
-      if (done) return {port::io_status::closed, 0, 0};
-      done = true;
-      out.data[0] = 'x';
-      return {port::io_status::ok, 1, 0};
-    }
-    bool done = false;
-  };
   fake_platform clock;
   scripted_client c(clock, following());
   c.transport_at(0).wait_for_request().serve(redirect_to(307, "/again"));
-  once_source src;
+  one_shot_source src;
   request_options o;
   o.content = body::source(src);
   const result<response> r = c.post("http://example.test/", o);
