@@ -48,7 +48,8 @@ error client::check_features(const htpx::request& req) const noexcept {
   // The client's options, with the request's own: its follow_redirects replaces the client's.
   const request_options& opts = req.options;
   unsigned asked = wanted_;
-  if (opts.follow_redirects) asked = *opts.follow_redirects ? asked | wants_redirects : asked & ~wants_redirects;
+  if (opts.follow_redirects)
+    asked = *opts.follow_redirects ? asked | wants_redirects : asked & ~unsigned{wants_redirects};
   if (opts.auth != nullptr) asked |= wants_auth;
   if (!opts.cookies.empty()) asked |= wants_cookies;
   if (opts.content.type != request_body::kind::none) asked |= wants_bodies;
