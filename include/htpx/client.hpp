@@ -87,7 +87,8 @@ struct client_options {
   std::uint32_t retry_backoff_ms = 500;
   std::uint32_t retry_backoff_max_ms = 8000;
   /// Also retry (up to `retries` times) on 429 and 503, after the server's Retry-After
-  /// (delta-seconds; otherwise the backoff) when it is at most `retry_after_max_ms`.
+  /// (delta-seconds, or an HTTP-date against platform::unix_time_s(); without a calendar clock
+  /// or a readable value, the backoff) when it is at most `retry_after_max_ms`.
   bool retry_on_status = false;
   std::uint32_t retry_after_max_ms = 60000;
   /// How long a request sent with Expect: 100-continue waits for the 100 before sending its

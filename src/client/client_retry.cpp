@@ -2,18 +2,31 @@
 // or 503 (RFC 6585 §4, RFC 9110 §15.6.4) honouring Retry-After (RFC 9110 §10.2.3). Waits happen
 // in poll() (the request stays queued until not_before_ms), never in a sleep.
 #include "htpx/client.hpp"
+#include "htpx/cookies.hpp"  // parse_cookie_date() reads HTTP-dates too
 
 namespace htpx {
 
 namespace {
 
-// Parses Retry-After as delta-seconds; false for an HTTP-date or junk (the backoff applies).
-bool retry_after_ms(std::string_view value, std::uint32_t& ms) noexcept {
-  if (value.empty() || value.size() > 9) return false;  // at most 999,999,999 s: no overflow
+// Parses Retry-After (RFC 9110 §10.2.3: HTTP-date / delay-seconds) into the wait it asks for.
+// A date is measured against `now_s`, the platform's Unix time (negative: unknown); one already
+// past asks for no wait. False for junk, or for a date when the time is unknown (the backoff
+// applies then).
+bool retry_after_ms(std::string_view value, std::int64_t now_s, std::uint32_t& ms) noexcept {
+  if (value.empty()) return false;
   std::uint64_t seconds = 0;
-  for (const char c : value) {
-    if (c < '0' || c > '9') return false;
-    seconds = seconds * 10 + static_cast<std::uint64_t>(c - '0');
+  if (value[0] >= '0' && value[0] <= '9') {
+    if (value.size() > 9) return false;  // at most 999,999,999 s: no overflow
+    for (const char c : value) {
+      if (c < '0' || c > '9') return false;
+      seconds = seconds * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+  } else {
+    // The three HTTP-date forms (IMF-fixdate, RFC 850, asctime; §5.6.7) are all cookie-dates,
+    // whose parser is as lenient as a recipient should be.
+    std::int64_t at = 0;
+    if (now_s < 0 || !parse_cookie_date(value, at)) return false;
+    seconds = at > now_s ? static_cast<std::uint64_t>(at - now_s) : 0;
   }
   const std::uint64_t total = seconds * 1000;
   ms = total > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(total);
@@ -50,7 +63,7 @@ bool client::plan_status_retry(detail::request_slot& req, const response& head) 
   const request_body& content = options_of(req).content;
   if (content.type == request_body::kind::source && !content.source->rewind()) return false;
   std::uint32_t delay = 0;
-  if (!retry_after_ms(head.headers.get("Retry-After"), delay))
+  if (!retry_after_ms(head.headers.get("Retry-After"), platform_->unix_time_s(), delay))
     delay = backoff_ms(static_cast<std::uint8_t>(req.attempts + 1));
   if (delay > extras_->options.retry_after_max_ms) return false;  // too long: the response is the answer
   ++req.attempts;

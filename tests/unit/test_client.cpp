@@ -1182,6 +1182,43 @@ TEST(ClientRetries, StatusRetryHonoursRetryAfterWhenAsked) {
   EXPECT_EQ(r2.value().status_code, 503);
 }
 
+// Retry-After may be an HTTP-date (RFC 9110 §10.2.3) in any of its three forms (§5.6.7): the
+// wait is measured against the platform's calendar clock (fake_platform: 2026-01-01T00:00:00Z
+// at the start); a date already past retries at once; without a calendar clock the backoff
+// applies.
+TEST(ClientRetries, RetryAfterAsAnHttpDateIsMeasuredAgainstTheCalendarClock) {
+  struct shape {
+    const char* retry_after;
+    std::uint32_t at_least_ms;
+    std::uint32_t at_most_ms;
+    bool clock_known;
+  };
+  for (const shape& s :
+       {shape{"Thu, 01 Jan 2026 00:00:03 GMT", 3000, 3100, true},
+        shape{"Thursday, 01-Jan-26 00:00:02 GMT", 2000, 2100, true},
+        shape{"Thu Jan  1 00:00:02 2026", 2000, 2100, true}, shape{"Wed, 31 Dec 2025 23:00:00 GMT", 0, 100, true},
+        shape{"Thu, 01 Jan 2026 00:00:03 GMT", 250, 600, false}, shape{"soon", 250, 600, true}}) {
+    fake_platform clock;
+    if (!s.clock_known) clock.unix_start = -1000000;  // unix_time_s() < 0: the date is unknown
+    client_options o;
+    o.retries = 1;
+    o.retry_on_status = true;
+    o.retry_backoff_ms = 500;  // the backoff: 250 to 500 ms with its jitter
+    scripted_client c(clock, o);
+    c.transport_at(0)
+        .wait_for_request()
+        .serve(std::string("HTTP/1.1 503 Busy\r\nRetry-After: ") + s.retry_after + "\r\nContent-Length: 0\r\n\r\n")
+        .wait_for_request()
+        .serve(ok_hello);
+    const std::uint32_t before = clock.now();
+    const result<response> r = c.get("http://example.test/");
+    ASSERT_TRUE(r.ok()) << s.retry_after;
+    EXPECT_EQ(r.value().status_code, 200) << s.retry_after;
+    EXPECT_GE(clock.now() - before, s.at_least_ms) << s.retry_after << (s.clock_known ? "" : " (no clock)");
+    EXPECT_LE(clock.now() - before, s.at_most_ms) << s.retry_after << (s.clock_known ? "" : " (no clock)");
+  }
+}
+
 TEST(ClientExpect, BodyWaitsForTheHundred) {
   fake_platform clock;
   scripted_client c(clock);
