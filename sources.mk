@@ -13,6 +13,7 @@ HTPX_REQUIRED_CXXFLAGS := -std=c++17 -fno-exceptions -fno-rtti
 
 # htpx_core: the sans-IO protocol code. Links nothing, touches no socket, clock or heap.
 HTPX_CORE_SOURCES := \
+  src/civil_date.cpp \
   src/error.cpp \
   src/headers.cpp \
   src/url.cpp \

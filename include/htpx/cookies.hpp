@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "htpx/bytes.hpp"
+#include "htpx/civil_date.hpp"  // days_from_civil(), which cookie dates use
 #include "htpx/error.hpp"
 #include "htpx/headers.hpp"
 #include "htpx/result.hpp"
@@ -193,11 +194,6 @@ class static_cookie_jar final  // NOLINT(cppcoreguidelines-virtual-class-destruc
 /// 70-99 are 19xx, 00-69 20xx). Returns true and sets `unix_seconds`, or false for a missing
 /// part, a year before 1601, a field out of range or a date that does not exist (Feb 30).
 [[nodiscard]] bool parse_cookie_date(std::string_view text, std::int64_t& unix_seconds) noexcept;
-
-/// Returns the days from 1970-01-01 to the proleptic Gregorian date `year`-`month`-`day`
-/// (negative before 1970) for year >= 1, month 1..12 and day 1..31 (not checked against the
-/// month; other arguments give a meaningless number, never undefined behaviour).
-[[nodiscard]] std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) noexcept;
 
 /// RFC 6265 §5.1.3: returns true when `host` domain-matches `domain` (ASCII case ignored): equal,
 /// or `host` ends with "." + `domain` and is a host name, not an IP address.

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "htpx/civil_date.hpp"
+
 namespace htpx::port {
 namespace {
 
@@ -171,19 +173,10 @@ std::int32_t verification_error(std::uint32_t flags, bool clock_unknown) noexcep
 
 // ---- certificate dates (catalogue T-04) -------------------------------------------------------
 
-// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant,
-// "chrono-Compatible Low-Level Date Algorithms", days_from_civil): no timegm() on firmware.
-std::int64_t days_from_civil(std::int64_t year, int month, int day) noexcept {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const std::int64_t year_of_era = year - era * 400;                                          // 0..399
-  const std::int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;  // 0..365
-  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-
 std::int64_t unix_seconds(const mbedtls_x509_time& t) noexcept {
-  return days_from_civil(t.year, t.mon, t.day) * 86400 + t.hour * 3600 + t.min * 60 + t.sec;
+  // (mbedTLS keeps the fields as ints; a certificate's are in range once it parsed.)
+  return days_from_civil(t.year, static_cast<unsigned>(t.mon), static_cast<unsigned>(t.day)) * 86400 + t.hour * 3600 +
+         t.min * 60 + t.sec;
 }
 
 // The port checks every certificate's dates itself, against tls_config::now(), replacing
