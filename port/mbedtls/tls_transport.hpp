@@ -135,7 +135,9 @@ class tls_transport final : public transport {
   static int bio_send(void* self, const unsigned char* data, std::size_t size);
   static int bio_recv(void* self, unsigned char* buffer, std::size_t size);
   int inner_read(unsigned char* buffer, std::size_t size) noexcept;
-  int reframe_read(unsigned char* buffer, std::size_t size) noexcept;
+  int reframe_read(unsigned char* buffer, std::size_t size) noexcept;  // tls_reframe.cpp
+  // What a BIO callback returns when the inner transport failed; the cause is kept aside.
+  static constexpr int bio_failed = MBEDTLS_ERR_SSL_INTERNAL_ERROR;
   static int verify_peer(void* self, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags);
 
   [[nodiscard]] const tls_config& config() const noexcept;
