@@ -102,9 +102,9 @@ const char* skip_class(const char* p, const char* end, std::uint8_t bit) noexcep
 // The byte check for a byte that is not `plain`: what no component may hold.
 why check_byte(const char* p, const char* end) noexcept {
   const auto c = static_cast<unsigned char>(*p);
-  if (c <= 0x20 || c == 0x7f) return "control character or space in URL";
-  if (c == '\\') return "backslash in URL";
-  if (!pct_triplet_at(p, end)) return "bad percent-encoding";
+  if (c <= 0x20 || c == 0x7f) return detail_text("control character or space in URL");
+  if (c == '\\') return detail_text("backslash in URL");
+  if (!pct_triplet_at(p, end)) return detail_text("bad percent-encoding");
   return nullptr;
 }
 
@@ -269,9 +269,9 @@ bool is_ipv6(const char* p, const char* end) noexcept {
 why parse_port(const char* p, const char* end, url& u) noexcept {
   if (p == end) return nullptr;
   std::uint32_t value;
-  if (read_digits(p, end, value) != end) return "invalid port";
+  if (read_digits(p, end, value) != end) return detail_text("invalid port");
   // Port 0 is reserved (RFC 6335 §6): no server listens there, and connect() would fail late.
-  if (value > 65535 || value == 0) return "port out of range";
+  if (value > 65535 || value == 0) return detail_text("port out of range");
   u.port = static_cast<std::uint16_t>(value);
   u.has_port = true;
   return nullptr;
@@ -290,9 +290,9 @@ why parse_authority(sv authority, url& u) noexcept {
   const char* host_end;
   if (p != end && *p == '[') {
     const auto* close = static_cast<const char*>(std::memchr(p, ']', static_cast<std::size_t>(end - p)));
-    if (close == nullptr) return "unterminated IPv6 literal";
+    if (close == nullptr) return detail_text("unterminated IPv6 literal");
     u.host = span(p + 1, close);
-    if (!is_ipv6(p + 1, close)) return "invalid IPv6 literal";
+    if (!is_ipv6(p + 1, close)) return detail_text("invalid IPv6 literal");
     host_end = close + 1;
   } else {
     // reg-name = *( unreserved / pct-encoded / sub-delims ): pct-encoded is left out, as the host
@@ -301,10 +301,10 @@ why parse_authority(sv authority, url& u) noexcept {
     u.host = span(p, host_end);
     // Only RFC 3986's dotted-quad IPv4address may name an address: any other numeric form would
     // reach an address that a check of the text ("is it 127.0.0.1?") does not see (SSRF).
-    if (ends_in_number(p, host_end) && !is_ipv4(p, host_end)) return "invalid IPv4 address";
+    if (ends_in_number(p, host_end) && !is_ipv4(p, host_end)) return detail_text("invalid IPv4 address");
   }
   if (host_end == end) return nullptr;
-  if (*host_end != ':') return "invalid character in host";
+  if (*host_end != ':') return detail_text("invalid character in host");
   return parse_port(host_end + 1, end, u);
 }
 
@@ -312,7 +312,7 @@ why parse_authority(sv authority, url& u) noexcept {
 // With `absolute`, one without a scheme is refused before its authority is looked at.
 why parse_reference(const char* text, const char* end, reference& r, bool absolute) noexcept {
   if (const why bad = split(text, end, r)) return bad;
-  if (absolute && !r.has_scheme()) return "no scheme";
+  if (absolute && !r.has_scheme()) return detail_text("no scheme");
   if (!r.has_authority()) return nullptr;
   return parse_authority(r.authority, r);
 }
@@ -323,8 +323,8 @@ why parse_absolute(const char* text, const char* end, reference& r) noexcept {
   if (const why bad = parse_reference(text, end, r, true)) return bad;
   r.scheme = scheme_of(r.scheme_text);
   if (r.scheme == url_scheme::other) return nullptr;  // the authority and host are optional
-  if (!r.has_authority()) return "no authority";
-  if (r.host.empty()) return "empty host";
+  if (!r.has_authority()) return detail_text("no authority");
+  if (r.host.empty()) return detail_text("empty host");
   if (!r.has_port) r.port = r.scheme == url_scheme::http ? 80 : 443;
   return nullptr;
 }
@@ -352,7 +352,7 @@ struct writer {
   }
   [[nodiscard]] bool fits() const noexcept { return at <= size; }
   [[nodiscard]] result<std::size_t> done() const noexcept {
-    if (!fits()) return invalid(too_long);
+    if (!fits()) return invalid(detail_text(too_long));
     return at;
   }
 };

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "htpx/config.hpp"
+
 namespace htpx {
 
 /// One value per httpx exception class that can end a request (DESIGN.md §5).
@@ -29,23 +31,34 @@ enum class errc : std::uint8_t {
 /// The httpx base class an error belongs to; predicates below test these.
 enum class error_kind : std::uint8_t {
   none,
-  timeout,               ///< TimeoutException (and thus TransportError)
-  network,               ///< NetworkError (and thus TransportError)
-  protocol,              ///< ProtocolError (and thus TransportError)
-  transport,             ///< Other TransportError: ProxyError, UnsupportedProtocol
-  request,               ///< Other RequestError: DecodingError, TooManyRedirects
-  status,                ///< HTTPStatusError
-  invalid_url,           ///< InvalidURL
+  timeout,      ///< TimeoutException (and thus TransportError)
+  network,      ///< NetworkError (and thus TransportError)
+  protocol,     ///< ProtocolError (and thus TransportError)
+  transport,    ///< Other TransportError: ProxyError, UnsupportedProtocol
+  request,      ///< Other RequestError: DecodingError, TooManyRedirects
+  status,       ///< HTTPStatusError
+  invalid_url,  ///< InvalidURL
 };
 
-/// An error: what kind (`code`) plus why (`detail`, a static string literal, never null).
+/// An error: what kind (`code`) plus why (`detail`, a static string literal, never null; "" when
+/// the build leaves the texts out, HTPX_ERROR_TEXTS 0).
 struct error {
   errc code = errc::none;
   const char* detail = "";
 
+  constexpr error() noexcept = default;
+  /// Without texts the literal is dropped here, where every error is made: inlined, the literal
+  /// at the call site is then referenced by nothing, and the image leaves it out.
+  constexpr error(errc what, const char* why) noexcept : code(what), detail(HTPX_ERROR_TEXTS ? why : "") {}
+
   /// Returns true when this holds an error (code is not `errc::none`).
   [[nodiscard]] constexpr explicit operator bool() const noexcept { return code != errc::none; }
 };
+
+/// Returns `text` as the build keeps detail texts: itself, or "" without them (HTPX_ERROR_TEXTS 0).
+/// For a text a function returns before an error is made of it: the error's constructor drops
+/// the others.
+[[nodiscard]] constexpr const char* detail_text(const char* text) noexcept { return HTPX_ERROR_TEXTS ? text : ""; }
 
 /// Returns the httpx class name of `code`, e.g. "ReadTimeout"; "none" for errc::none.
 [[nodiscard]] const char* to_string(errc code) noexcept;

@@ -42,11 +42,11 @@ bool expects_content(std::string_view method) noexcept {
 
 const char* connect_detail(std::int32_t sys_error) noexcept {
   switch (sys_error) {
-    case ECONNREFUSED: return "connection refused";
-    case ETIMEDOUT: return "connection timed out";
-    case EHOSTUNREACH: return "host unreachable";
-    case ENETUNREACH: return "network unreachable";
-    default: return sys_error < 0 ? "name not resolved" : "could not connect";
+    case ECONNREFUSED: return detail_text("connection refused");
+    case ETIMEDOUT: return detail_text("connection timed out");
+    case EHOSTUNREACH: return detail_text("host unreachable");
+    case ENETUNREACH: return detail_text("network unreachable");
+    default: return detail_text(sys_error < 0 ? "name not resolved" : "could not connect");
   }
 }
 

@@ -4,6 +4,7 @@
 
 namespace htpx::h1 {
 
-const char* text_of(fault f) noexcept { return detail::text_at(f); }
+// (Without texts the fault table is referenced by nothing: the image leaves it out.)
+const char* text_of(fault f) noexcept { return HTPX_ERROR_TEXTS ? detail::text_at(f) : ""; }
 
 }  // namespace htpx::h1

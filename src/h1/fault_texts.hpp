@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "htpx/config.hpp"
 #include "htpx/h1/fault.hpp"
 
 namespace htpx::h1::detail {
@@ -47,6 +48,7 @@ constexpr bool starts_with(const char* text, std::string_view prefix) noexcept {
 static_assert(text_at(fault::head_over_tx_buffer) + sizeof "head over tx buffer" == fault_texts + sizeof fault_texts,
               "one text per fault, in fault order");
 
+#if HTPX_ERROR_TEXTS
 /// Names the parser and the writer compare and write, as views into the fault texts that end
 /// with them: the image holds each once (an array of texts is never merged by a linker).
 inline constexpr std::string_view content_length_name{text_at(fault::invalid_content_length) + 8, 14};
@@ -57,5 +59,11 @@ static_assert(starts_with(content_length_name.data(), "Content-Length") &&
                   starts_with(transfer_encoding_name.data(), "Transfer-Encoding") &&
                   starts_with(chunked_coding.data(), "chunked"),
               "the names are where their texts hold them");
+#else
+/// The same names on their own: without texts, a view into the fault texts would keep them all.
+inline constexpr std::string_view content_length_name{"Content-Length"};
+inline constexpr std::string_view transfer_encoding_name{"Transfer-Encoding"};
+inline constexpr std::string_view chunked_coding{"chunked"};
+#endif
 
 }  // namespace htpx::h1::detail

@@ -63,7 +63,8 @@ enum class fault : std::uint8_t {
   head_over_tx_buffer,  ///< "head over tx buffer"
 };
 
-/// Returns the detail text of `f`: a static string, "" for fault::none.
+/// Returns the detail text of `f`: a static string, "" for fault::none (and for every fault in a
+/// build without texts, HTPX_ERROR_TEXTS 0).
 [[nodiscard]] const char* text_of(fault f) noexcept;
 
 }  // namespace htpx::h1
