@@ -60,7 +60,7 @@ void connection::reset() noexcept {
 
 void connection::apply(conn_input input) noexcept {
   const transition t = step(state_, input);
-  if (!t.defined) record(errc::local_protocol_error, "not allowed now");
+  if (!t.defined) record(errc::local_protocol_error, detail_text("not allowed now"));
   state_ = t.to;
 }
 
@@ -221,7 +221,7 @@ event connection::next_event() noexcept {
       // (§6.3 rule 2): left for unparsed(), never an error.
       if (!parser_.tunnel()) {
         if (!rx_blank()) {
-          fail(ev, errc::remote_protocol_error, "data while idle");
+          fail(ev, errc::remote_protocol_error, detail_text("data while idle"));
           return ev;
         }
         rx_start_ = rx_end_;
@@ -243,7 +243,8 @@ event connection::next_event() noexcept {
       parser_.finish(ev);
       break;
     }
-    if (rx_start_ == 0 && rx_end_ == rx_capacity_) fail(ev, errc::remote_protocol_error, "head over rx buffer");
+    if (rx_start_ == 0 && rx_end_ == rx_capacity_)
+      fail(ev, errc::remote_protocol_error, detail_text("head over rx buffer"));
     return ev;
   }
   switch (ev.type) {
@@ -278,7 +279,7 @@ error connection::recycle() noexcept {
   if (state_ != conn_state::done) return local_error("not reusable");
   if (eof_ || !rx_blank()) {
     // Ends with next_event()'s "data while idle": a linker keeps that text inside this one.
-    set_failure(errc::remote_protocol_error, "EOF or data while idle");
+    set_failure(errc::remote_protocol_error, detail_text("EOF or data while idle"));
     return failure();
   }
   rx_start_ = rx_end_ = 0;
