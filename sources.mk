@@ -55,5 +55,5 @@ HTPX_POSIX_CLIENT_SOURCES := port/posix/default_client.cpp port/posix/file_sourc
 
 # htpx_port_mbedtls: TLS over any transport with mbedTLS (2.28 and 3.6 tested). Link
 # mbedtls, mbedx509 and mbedcrypto; this port is the only code that includes mbedTLS headers.
-HTPX_PORT_MBEDTLS_SOURCES := port/mbedtls/tls_config.cpp port/mbedtls/tls_transport.cpp port/mbedtls/tls_reframe.cpp
+HTPX_PORT_MBEDTLS_SOURCES := port/mbedtls/tls_config.cpp port/mbedtls/tls_transport.cpp port/mbedtls/tls_reframe.cpp port/mbedtls/tls_certificate.cpp
 HTPX_PORT_MBEDTLS_INCLUDE_DIRS := port/mbedtls

@@ -1,0 +1,35 @@
+// The checks of a server's certificate that the port makes itself, beside mbedTLS's chain
+// verification: its dates against the port's clock (catalogue T-04), an IP-address host against
+// the certificate's iPAddress names (RFC 6125 §6.2.1), and one reason for a failed verification.
+// Private to port/mbedtls (tls_transport.cpp uses them).
+#pragma once
+
+#include <mbedtls/x509_crt.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "tls_config.hpp"
+
+namespace htpx::port::detail {
+
+/// One tls_error for mbedTLS's verification `flags`, the most fundamental first (a revoked or
+/// untrusted certificate says more than its dates or names). `clock_unknown`: dates could not be
+/// checked.
+[[nodiscard]] std::int32_t verification_error(std::uint32_t flags, bool clock_unknown) noexcept;
+
+/// Sets or clears the date bits of `flags` for `crt` against `config.now()`, in place of
+/// mbedTLS's own check. Returns false when the time is unknown and the dates could not be checked
+/// (the caller fails closed).
+[[nodiscard]] bool check_dates(const tls_config& config, const mbedtls_x509_crt& crt, std::uint32_t* flags) noexcept;
+
+/// Parses a dotted-quad IPv4 address (no leading zeros) into 4 bytes at `out`.
+[[nodiscard]] bool parse_ipv4(std::string_view text, unsigned char* out) noexcept;
+/// Parses an IPv6 address (RFC 4291 §2.2, brackets removed) into 16 bytes at `out`.
+[[nodiscard]] bool parse_ipv6(std::string_view text, unsigned char* out) noexcept;
+
+/// Whether `crt` lists the address `ip` (4 or 16 bytes) among its iPAddress names (RFC 5280 §4.2.1.6).
+[[nodiscard]] bool certificate_has_ip(const mbedtls_x509_crt& crt, const unsigned char* ip, std::size_t size) noexcept;
+
+}  // namespace htpx::port::detail
