@@ -17,6 +17,7 @@ HTPX_CORE_SOURCES := \
   src/error.cpp \
   src/headers.cpp \
   src/url.cpp \
+  src/ip_address.cpp \
   src/h1/fault.cpp \
   src/h1/field_parser.cpp \
   src/h1/chunked_decoder.cpp \

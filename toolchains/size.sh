@@ -311,7 +311,7 @@ map_sums() {
     }
     function add(sec, size, file,    kind, group) {
       if (sec ~ /^\.(text|rodata)/) kind = "code"; else if (sec ~ /^\.(data|bss)/) kind = "ram"; else return
-      if (file ~ /libhtpx_core\.a\(url\.o\)/) group = "url"
+      if (file ~ /libhtpx_core\.a\((url|ip_address)\.o\)/) group = "url"  # URLs and IP addresses
       else if (file ~ /libhtpx_core\.a\(/) group = "engine"
       else if (match(file, /libhtpx_[a-z]+\.a\(/)) { group = substr(file, RSTART + 8, RLENGTH - 11) }
       else if (file ~ /\/port\/mbedtls\//) group = "tls_port"

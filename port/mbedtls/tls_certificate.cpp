@@ -9,20 +9,12 @@
 
 namespace htpx::port::detail {
 
-// Helpers of the checks below.
 namespace {
 
 std::int64_t unix_seconds(const mbedtls_x509_time& t) noexcept {
   // (mbedTLS keeps the fields as ints; a certificate's are in range once it parsed.)
   return days_from_civil(t.year, static_cast<unsigned>(t.mon), static_cast<unsigned>(t.day)) * 86400 + t.hour * 3600 +
          t.min * 60 + t.sec;
-}
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -71,84 +63,12 @@ bool check_dates(const tls_config& config, const mbedtls_x509_crt& crt, std::uin
   return false;
 }
 
-// ---- IP literals (RFC 6125 §6.2.1, RFC 5280 §4.2.1.6): no inet_pton, which firmware lacks ----
-
-bool parse_ipv4(std::string_view text, unsigned char* out) noexcept {
-  std::size_t i = 0;
-  for (std::size_t part = 0; part != 4; ++part) {
-    if (part != 0) {
-      if (i == text.size() || text[i] != '.') return false;
-      ++i;
-    }
-    unsigned value = 0;
-    std::size_t digits = 0;
-    while (i != text.size() && text[i] >= '0' && text[i] <= '9') {
-      if (digits == 1 && value == 0) return false;  // no leading zeros (they read as octal elsewhere)
-      value = value * 10 + static_cast<unsigned>(text[i] - '0');
-      if (value > 255) return false;
-      ++digits;
-      ++i;
-    }
-    if (digits == 0) return false;
-    out[part] = static_cast<unsigned char>(value);
-  }
-  return i == text.size();
-}
-
-// RFC 4291 §2.2: eight groups, one "::" for a run of zero groups, an IPv4 tail allowed.
-bool parse_ipv6(std::string_view text, unsigned char* out) noexcept {
-  std::uint16_t groups[8] = {};
-  std::size_t count = 0;
-  std::size_t gap = 8;  // where "::" stands, 8 for none
-  std::size_t i = 0;
-  if (text.size() >= 2 && text[0] == ':' && text[1] == ':') {
-    gap = 0;
-    i = 2;
-  }
-  while (i != text.size()) {
-    const std::string_view rest(text.data() + i, text.size() - i);
-    if (rest.find('.') != std::string_view::npos) {  // the IPv4 tail: two groups
-      unsigned char v4[4];
-      if (count > 6 || !parse_ipv4(rest, v4)) return false;
-      groups[count++] = static_cast<std::uint16_t>(v4[0] << 8 | v4[1]);
-      groups[count++] = static_cast<std::uint16_t>(v4[2] << 8 | v4[3]);
-      break;
-    }
-    unsigned value = 0;
-    std::size_t digits = 0;
-    while (i != text.size() && hex_digit(text[i]) >= 0) {
-      if (++digits > 4) return false;
-      value = value * 16 + static_cast<unsigned>(hex_digit(text[i]));
-      ++i;
-    }
-    if (digits == 0 || count == 8) return false;
-    groups[count++] = static_cast<std::uint16_t>(value);
-    if (i == text.size()) break;
-    if (text[i] != ':' || ++i == text.size()) return false;  // a lone trailing ':' is not allowed
-    if (text[i] == ':') {
-      if (gap != 8) return false;  // one "::" at most
-      gap = count;
-      ++i;
-    }
-  }
-  if (gap == 8 ? count != 8 : count > 7) return false;  // "::" stands for one group or more
-  std::memset(out, 0, 16);
-  const std::size_t zeros = 8 - count;
-  std::size_t at = 0;
-  for (std::size_t g = 0; g != count; ++g) {
-    if (g == gap) at += zeros;
-    out[2 * at] = static_cast<unsigned char>(groups[g] >> 8);
-    out[2 * at + 1] = static_cast<unsigned char>(groups[g] & 0xFF);
-    ++at;
-  }
-  return true;  // "::" at the end: its zeros are already there
-}
-
 // RFC 5280 §4.2.1.6: iPAddress is GeneralName [7], 4 or 16 octets in network order.
-bool certificate_has_ip(const mbedtls_x509_crt& crt, const unsigned char* ip, std::size_t size) noexcept {
+bool certificate_has_ip(const mbedtls_x509_crt& crt, const ip_address& ip) noexcept {
   constexpr int ip_address_tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS;
   for (const mbedtls_x509_sequence* name = &crt.subject_alt_names; name != nullptr; name = name->next) {
-    if (name->buf.tag == ip_address_tag && name->buf.len == size && std::memcmp(name->buf.p, ip, size) == 0) {
+    if (name->buf.tag == ip_address_tag && name->buf.len == ip.size &&
+        std::memcmp(name->buf.p, ip.bytes, ip.size) == 0) {
       return true;
     }
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "htpx/ip_address.hpp"
 #include "tls_config.hpp"
 
 namespace htpx::port::detail {
@@ -24,12 +25,7 @@ namespace htpx::port::detail {
 /// (the caller fails closed).
 [[nodiscard]] bool check_dates(const tls_config& config, const mbedtls_x509_crt& crt, std::uint32_t* flags) noexcept;
 
-/// Parses a dotted-quad IPv4 address (no leading zeros) into 4 bytes at `out`.
-[[nodiscard]] bool parse_ipv4(std::string_view text, unsigned char* out) noexcept;
-/// Parses an IPv6 address (RFC 4291 §2.2, brackets removed) into 16 bytes at `out`.
-[[nodiscard]] bool parse_ipv6(std::string_view text, unsigned char* out) noexcept;
-
-/// Whether `crt` lists the address `ip` (4 or 16 bytes) among its iPAddress names (RFC 5280 §4.2.1.6).
-[[nodiscard]] bool certificate_has_ip(const mbedtls_x509_crt& crt, const unsigned char* ip, std::size_t size) noexcept;
+/// Whether `crt` lists `ip` among its iPAddress names (RFC 5280 §4.2.1.6).
+[[nodiscard]] bool certificate_has_ip(const mbedtls_x509_crt& crt, const ip_address& ip) noexcept;
 
 }  // namespace htpx::port::detail

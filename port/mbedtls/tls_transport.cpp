@@ -264,7 +264,7 @@ std::int32_t tls_transport::set_server_name(std::string_view name) noexcept {
   }
   std::memcpy(name_, name.data(), name.size());
   name_[name.size()] = '\0';
-  ip_size_ = detail::parse_ipv4(name, ip_) ? 4 : detail::parse_ipv6(name, ip_) ? 16 : 0;
+  (void)parse_ip_address(name, ip_);  // a DNS name leaves ip_ empty
   return 0;
 }
 
@@ -274,7 +274,7 @@ std::int32_t tls_transport::setup_context(const tls_config& cfg) noexcept {
   if (rc != 0) return rc;
   // An address is never sent as SNI (RFC 6066 §3) and mbedTLS cannot match it: verify_peer()
   // does. The explicit null also tells mbedTLS 3.6 that skipping its name check is intended.
-  rc = mbedtls_ssl_set_hostname(&ssl_, ip_size_ == 0 ? name_ : nullptr);
+  rc = mbedtls_ssl_set_hostname(&ssl_, ip_.size == 0 ? name_ : nullptr);
   if (rc != 0) return rc;
   mbedtls_ssl_set_verify(&ssl_, verify_peer, this);
   mbedtls_ssl_set_bio(&ssl_, this, bio_send, bio_recv, nullptr);
@@ -498,8 +498,7 @@ int tls_transport::verify_peer(void* self, mbedtls_x509_crt* crt, int depth, std
   if (depth != 0) return 0;
   t.full_handshake_ = true;
   // mbedTLS checked DNS names (mbedtls_ssl_set_hostname()); addresses are checked here.
-  if (t.ip_size_ != 0 && !detail::certificate_has_ip(*crt, t.ip_, t.ip_size_))
-    *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  if (t.ip_.size != 0 && !detail::certificate_has_ip(*crt, t.ip_)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
   return 0;
 }
 
@@ -706,7 +705,7 @@ void tls_transport::close() noexcept {
   failure_ = {};
   clear_inner_result();
   alpn_ = {};
-  ip_size_ = 0;
+  ip_ = ip_address{};
   std::memset(route_, 0, sizeof(route_));  // the next connection has its own route
   want_ = interest::read_write;
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "htpx/ip_address.hpp"
 #include "htpx/port/transport.hpp"
 #include "tls_config.hpp"
 
@@ -210,8 +211,7 @@ class tls_transport final : public transport {
   int alert_ = -1;
   int step_ = 0;  // the handshake state of the last mbedtls_ssl_handshake_step()
   std::uint32_t verify_flags_ = 0;
-  std::size_t ip_size_ = 0;  // 4 or 16 when the server name is an address
-  unsigned char ip_[16] = {};
+  ip_address ip_;  // the server name as an address, size 0 when it is a DNS name
   std::string_view alpn_;
   char name_[max_server_name + 1] = {};
   char session_name_[max_server_name + 1] = {};

@@ -6,6 +6,7 @@
 
 #include "auth/base64.hpp"
 #include "htpx/client.hpp"
+#include "htpx/ip_address.hpp"
 
 namespace htpx {
 
@@ -20,7 +21,12 @@ std::string_view env(const char* upper, const char* lower) noexcept {
 
 // NO_PROXY: comma-separated host names (a leading dot or "*." optional: the name and every
 // subdomain match), IP addresses, or "*" for everything. Ports in entries are ignored.
+// An address host matches only an entry that is the same address, compared as bytes with
+// IPv4-mapped IPv6 addresses read as IPv4 (catalogue H1-32: "[::ffff:127.0.0.1]" is 127.0.0.1),
+// never a name's tail ("0.1" is no domain of 127.0.0.1).
 bool bypasses(std::string_view list, std::string_view host) noexcept {
+  ip_address host_address;
+  const bool host_is_address = parse_ip_address(host, host_address);
   while (!list.empty()) {
     // (No string_view::substr here: its bounds check would pull in exception symbols.)
     const std::size_t comma = list.find(',');
@@ -33,7 +39,17 @@ bool bypasses(std::string_view list, std::string_view host) noexcept {
     if (entry.size() > 1 && entry[0] == '*' && entry[1] == '.') entry.remove_prefix(1);
     if (!entry.empty() && entry.front() == '.') entry.remove_prefix(1);
     const std::size_t colon = entry.rfind(':');
-    if (colon != std::string_view::npos && entry.find(':') == colon) entry = {entry.data(), colon};  // host:port
+    if (!entry.empty() && entry.front() == '[') {  // [IPv6] or [IPv6]:port
+      const std::size_t close = entry.find(']');
+      entry = close == std::string_view::npos ? std::string_view{} : std::string_view{entry.data() + 1, close - 1};
+    } else if (colon != std::string_view::npos && entry.find(':') == colon) {
+      entry = {entry.data(), colon};  // host:port
+    }
+    if (host_is_address) {
+      ip_address entry_address;
+      if (parse_ip_address(entry, entry_address) && same_address(host_address, entry_address)) return true;
+      continue;
+    }
     if (entry.empty() || entry.size() > host.size()) continue;
     const std::string_view tail{host.data() + host.size() - entry.size(), entry.size()};
     if (iequals(tail, entry) && (tail.size() == host.size() || host[host.size() - entry.size() - 1] == '.')) {

@@ -11,7 +11,10 @@
 //   - write_request_target(): never writes past its buffer; for http(s) the target starts with
 //     '/' and has no byte a request-target may not carry raw (RFC 9112 §3.2: SP, CTL, DEL,
 //     >= 0x80, '#');
-//   - encode_query_component(): only unreserved bytes and %XX triplets.
+//   - encode_query_component(): only unreserved bytes and %XX triplets;
+//   - parse_ip_address() reads every host parse_url() accepts as an address ([IPv6] or a
+//     dotted quad, the only hosts whose last label starts with a digit) as one of the right size: the URL's
+//     validator and the address reader (NO_PROXY, the TLS port) agree.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "fuzz_common.hpp"
+#include "htpx/ip_address.hpp"
 #include "htpx/url.hpp"
 
 namespace htpx_fuzz::url_target {
@@ -57,12 +61,26 @@ class guarded_buffer {
 inline void check_parsed(std::string_view text, const htpx::url& u) {
   const char* base = text.data();
   const std::size_t n = text.size();
-  for (const std::string_view part : {u.scheme_text, u.userinfo, u.host, u.authority_host, u.path, u.query, u.fragment}) {
+  for (const std::string_view part :
+       {u.scheme_text, u.userinfo, u.host, u.authority_host, u.path, u.query, u.fragment}) {
     HTPX_FUZZ_CHECK(within(base, n, part.data(), part.size()));
   }
   if (u.scheme != htpx::url_scheme::other) HTPX_FUZZ_CHECK(!u.host.empty());
   HTPX_FUZZ_CHECK(u.has_query || u.query.empty());
   HTPX_FUZZ_CHECK(u.has_fragment || u.fragment.empty());
+  if (!u.host.empty()) {
+    htpx::ip_address address;
+    const bool bracketed = u.authority_host.size() > u.host.size() && u.authority_host[0] == '[';
+    std::string_view name = u.host;  // its last label, a trailing dot aside
+    if (name.back() == '.') name.remove_suffix(1);
+    const std::size_t dot = name.rfind('.');
+    if (dot != std::string_view::npos) name.remove_prefix(dot + 1);
+    const bool ends_in_number = !name.empty() && name[0] >= '0' && name[0] <= '9';
+    if (bracketed) HTPX_FUZZ_CHECK(htpx::parse_ip_address(u.host, address) && address.size == 16);
+    if (!bracketed && ends_in_number) {
+      HTPX_FUZZ_CHECK(htpx::parse_ip_address(u.host, address) && address.size == 4);
+    }
+  }
 }
 
 inline void check_target(std::string_view target) {
