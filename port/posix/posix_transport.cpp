@@ -45,12 +45,6 @@ socklen_t address_length(const sockaddr& address) noexcept {
   return address.sa_family == AF_INET6 ? socklen_t{sizeof(sockaddr_in6)} : socklen_t{sizeof(sockaddr_in)};
 }
 
-// The next entry of `family` in a getaddrinfo list, starting at `entry`.
-const addrinfo* next_of_family(const addrinfo* entry, int family) noexcept {
-  while (entry != nullptr && entry->ai_family != family) entry = entry->ai_next;
-  return entry;
-}
-
 }  // namespace
 
 posix_transport::~posix_transport() {
@@ -92,11 +86,11 @@ bool posix_transport::resolve_at_once(std::string_view host) noexcept {
     sockaddr_in6 v6{};
     v6.sin6_family = AF_INET6;
     if (inet_pton(AF_INET, text, &v4.sin_addr) == 1) {
-      add_address(reinterpret_cast<const sockaddr*>(&v4), sizeof(v4));
+      addresses_.add(reinterpret_cast<const sockaddr*>(&v4), sizeof(v4), port_);
       return true;
     }
     if (inet_pton(AF_INET6, text, &v6.sin6_addr) == 1) {
-      add_address(reinterpret_cast<const sockaddr*>(&v6), sizeof(v6));
+      addresses_.add(reinterpret_cast<const sockaddr*>(&v6), sizeof(v6), port_);
       return true;
     }
   }
@@ -107,8 +101,8 @@ bool posix_transport::resolve_at_once(std::string_view host) noexcept {
   sockaddr_in6 v6{};
   v6.sin6_family = AF_INET6;
   v6.sin6_addr = in6addr_loopback;
-  add_address(reinterpret_cast<const sockaddr*>(&v4), sizeof(v4));
-  add_address(reinterpret_cast<const sockaddr*>(&v6), sizeof(v6));
+  addresses_.add(reinterpret_cast<const sockaddr*>(&v4), sizeof(v4), port_);
+  addresses_.add(reinterpret_cast<const sockaddr*>(&v6), sizeof(v6), port_);
   return true;
 }
 
@@ -134,48 +128,17 @@ io_result posix_transport::start_lookup(std::string_view host) noexcept {
 io_result posix_transport::continue_lookup() noexcept {
   const int rc = gai_error(&lookup_);
   if (rc == EAI_INPROGRESS) return would_block();
-  take_addresses(rc == 0 ? lookup_.ar_result : nullptr);
+  if (rc == 0) addresses_.add_answer(lookup_.ar_result, port_);
   release_lookup();
   if (rc != 0) return fail(resolver_error(rc));
-  if (count_ == 0) return fail(resolver_error(EAI_NONAME));
+  if (addresses_.size() == 0) return fail(resolver_error(EAI_NONAME));  // nothing IPv4 or IPv6 (S-07)
   return try_next_address(0);
-}
-
-// Copies up to max_addresses addresses, alternating families from the first one's (RFC 8305
-// §4), so a name with many addresses of a broken family still reaches the other family.
-void posix_transport::take_addresses(const addrinfo* list) noexcept {
-  const addrinfo* first = next_of_family(list, AF_INET6);
-  const addrinfo* other = next_of_family(list, AF_INET);
-  if (list != nullptr && list->ai_family == AF_INET) {
-    const addrinfo* swap = first;
-    first = other;
-    other = swap;
-  }
-  bool take_first = true;
-  while ((first != nullptr || other != nullptr) && count_ != max_addresses) {
-    const addrinfo*& pick = (take_first && first != nullptr) || other == nullptr ? first : other;
-    add_address(pick->ai_addr, pick->ai_addrlen);
-    pick = next_of_family(pick->ai_next, pick->ai_family);
-    take_first = !take_first;
-  }
-}
-
-void posix_transport::add_address(const sockaddr* address, socklen_t length) noexcept {
-  if (count_ == max_addresses || length > sizeof(ip_address)) return;
-  ip_address& slot = addresses_[count_++];
-  slot = ip_address{};
-  std::memcpy(&slot, address, length);
-  if (slot.any.sa_family == AF_INET6) {
-    slot.v6.sin6_port = htons(port_);
-  } else {
-    slot.v4.sin_port = htons(port_);
-  }
 }
 
 // Tries the remaining addresses in order until one connects or is in progress (RFC 8305-ish:
 // the next address when one fails, not when one is slow). `last_error` is the failure so far.
 io_result posix_transport::try_next_address(std::int32_t last_error) noexcept {
-  while (next_ != count_) {
+  while (next_ != addresses_.size()) {
     const std::int32_t rc = open_and_connect(addresses_[next_++]);
     if (rc == 0) return connected();
     if (rc == EINPROGRESS) {
@@ -188,7 +151,7 @@ io_result posix_transport::try_next_address(std::int32_t last_error) noexcept {
 }
 
 // Returns 0 when connected, EINPROGRESS while the handshake runs, else the errno value.
-std::int32_t posix_transport::open_and_connect(const ip_address& address) noexcept {
+std::int32_t posix_transport::open_and_connect(const socket_address& address) noexcept {
   // Non-blocking before connect() (port/README.md, writing a port, step 3).
   const int socket_fd = ::socket(address.any.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
   if (socket_fd < 0) return errno;
@@ -336,7 +299,7 @@ void posix_transport::close() noexcept {
   blocking_ = false;
   receive_timeout_ms_ = 0;
   error_ = 0;
-  count_ = 0;
+  addresses_.clear();
   next_ = 0;
 }
 

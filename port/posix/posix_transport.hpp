@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "address_list.hpp"
 #include "htpx/port/transport.hpp"
 
 namespace htpx::port {
@@ -33,7 +34,7 @@ namespace htpx::port {
 class posix_transport final : public transport {
  public:
   /// Most addresses one connect() tries (the first ones the resolver returns).
-  static constexpr std::size_t max_addresses = 8;
+  static constexpr std::size_t max_addresses = address_list::capacity;
   /// Longest host name accepted, without a trailing dot (RFC 1035 §2.3.4: 255 octets on the
   /// wire). Longer names fail with a resolver error (EAI_NONAME) at once.
   static constexpr std::size_t max_host_length = 253;
@@ -76,21 +77,13 @@ class posix_transport final : public transport {
 
  private:
   enum class state : std::uint8_t { idle, resolving, connecting, connected, failed };
-  /// One resolved address with its port; only IPv4 and IPv6 are ever stored.
-  union ip_address {
-    sockaddr any;
-    sockaddr_in v4;
-    sockaddr_in6 v6;
-  };
 
   io_result start(std::string_view host) noexcept;
   bool resolve_at_once(std::string_view host) noexcept;
   io_result start_lookup(std::string_view host) noexcept;
   io_result continue_lookup() noexcept;
-  void take_addresses(const addrinfo* list) noexcept;
-  void add_address(const sockaddr* address, socklen_t length) noexcept;
   io_result try_next_address(std::int32_t last_error) noexcept;
-  std::int32_t open_and_connect(const ip_address& address) noexcept;
+  std::int32_t open_and_connect(const socket_address& address) noexcept;
   void adopt_socket(int socket_fd) noexcept;
   io_result finish_connect() noexcept;
   bool reap_lookup() noexcept;
@@ -107,9 +100,8 @@ class posix_transport final : public transport {
   std::uint32_t receive_timeout_ms_ = 0;  // SO_RCVTIMEO as last set; 0: never set
   std::uint16_t port_ = 0;
   std::int32_t error_ = 0;  // the connection's first failure: repeated by every later call
-  std::size_t count_ = 0;   // addresses in addresses_
-  std::size_t next_ = 0;    // next address to try
-  ip_address addresses_[max_addresses]{};
+  address_list addresses_;  // what to try, in order
+  std::size_t next_ = 0;    // the next of them to try
   // The pending lookup: glibc's resolver thread reads the name and hints and writes the result
   // here until gai_error() stops saying EAI_INPROGRESS.
   gaicb lookup_{};
