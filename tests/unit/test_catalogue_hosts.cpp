@@ -20,7 +20,6 @@
 
 #include "client_fixtures.hpp"
 #include "fake_platform.hpp"
-#include "htpx/auth.hpp"
 #include "htpx/client.hpp"
 #include "htpx/cookies.hpp"
 #include "scripted_transport.hpp"
@@ -47,25 +46,8 @@ TEST(CatalogueH1_31, TrailingDotHostIsAnotherPoolKey) {
       << c.transport_at(1).sent();
 }
 
-// A redirect from `example.test` to `example.test.` leaves the origin: credentials from the URL
-// and a client-wide auth scheme stay behind (RFC 9110 §15.4), as for any other host.
-TEST(CatalogueH1_31, TrailingDotHostIsAnotherOriginForCredentials) {
-  for (const bool from_url : {false, true}) {
-    fake_platform clock;
-    basic_auth basic("Aladdin", "open sesame");
-    client_options o = following();
-    if (!from_url) o.auth = &basic;
-    scripted_client c(clock, o);
-    c.transport_at(0).wait_for_request().serve(redirect_to(302, "http://example.test./there"));
-    c.transport_at(1).wait_for_request().serve(ok_hello);
-    const result<response> r = c.get(from_url ? "http://Aladdin:open%20sesame@example.test/" : "http://example.test/");
-    ASSERT_TRUE(r.ok()) << r.err().detail;
-    EXPECT_NE(c.transport_at(0).sent().find("Authorization: Basic "), std::string::npos);
-    const std::string& dotted = c.transport_at(1).sent();
-    EXPECT_EQ(dotted.rfind("GET /there HTTP/1.1\r\nHost: example.test.\r\n", 0), 0u) << dotted;
-    EXPECT_EQ(dotted.find("Authorization"), std::string::npos) << (from_url ? "userinfo" : "auth") << "\n" << dotted;
-  }
-}
+// (A redirect from `example.test` to `example.test.` leaves the origin, credentials stay
+// behind: `CatalogueH1_31.TrailingDotHostIsAnotherOriginForCredentials` in test_catalogue_client.cpp.)
 
 // The cookie jar: a host-only cookie of one spelling is not sent to the other; a Domain cookie
 // covers the names under the spelling it was set for, and a Domain of one spelling is refused
