@@ -66,17 +66,23 @@ response_parser::response_parser(const parser_limits& limits) noexcept : limits_
 // after a 1xx head finish_head() resets it for the next one, and the decoder is built when its
 // body starts.
 void response_parser::reset(bool head_request, bool connect_request) noexcept {
-  ::new (&u_.head) head_state();
+  start_head();
   failure_ = fault::none;
   head_used_ = 0;
   status_line_size_ = 0;
   status_code_ = 0;
   version_minor_ = 1;
   informational_ = 0;
-  framing_ = 0;
   no_body_ = head_request;
   connect_request_ = connect_request;
   started_ = false;
+}
+
+// A head starts: after reset(), and again after each 1xx head (its status line, fields and
+// framing are forgotten; what the response as a whole has seen stays).
+void response_parser::start_head() noexcept {
+  ::new (&u_.head) head_state();
+  framing_ = 0;
   state_ = state::status_line;
 }
 
@@ -336,11 +342,7 @@ std::size_t response_parser::finish_head(event& ev, char* input) noexcept {
 
   if (interim) {
     head_used_ += static_cast<std::uint32_t>(head_size);
-    u_.head.scan = 0;
-    u_.head.remaining = 0;
-    u_.head.fields.reset();
-    framing_ = 0;
-    state_ = state::status_line;
+    start_head();
     ev.type = event_type::informational;
     return head_size;
   }

@@ -117,6 +117,7 @@ class response_parser {
 
  private:
   enum class state : std::uint8_t { status_line, fields, body_length, body_chunked, body_until_close, done, failed };
+  void start_head() noexcept;
   void fail(event& ev, fault why) noexcept;
   std::size_t refuse(fault why) noexcept {
     failure_ = why;
