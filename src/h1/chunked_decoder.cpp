@@ -193,30 +193,28 @@ out:
   ext_bytes_ = ext;
   digits_ = digits;
   consumed = i;
-  if (failure != fault::none && status != chunk_status::data) {
-    state_ = state::failed;
-    failure_ = failure;
-    return chunk_status::failed;
-  }
+  if (failure != fault::none && status != chunk_status::data) goto failed;
   if (st != state::trailers || status != chunk_status::need_more) return status;
 
   // The trailer section, from input[i] (RFC 9112 §7.1.2). RFC 9110 §6.5.1: trailers are
   // delivered as they are; framing fields among them are not acted on (the head fixed the
   // framing).
-  char* const block = input + i;
-  switch (trailer_parser_.parse(block, size - i, limits_->max_trailer_bytes, limits_->max_headers, nullptr, nullptr)) {
+  switch (
+      trailer_parser_.parse(input + i, size - i, limits_->max_trailer_bytes, limits_->max_headers, nullptr, nullptr)) {
     case field_status::need_more: return chunk_status::need_more;
-    case field_status::failed:
-      state_ = state::failed;
-      failure_ = trailer_parser_.refusal();
-      return chunk_status::failed;
+    case field_status::failed: failure = trailer_parser_.refusal(); goto failed;
     case field_status::end_of_block: break;
   }
   state_ = state::done;
   consumed = i + trailer_parser_.block_size();
   if (trailer_parser_.field_count() == 0) return chunk_status::end;
-  data = {block, trailer_parser_.fields_size()};
+  data = {input + i, trailer_parser_.fields_size()};
   return chunk_status::trailers;
+
+failed:  // the decoder stays failed until reset()
+  state_ = state::failed;
+  failure_ = failure;
+  return chunk_status::failed;
 }
 
 }  // namespace htpx::h1
