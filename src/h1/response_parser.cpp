@@ -315,7 +315,7 @@ std::size_t response_parser::finish_head(event& ev, char* input) noexcept {
   const bool length = (framing_ & has_length) != 0;
   // RFC 9112 §6.3 rule 3: both is a smuggling signal; never reuse such a connection.
   if (te && length) return refuse(fault::both_framings);
-  const bool interim = status_code_ >= 100 && status_code_ < 200;
+  const bool interim = status_code_ - 100u < 100u;
   // Rule 1: HEAD, 1xx, 204 and 304 have no body, whatever the fields say; nor has a 2xx to
   // CONNECT (rule 2: no_body_ is set from its status line, and its framing fields were never
   // recorded, so the checks above and below pass it by).
