@@ -111,8 +111,10 @@ fault check_head(const request_head& request, bool& caller_host) noexcept {
   return fault::none;
 }
 
-// Writes (or counts) the head of a checked `request`.
-void write_head(head_writer& w, const request_head& request, bool send_host) noexcept {
+// Writes the head of a checked `request` to `out`, or only counts when `out` is null. Returns its
+// size.
+std::size_t write_head(char* out, const request_head& request, bool send_host) noexcept {
+  head_writer w{out};
   w.put(request.method);
   w.put(" ", 1);
   w.put(request.target);
@@ -131,6 +133,7 @@ void write_head(head_writer& w, const request_head& request, bool send_host) noe
             detail::chunked_coding.size());
   }
   w.crlf();
+  return w.size;
 }
 
 }  // namespace
@@ -141,15 +144,11 @@ result<std::size_t> write_request_head(mutable_bytes out, const request_head& re
   bool caller_host = false;
   fault failure = check_head(request, caller_host);
   const bool send_host = !request.host.empty() && !caller_host;
-  head_writer count{nullptr};
-  if (failure == fault::none) {
-    write_head(count, request, send_host);
-    if (count.size > out.size) failure = fault::head_over_tx_buffer;
+  if (failure == fault::none && write_head(nullptr, request, send_host) > out.size) {
+    failure = fault::head_over_tx_buffer;
   }
   if (failure != fault::none) return error{errc::local_protocol_error, text_of(failure)};
-  head_writer writer{out.data};
-  write_head(writer, request, send_host);
-  return writer.size;
+  return write_head(out.data, request, send_host);
 }
 
 std::size_t chunk_header_size(std::size_t max_payload) noexcept {
