@@ -46,11 +46,8 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
             if (end - p < 2) goto need_more;
             if (p[1] != '\n') goto bare_cr;
             p += 2;
-            pos_ = static_cast<std::uint32_t>(p - block);
-            line_start_ = static_cast<std::uint32_t>(line - block);
-            count_ = count;
-            state_ = state::complete;
-            return field_status::end_of_block;
+            st = state::complete;
+            goto save;
           }
           if (c == '\n') goto bare_lf;
           // RFC 9112 §2.2: a whitespace-preceded line before the first field is not a fold.
@@ -129,12 +126,14 @@ field_status field_parser::parse(char* block, std::size_t size, std::uint32_t ma
   }
 
 need_more:
+  value_start_ = static_cast<std::uint32_t>(value_start - block);
+  folded_ = folded;
+save:  // where parsing stands: resumed by the next call, or the end of the block
   pos_ = static_cast<std::uint32_t>(p - block);
   line_start_ = static_cast<std::uint32_t>(line - block);
-  value_start_ = static_cast<std::uint32_t>(value_start - block);
   count_ = count;
-  folded_ = folded;
   state_ = st;
+  if (st == state::complete) return field_status::end_of_block;
   if (size < max_bytes) return field_status::need_more;
   failure = fault::fields_over_limit;
   goto failed;
