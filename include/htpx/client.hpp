@@ -511,6 +511,9 @@ class client {
     error (*screen_response)(client&, detail::request_slot&, const response&) noexcept = nullptr;
     // redirects (client_redirect.cpp)
     bool (*dropped_after_redirect)(const detail::request_slot&, std::string_view) noexcept = nullptr;
+    /// The features (client::wanted bits) left out, known when the table is built: start()
+    /// refuses options and requests that ask for one without a test of the entries above.
+    std::uint8_t left_out = 0;
   };
   /// Returns the features `Cfg` turns on.
   template <class Cfg>
@@ -541,8 +544,6 @@ class client {
   };
   /// The features the client_options ask for.
   [[nodiscard]] static std::uint8_t wanted_by(const client_options& options) noexcept;
-  /// The features this client was built without (its feature table and storage).
-  [[nodiscard]] std::uint8_t missing_features() const noexcept;
   void keep_feature_state(const client_storage& storage, const client_options& options) noexcept;
   /// The options of `req` that only request bodies, auth, cookies and redirects read (only
   /// with one of them built in: the client has a feature_state then).
@@ -566,7 +567,8 @@ class client {
   [[nodiscard]] error check_target(const url& target) const noexcept;
   // the features built in (client_features.cpp)
   [[nodiscard]] error check_features(const htpx::request& req) const noexcept;
-  [[nodiscard]] bool has_proxies() const noexcept;
+  /// Whether proxies are built in and have their routes (client_storage::proxies).
+  [[nodiscard]] bool has_proxies() const noexcept { return (missing_ & wants_proxies) == 0; }
   [[nodiscard]] const proxy_route* route_for(const url& origin) const noexcept;
   [[nodiscard]] result<std::size_t> resolve_relative(std::string_view reference, mutable_bytes out) const noexcept;
   /// The origin of a request to `reference` when it is relative, or `as_absolute`: the error
@@ -682,7 +684,7 @@ class client {
   std::uint16_t last_freed_ = 0;                 // the request slot freed last: start() tries it first
   bool polling_ = false;  // inside poll(): now_ is the time (start() from a handler reads no clock)
   std::uint8_t wanted_;   // wanted_by(the options)
-  std::uint8_t missing_;  // missing_features()
+  std::uint8_t missing_;  // the features left out: features::left_out, and proxies without their routes
 };
 
 namespace detail {
@@ -705,6 +707,10 @@ struct member_call<M> {
 template <class Cfg>
 constexpr client::features client::features_of() noexcept {
   features f{};
+  f.left_out = static_cast<std::uint8_t>((Cfg::proxies ? 0 : wants_proxies) | (Cfg::base_url ? 0 : wants_base_url) |
+                                         (Cfg::redirects ? 0 : wants_redirects) | (Cfg::auth ? 0 : wants_auth) |
+                                         (Cfg::cookies ? 0 : wants_cookies) | (Cfg::retries ? 0 : wants_retries) |
+                                         (Cfg::hooks ? 0 : wants_hooks) | (Cfg::request_bodies ? 0 : wants_bodies));
   if constexpr (detail::needs_feature_state<Cfg>) {
     f.keep_feature_state = &detail::member_call<&client::keep_feature_state>::call;
     f.keep_request_features = &detail::member_call<&client::keep_request_features>::call;

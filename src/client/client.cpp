@@ -72,7 +72,9 @@ client::client(const client_storage& storage, port::platform& platform, const cl
       options_(options),
       wanted_(wanted_by(options)) {
   if (features_->keep_feature_state != nullptr) features_->keep_feature_state(*this, storage, options);
-  missing_ = missing_features();
+  // Proxies also need their routes (client_storage::proxies), which the caller may not give.
+  const bool routes = extras_ != nullptr && extras_->proxies != nullptr;
+  missing_ = static_cast<std::uint8_t>(features_->left_out | (routes ? 0 : wants_proxies));
   for (std::size_t i = 0; i != storage_.slots.size(); ++i) {
     detail::pool_slot& slot = storage_.slots[i];
     if (!storage.transports.empty()) slot.transport = storage.transports[i];

@@ -5,11 +5,6 @@
 
 namespace htpx {
 
-bool client::has_proxies() const noexcept {
-  // (With proxies built in, the client has a feature_state.)
-  return features_->load_proxies != nullptr && extras_->proxies != nullptr;
-}
-
 std::uint8_t client::wanted_by(const client_options& options) noexcept {
   // trust_env too: HTTP_PROXY in the environment would otherwise be ignored without a word.
   const bool proxies = !options.proxy.empty() || options.proxy_tunnel || options.trust_env;
@@ -33,15 +28,6 @@ client_options client::settings() const noexcept {
   o.trust_env = (wanted_ & wants_proxies) != 0;
   o.user_agent = options_.user_agent;
   return o;
-}
-
-std::uint8_t client::missing_features() const noexcept {
-  const features& f = *features_;
-  return static_cast<std::uint8_t>(
-      (has_proxies() ? 0 : wants_proxies) | (f.resolve_url != nullptr ? 0 : wants_base_url) |
-      (f.plan_redirect != nullptr ? 0 : wants_redirects) | (f.add_credentials != nullptr ? 0 : wants_auth) |
-      (f.add_cookies != nullptr ? 0 : wants_cookies) | (f.retry_connect_failure != nullptr ? 0 : wants_retries) |
-      (f.hook_request != nullptr ? 0 : wants_hooks) | (f.fill_body != nullptr ? 0 : wants_bodies));
 }
 
 error client::check_features(const htpx::request& req) const noexcept {
