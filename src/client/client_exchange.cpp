@@ -255,7 +255,8 @@ error client::write_head(detail::pool_slot& slot, detail::request_slot& req) noe
 
   head.method = req.method;
   head.target = target.value();
-  head.host = fields.contains("Host"sv) ? std::string_view{} : target_url->authority_host;
+  // The engine leaves its Host out when the caller set one (RFC 9110 §7.2: one Host field).
+  head.host = target_url->authority_host;
   head.headers = work.fields;
   head.header_count = fields.used();
   return slot.conn.send_request(head);
