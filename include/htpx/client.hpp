@@ -640,6 +640,9 @@ class client {
   void check_timeouts(detail::pool_slot& slot) noexcept;
   void finish(detail::pool_slot& slot, error failure, bool retryable) noexcept;
   [[nodiscard]] bool replayable(const detail::request_slot& req) const noexcept;
+  /// The body source of `req`, which must be rewound to send it again; null for a request
+  /// without one (no content, or its bytes).
+  [[nodiscard]] body_source* body_source_of(const detail::request_slot& req) const noexcept;
   void complete(detail::request_slot& req, error failure) noexcept;
   void free_request(detail::request_slot& req) noexcept;
   // redirects (client_redirect.cpp)

@@ -524,18 +524,24 @@ void client::check_timeouts(detail::pool_slot& slot) noexcept {
   }
 }
 
+body_source* client::body_source_of(const detail::request_slot& req) const noexcept {
+  // Content is kept with the request's other options: a request with content has them.
+  if (!req.has_content) return nullptr;
+  const request_body& content = extras_of(req).content;
+  return content.type == request_body::kind::source ? content.source : nullptr;
+}
+
 bool client::replayable(const detail::request_slot& req) const noexcept {
   // Retried on a new connection without asking anything of a body source (finish()).
-  return !req.retried && idempotent(req.method) &&
-         (!req.has_content || options_of(req).content.type != request_body::kind::source);
+  return !req.retried && idempotent(req.method) && body_source_of(req) == nullptr;
 }
 
 void client::finish(detail::pool_slot& slot, error failure, bool retryable) noexcept {
   detail::request_slot& req = storage_.requests[slot.request];
   release(slot, !failure && slot.conn.state() == h1::conn_state::done);
   if (failure && retryable && !req.retried && idempotent(req.method)) {
-    if (!req.has_content || options_of(req).content.type != request_body::kind::source ||
-        options_of(req).content.source->rewind()) {
+    body_source* source = body_source_of(req);
+    if (source == nullptr || source->rewind()) {
       req.retried = true;
       req.queued_ms = now_;
       req.st = req_state::queued;  // keeps its sequence: first in line for a new connection

@@ -100,8 +100,7 @@ error client::plan_redirect(detail::request_slot& req, const response& head) noe
   const bool to_get = (status == 303 && method != "HEAD") || ((status == 301 || status == 302) && method == "POST");
   // A 307 or 308 repeats the body; a stream that cannot start again cannot: the 3xx is then the
   // final response, Location and all, for the caller to decide (RFC 9110 §15.4.8-9).
-  const request_body& content = options_of(req).content;
-  if (!to_get && content.type == request_body::kind::source && !content.source->rewind()) return {};
+  if (body_source* source = body_source_of(req); !to_get && source != nullptr && !source->rewind()) return {};
   const std::size_t area = extras_->url_bytes_per_request;
   if (to.size() > area) return {errc::invalid_url, "redirect URL longer than redirect_url_bytes"};
   if (to.size() > detail::url_offsets::max_text) return {errc::invalid_url, "URL too long"};

@@ -60,8 +60,7 @@ bool client::retry_connect_failure(detail::request_slot& req, error failure) noe
 bool client::plan_status_retry(detail::request_slot& req, const response& head) noexcept {
   const bool busy = head.status_code == 429 || head.status_code == 503;
   if (!extras_->options.retry_on_status || !busy || req.attempts >= extras_->options.retries) return false;
-  const request_body& content = options_of(req).content;
-  if (content.type == request_body::kind::source && !content.source->rewind()) return false;
+  if (body_source* source = body_source_of(req); source != nullptr && !source->rewind()) return false;
   std::uint32_t delay = 0;
   if (!retry_after_ms(head.headers.get("Retry-After"), platform_->unix_time_s(), delay))
     delay = backoff_ms(static_cast<std::uint8_t>(req.attempts + 1));
