@@ -471,7 +471,7 @@ class client {
   struct features {
     // base_url, redirects, auth, cookies, retries or proxies (client.cpp): their feature_state
     void (*keep_feature_state)(client&, const client_storage&, const client_options&) noexcept = nullptr;
-    void (*keep_request_features)(client&, const detail::request_slot&, const request_options&) noexcept = nullptr;
+    void (*keep_request_features)(client&, detail::request_slot&, const request_options&) noexcept = nullptr;
     void (*add_request_features)(const client&, const detail::request_slot&, request_options&) noexcept = nullptr;
     // https and request bodies (client_exchange.cpp)
     void (*start_tls)(client&, detail::pool_slot&) noexcept = nullptr;
@@ -554,8 +554,9 @@ class client {
   [[nodiscard]] const detail::request_features& options_of(const detail::request_slot& req) const noexcept {
     return req.has_options ? extras_of(req) : detail::no_request_features;
   }
-  /// Keeps the options of `opts` that only request bodies, auth, cookies and redirects read.
-  void keep_request_features(const detail::request_slot& req, const request_options& opts) noexcept;
+  /// Keeps the options of `opts` that only request bodies, auth, cookies and redirects read,
+  /// when it sets one (req.has_options).
+  void keep_request_features(detail::request_slot& req, const request_options& opts) noexcept;
   /// Puts them back into `opts` (request_of()).
   void add_request_features(const detail::request_slot& req, request_options& opts) const noexcept;
   /// `req` as a request (after a redirect, with its new method and URL), for the event hooks.
@@ -615,7 +616,6 @@ class client {
   void connect_slot(detail::pool_slot& slot, detail::request_slot& req) noexcept;
   void release(detail::pool_slot& slot, bool keep) noexcept;
   void close_slot(detail::pool_slot& slot) noexcept;
-  void expire_idle() noexcept;
   std::size_t count_slots(slot_state st) const noexcept;
   // exchange (client_exchange.cpp)
   void drive(detail::pool_slot& slot) noexcept;
@@ -668,7 +668,8 @@ class client {
   // poll bookkeeping (client.cpp)
   std::uint32_t next_wake() noexcept;
   std::size_t fill_waits() noexcept;
-  void take_readiness() noexcept;
+  /// Which connections the last wait() found readable; closes those idle for keepalive_expiry.
+  void prepare_pool() noexcept;
 
   detail::client_memory storage_;
   port::platform* platform_;

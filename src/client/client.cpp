@@ -117,8 +117,12 @@ void client::hook_response(const detail::request_slot& req, const response& head
   options_.hooks->on_response(request_of(req), head);
 }
 
-void client::keep_request_features(const detail::request_slot& req, const request_options& opts) noexcept {
-  extras_of(req) = {opts.content, opts.follow_redirects, opts.expect_continue, opts.auth, opts.cookies};
+void client::keep_request_features(detail::request_slot& req, const request_options& opts) noexcept {
+  // Most requests set none of them: those are not copied (options_of() gives the defaults).
+  req.has_options =
+      req.has_content || opts.follow_redirects || opts.expect_continue || opts.auth != nullptr || !opts.cookies.empty();
+  if (req.has_options)
+    extras_of(req) = {opts.content, opts.follow_redirects, opts.expect_continue, opts.auth, opts.cookies};
 }
 
 void client::add_request_features(const detail::request_slot& req, request_options& opts) const noexcept {
@@ -195,12 +199,9 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     // Resolved now: the client's timeouts do not change, and every poll() reads them.
     slot.timeouts = slot.own_timeout ? *opts.timeout : options_.timeout;
     slot.has_content = opts.content.type != request_body::kind::none;
-    // Kept only when set (most requests set none) and some feature reads them: the options
-    // that would need one left out were refused by check_features().
-    slot.has_options = (slot.has_content || opts.follow_redirects || opts.expect_continue || opts.auth != nullptr ||
-                        !opts.cookies.empty()) &&
-                       features_->keep_request_features != nullptr;
-    if (slot.has_options) features_->keep_request_features(*this, slot, opts);
+    // Kept only when some feature reads them (the options that would need one left out were
+    // refused by check_features()) and the request set one.
+    if (features_->keep_request_features != nullptr) features_->keep_request_features(*this, slot, opts);
     slot.origin.keep(origin, origin_text);
     slot.relative = relative;
     slot.proxied = proxy != nullptr;
@@ -220,9 +221,8 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
 
 poll_result client::poll(std::uint32_t now_ms) noexcept {
   now_ = now_ms;
-  take_readiness();
+  prepare_pool();
   polling_ = true;
-  expire_idle();
   // A request that finishes frees its connection for a queued one at once: keep going while
   // requests finish, at most once per request slot (bounded work per poll). A handler that
   // starts its next request from on_complete() leaves in_flight_ as it was, but start() moved
@@ -324,7 +324,8 @@ std::size_t client::fill_waits() noexcept {
 // would only say would_block, a system call per connection for nothing when one of many
 // became ready. One without a report (`ready` as filled), not on the list, or holding bytes
 // inside its transport may be read. The list is in slot order (fill_waits()).
-void client::take_readiness() noexcept {
+// In the same pass over the pool, connections idle for keepalive_expiry are closed.
+void client::prepare_pool() noexcept {
   std::size_t listed = 0;
   for (detail::pool_slot& slot : storage_.slots) {
     bool readable = true;
@@ -333,6 +334,8 @@ void client::take_readiness() noexcept {
       readable = (ready & static_cast<unsigned>(port::interest::read)) != 0 || slot.transport->has_buffered_input();
     }
     slot.recv_blocked = !readable;
+    slot.idle_this_poll = false;  // a new poll(): idle connections are probed before reuse again
+    if (slot.st == slot_state::idle && now_ - slot.since_ms >= options_.limits.keepalive_expiry_ms) close_slot(slot);
   }
   waits_filled_ = 0;  // one report per wait(): a poll() without a wait() between tries them all
 }

@@ -210,13 +210,4 @@ void client::close_slot(detail::pool_slot& slot) noexcept {
   slot.pending_body = {};
 }
 
-void client::expire_idle() noexcept {
-  for (detail::pool_slot& slot : storage_.slots) {
-    slot.idle_this_poll = false;  // a new poll(): idle connections are probed before reuse again
-    if (slot.st == slot_state::idle && elapsed(now_, slot.since_ms) >= options_.limits.keepalive_expiry_ms) {
-      close_slot(slot);
-    }
-  }
-}
-
 }  // namespace htpx
