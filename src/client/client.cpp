@@ -188,30 +188,32 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     detail::request_slot& slot = storage_.requests[i];
     if (slot.st != req_state::free) continue;
     const std::uint16_t generation = static_cast<std::uint16_t>(slot.generation + 1);
-    slot = detail::request_slot{};
-    slot.index = static_cast<std::uint16_t>(i);
+    // Put together apart and copied once: the slot takes none of its last request's state.
+    detail::request_slot fresh;
+    fresh.index = static_cast<std::uint16_t>(i);
     const request_options& opts = req.options;
-    slot.method = req.method;
-    slot.url = req.url;
-    slot.headers = opts.headers;
-    slot.params = opts.params;
-    slot.own_timeout = opts.timeout.has_value();
+    fresh.method = req.method;
+    fresh.url = req.url;
+    fresh.headers = opts.headers;
+    fresh.params = opts.params;
+    fresh.own_timeout = opts.timeout.has_value();
     // Resolved now: the client's timeouts do not change, and every poll() reads them.
-    slot.timeouts = slot.own_timeout ? *opts.timeout : options_.timeout;
-    slot.has_content = opts.content.type != request_body::kind::none;
+    fresh.timeouts = fresh.own_timeout ? *opts.timeout : options_.timeout;
+    fresh.has_content = opts.content.type != request_body::kind::none;
     // Kept only when some feature reads them (the options that would need one left out were
     // refused by check_features()) and the request set one.
-    if (features_->keep_request_features != nullptr) features_->keep_request_features(*this, slot, opts);
-    slot.origin.keep(origin, origin_text);
-    slot.relative = relative;
-    slot.proxied = proxy != nullptr;
-    slot.tunnel = slot.proxied && (extras_->options.proxy_tunnel || origin.scheme == url_scheme::https);
-    slot.handler = &handler;
+    if (features_->keep_request_features != nullptr) features_->keep_request_features(*this, fresh, opts);
+    fresh.origin.keep(origin, origin_text);
+    fresh.relative = relative;
+    fresh.proxied = proxy != nullptr;
+    fresh.tunnel = fresh.proxied && (extras_->options.proxy_tunnel || origin.scheme == url_scheme::https);
+    fresh.handler = &handler;
     // A handler starting its next request runs inside poll(), whose time is now_.
-    slot.started_ms = slot.queued_ms = polling_ ? now_ : platform_->now_ms();
-    slot.sequence = ++sequence_;
-    slot.generation = generation;
-    slot.st = req_state::queued;
+    fresh.started_ms = fresh.queued_ms = polling_ ? now_ : platform_->now_ms();
+    fresh.sequence = ++sequence_;
+    fresh.generation = generation;
+    fresh.st = req_state::queued;
+    slot = fresh;
     enqueue(slot);
     ++in_flight_;
     return request_handle{static_cast<std::uint16_t>(i), generation};
