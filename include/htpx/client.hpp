@@ -683,7 +683,6 @@ class client {
   std::uint16_t in_flight_ = 0;
   std::uint16_t waits_filled_ = 0;               // entries the last poll() put on the wait list
   std::uint16_t queue_head_ = detail::no_index;  // the oldest queued request (the queue, client_pool.cpp)
-  std::uint16_t queue_tail_ = detail::no_index;  // the youngest
   std::uint16_t idle_top_ = detail::no_index;    // the most recently used idle connection
   std::uint16_t last_freed_ = 0;                 // the request slot freed last: start() tries it first
   bool polling_ = false;  // inside poll(): now_ is the time (start() from a handler reads no clock)

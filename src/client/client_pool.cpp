@@ -26,35 +26,22 @@ bool client::ready(const detail::request_slot& req) const noexcept {
 
 // ---- the queue: queued requests linked oldest first (by sequence) through next_queued, so the
 // oldest is found without a scan of every request slot. A new request is the youngest and goes
-// last; a retried or redirected one keeps its sequence, so its place.
+// last; a retried or redirected one keeps its sequence, so its place. (The queue holds at most
+// max_requests: walking it to insert costs less than keeping its tail.)
 
 void client::enqueue(detail::request_slot& req) noexcept {
-  const std::uint16_t index = req.index;
-  auto older = [&](std::uint16_t other) {
-    return static_cast<std::int32_t>(storage_.requests[other].sequence - req.sequence) < 0;
-  };
   std::uint16_t* link = &queue_head_;
-  if (queue_tail_ != detail::no_index && older(queue_tail_)) {
-    link = &storage_.requests[queue_tail_].next_queued;
-  } else {
-    while (*link != detail::no_index && older(*link)) link = &storage_.requests[*link].next_queued;
+  while (*link != detail::no_index && static_cast<std::int32_t>(storage_.requests[*link].sequence - req.sequence) < 0) {
+    link = &storage_.requests[*link].next_queued;
   }
   req.next_queued = *link;
-  *link = index;
-  if (req.next_queued == detail::no_index) queue_tail_ = index;
+  *link = req.index;
 }
 
 void client::dequeue(const detail::request_slot& req) noexcept {
-  const std::uint16_t index = req.index;
   std::uint16_t* link = &queue_head_;
-  std::uint16_t previous = detail::no_index;
-  while (*link != detail::no_index && *link != index) {
-    previous = *link;
-    link = &storage_.requests[*link].next_queued;
-  }
-  if (*link != index) return;  // not queued
-  *link = req.next_queued;
-  if (queue_tail_ == index) queue_tail_ = previous;
+  while (*link != detail::no_index && *link != req.index) link = &storage_.requests[*link].next_queued;
+  if (*link == req.index) *link = req.next_queued;  // (else not queued)
 }
 
 void client::assign_queued() noexcept {
