@@ -485,7 +485,7 @@ class client {
     bool (*open_tunnel)(client&, detail::pool_slot&, const h1::event&) noexcept = nullptr;
     // base_url (url.cpp, client_features.cpp)
     result<std::size_t> (*resolve_url)(std::string_view, std::string_view, mutable_bytes) noexcept = nullptr;
-    result<url> (*relative_origin)(client&, std::string_view, error) noexcept = nullptr;
+    void (*relative_origin)(client&, std::string_view, result<url>&) noexcept = nullptr;
     // base_url or proxies (client_proxy.cpp): a target other than the origin-form of the origin
     result<std::string_view> (*compose_target)(const client&, const detail::request_slot&, url&,
                                                mutable_bytes&) noexcept = nullptr;
@@ -572,9 +572,10 @@ class client {
   [[nodiscard]] bool has_proxies() const noexcept { return (missing_ & wants_proxies) == 0; }
   [[nodiscard]] const proxy_route* route_for(const url& origin) const noexcept;
   [[nodiscard]] result<std::size_t> resolve_relative(std::string_view reference, mutable_bytes out) const noexcept;
-  /// The origin of a request to `reference` when it is relative, or `as_absolute`: the error
-  /// parse_url() gave it (base_url).
-  [[nodiscard]] result<url> relative_origin(std::string_view reference, error as_absolute) noexcept;
+  /// Replaces `origin`, the error parse_url() gave `reference`, with the origin of a request to
+  /// it when it is relative (base_url's), or with the error resolving it gave; leaves it as it is
+  /// when `reference` has a scheme. (Written in place: a url is too big to return cheaply.)
+  void relative_origin(std::string_view reference, result<url>& origin) noexcept;
   /// Credentials, proxy credentials and cookies, those of `Cfg` (a request needing others was
   /// refused by start()).
   template <class Cfg>

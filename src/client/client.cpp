@@ -170,7 +170,7 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
   // needs base_url, which only a client built with Cfg::base_url accepts.
   result<url> parsed = parse_url(req.url);
   const bool relative = !parsed && features_->relative_origin != nullptr;
-  if (relative) parsed = features_->relative_origin(*this, req.url, parsed.err());
+  if (relative) features_->relative_origin(*this, req.url, parsed);
   if (!parsed) return parsed.err();
   const url& origin = parsed.value();
   if (const error refused = check_target(origin)) return refused;

@@ -66,16 +66,18 @@ result<std::size_t> client::resolve_relative(std::string_view reference, mutable
   return features_->resolve_url(extras_->options.base_url, reference, out);
 }
 
-result<url> client::relative_origin(std::string_view reference, error as_absolute) noexcept {
+void client::relative_origin(std::string_view reference, result<url>& origin) noexcept {
   // With a scheme it is an absolute URL (RFC 3986 §4.1), and what parse_url() said stands.
-  if (has_scheme(reference)) return as_absolute;
-  if (extras_->options.base_url.empty()) return error{errc::invalid_url, "relative URL without a base_url"};
+  if (has_scheme(reference)) return;
+  if (extras_->options.base_url.empty()) {
+    origin = error{errc::invalid_url, "relative URL without a base_url"};
+    return;
+  }
   // Resolved once now so a bad reference fails in start(), not later inside poll().
   const result<std::size_t> resolved = resolve_relative(reference, extras_->scratch);
-  if (!resolved) return resolved.err();
   // The origin is the base's: parsed again for each request rather than kept parsed in the
   // client (76 bytes of RAM); its views point into the caller's base_url.
-  return parse_url(extras_->options.base_url);
+  origin = resolved ? parse_url(extras_->options.base_url) : result<url>{resolved.err()};
 }
 
 }  // namespace htpx
