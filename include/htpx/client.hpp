@@ -509,6 +509,8 @@ class client {
     error (*add_request_fields)(client&, const detail::request_slot&, const url&, std::string_view, header_appender&,
                                 mutable_bytes&) noexcept = nullptr;
     error (*screen_response)(client&, detail::request_slot&, const response&) noexcept = nullptr;
+    // ... and what sends a request screen_response() took (redirecting or replaying) once more
+    void (*requeue)(client&, detail::request_slot&, std::uint32_t) noexcept = nullptr;
     // redirects (client_redirect.cpp)
     bool (*dropped_after_redirect)(const detail::request_slot&, std::string_view) noexcept = nullptr;
     /// The features (client::wanted bits) left out, known when the table is built: start()
@@ -752,8 +754,10 @@ constexpr client::features client::features_of() noexcept {
   }
   if constexpr (Cfg::auth || Cfg::proxies || Cfg::cookies)
     f.add_request_fields = &detail::member_call<&client::add_request_fields<Cfg>>::call;
-  if constexpr (Cfg::cookies || Cfg::redirects || Cfg::retries || Cfg::auth || Cfg::request_bodies)
+  if constexpr (Cfg::cookies || Cfg::redirects || Cfg::retries || Cfg::auth || Cfg::request_bodies) {
     f.screen_response = &detail::member_call<&client::screen_response<Cfg>>::call;
+    f.requeue = &detail::member_call<&client::requeue>::call;
+  }
   if constexpr (Cfg::redirects) f.dropped_after_redirect = &client::dropped_after_redirect;
   return f;
 }

@@ -550,7 +550,8 @@ void client::finish(detail::pool_slot& slot, error failure, bool retryable) noex
     }
   }
   if (!failure && (req.redirecting || req.replaying)) {
-    requeue(req, req.replaying ? req.replay_delay_ms : 0);
+    // (Only screen_response() sets them: with it, its requeue is there too.)
+    features_->requeue(*this, req, req.replaying ? req.replay_delay_ms : 0);
     return;
   }
   if (failure && features_->retry_connect_failure != nullptr && features_->retry_connect_failure(*this, req, failure))
