@@ -373,11 +373,11 @@ std::uint32_t client::next_wake() noexcept {
         const timeout& t = storage_.requests[slot.request].timeouts;
         if (!slot.conn.pending_output().empty()) wake.after(slot.last_write_ms, t.write_ms);
         if (!slot.paused) wake.after(slot.last_read_ms, t.read_ms);
-        if (slot.source_waiting) wake.at(now_ + 10);
         if (slot.awaiting_continue) wake.at(slot.continue_deadline_ms);
-        // A paused handler is offered the rest on a later poll(): make it soon, not at the
-        // next timeout (nothing on the socket will wake a caller sleeping in wait()).
-        if (slot.paused) wake.at(now_ + 10);
+        // A body source with nothing to give is asked again soon. A paused handler is offered
+        // the rest on a later poll(): make it soon too, not at the next timeout (nothing on the
+        // socket will wake a caller sleeping in wait()).
+        if (slot.source_waiting || slot.paused) wake.at(now_ + 10);
         if (slot.transport->has_buffered_input()) wake.at(now_);
         break;
       }
