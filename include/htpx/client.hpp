@@ -481,6 +481,7 @@ class client {
     // proxies (client_proxy.cpp)
     void (*load_proxies)(client&) noexcept = nullptr;
     const detail::proxy_route* (*proxy_for)(const client&, const url&) noexcept = nullptr;
+    error (*route_request)(const client&, detail::request_slot&, const url&) noexcept = nullptr;
     error (*write_connect_head)(client&, detail::pool_slot&, const detail::request_slot&) noexcept = nullptr;
     bool (*open_tunnel)(client&, detail::pool_slot&, const h1::event&) noexcept = nullptr;
     // base_url (url.cpp, client_features.cpp)
@@ -592,6 +593,9 @@ class client {
   // proxies and targets (client_proxy.cpp)
   void load_proxies() noexcept;
   [[nodiscard]] const proxy_route* proxy_for(const url& origin) const noexcept;
+  /// Sets whether a request to `origin` goes through a proxy (req.proxied), and in a tunnel
+  /// (req.tunnel); returns the error of an unusable proxy URL for it.
+  [[nodiscard]] error route_request(detail::request_slot& req, const url& origin) const noexcept;
   [[nodiscard]] const url& proxy_of(const detail::request_slot& req) const noexcept;
   [[nodiscard]] detail::endpoint connect_target(const detail::request_slot& req) const noexcept;
   [[nodiscard]] detail::endpoint pool_key(const detail::request_slot& req) const noexcept;
@@ -730,6 +734,7 @@ constexpr client::features client::features_of() noexcept {
   if constexpr (Cfg::proxies) {
     f.load_proxies = &detail::member_call<&client::load_proxies>::call;
     f.proxy_for = &detail::member_call<&client::proxy_for>::call;
+    f.route_request = &detail::member_call<&client::route_request>::call;
     f.write_connect_head = &detail::member_call<&client::write_connect_head>::call;
     f.open_tunnel = &detail::member_call<&client::open_tunnel>::call;
   }

@@ -174,11 +174,27 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
   if (!parsed) return parsed.err();
   const url& origin = parsed.value();
   if (const error refused = check_target(origin)) return refused;
-  const proxy_route* proxy = route_for(origin);
-  if (proxy != nullptr && proxy->failure) return proxy->failure;
+  // Put together apart and copied into a free slot once: the slot takes none of its last
+  // request's state.
+  detail::request_slot fresh;
+  if (has_proxies()) {
+    if (const error unusable = features_->route_request(*this, fresh, origin)) return unusable;
+  }
   // The request slot keeps the origin as 16-bit offsets into the text it was parsed from.
   const std::string_view origin_text = relative ? extras_->options.base_url : req.url;
   if (origin_text.size() > detail::url_offsets::max_text) return error{errc::invalid_url, "URL too long"};
+  fresh.origin.keep(origin, origin_text);
+  fresh.relative = relative;
+  const request_options& opts = req.options;
+  fresh.method = req.method;
+  fresh.url = req.url;
+  fresh.headers = opts.headers;
+  fresh.params = opts.params;
+  fresh.own_timeout = opts.timeout.has_value();
+  // Resolved now: the client's timeouts do not change, and every poll() reads them.
+  fresh.timeouts = fresh.own_timeout ? *opts.timeout : options_.timeout;
+  fresh.has_content = opts.content.type != request_body::kind::none;
+  fresh.handler = &handler;
 
   // The slot freed last first: a handler that starts its next request from on_complete() gets
   // it at once, without a scan of the slots.
@@ -187,36 +203,19 @@ result<request_handle> client::start(const htpx::request& req, response_handler&
     const std::size_t i = n == 0 ? last_freed_ : n - (n <= last_freed_ ? 1 : 0);
     detail::request_slot& slot = storage_.requests[i];
     if (slot.st != req_state::free) continue;
-    const std::uint16_t generation = static_cast<std::uint16_t>(slot.generation + 1);
-    // Put together apart and copied once: the slot takes none of its last request's state.
-    detail::request_slot fresh;
     fresh.index = static_cast<std::uint16_t>(i);
-    const request_options& opts = req.options;
-    fresh.method = req.method;
-    fresh.url = req.url;
-    fresh.headers = opts.headers;
-    fresh.params = opts.params;
-    fresh.own_timeout = opts.timeout.has_value();
-    // Resolved now: the client's timeouts do not change, and every poll() reads them.
-    fresh.timeouts = fresh.own_timeout ? *opts.timeout : options_.timeout;
-    fresh.has_content = opts.content.type != request_body::kind::none;
+    fresh.generation = static_cast<std::uint16_t>(slot.generation + 1);
     // Kept only when some feature reads them (the options that would need one left out were
     // refused by check_features()) and the request set one.
     if (features_->keep_request_features != nullptr) features_->keep_request_features(*this, fresh, opts);
-    fresh.origin.keep(origin, origin_text);
-    fresh.relative = relative;
-    fresh.proxied = proxy != nullptr;
-    fresh.tunnel = fresh.proxied && (extras_->options.proxy_tunnel || origin.scheme == url_scheme::https);
-    fresh.handler = &handler;
     // A handler starting its next request runs inside poll(), whose time is now_.
     fresh.started_ms = fresh.queued_ms = polling_ ? now_ : platform_->now_ms();
     fresh.sequence = ++sequence_;
-    fresh.generation = generation;
     fresh.st = req_state::queued;
     slot = fresh;
     enqueue(slot);
     ++in_flight_;
-    return request_handle{static_cast<std::uint16_t>(i), generation};
+    return request_handle{fresh.index, fresh.generation};
   }
   return error{errc::pool_timeout, "request queue full"};
 }

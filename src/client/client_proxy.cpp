@@ -102,6 +102,14 @@ const client::proxy_route* client::proxy_for(const url& origin) const noexcept {
   return &route;
 }
 
+error client::route_request(detail::request_slot& req, const url& origin) const noexcept {
+  const proxy_route* proxy = proxy_for(origin);
+  if (proxy != nullptr && proxy->failure) return proxy->failure;
+  req.proxied = proxy != nullptr;
+  req.tunnel = req.proxied && (extras_->options.proxy_tunnel || origin.scheme == url_scheme::https);
+  return {};
+}
+
 const url& client::proxy_of(const detail::request_slot& req) const noexcept {
   // The origin's own route: HTTPS_PROXY for https:// (it may differ from HTTP_PROXY, or be the
   // only one set), as proxy_for() chose when the request was started or redirected.
