@@ -2,6 +2,7 @@
 // hand it to the handler, and decide reuse, retry or failure. (An HTTP/2 session would get a
 // sibling of this file; the pool and the poll loop stay as they are.)
 #include <cerrno>
+#include <cstring>
 
 #include "htpx/client.hpp"
 
@@ -23,11 +24,16 @@ bool reached(std::uint32_t now, std::uint32_t deadline) noexcept {
 // RFC 9110 §9.2.2: requests that can be repeated without a different outcome. POST and PATCH
 // never are, so they are never retried (RFC 9112 §9.3.1).
 bool idempotent(std::string_view method) noexcept {
-  // A loop over a table: a third of the code of six inline comparisons.
-  for (const std::string_view listed : {"GET"sv, "HEAD"sv, "PUT"sv, "DELETE"sv, "OPTIONS"sv, "TRACE"sv}) {
-    if (method == listed) return true;
+  // Told apart by their length first: no table of views, one comparison (two for GET and PUT).
+  const auto is = [&](const char* listed) { return std::memcmp(method.data(), listed, method.size()) == 0; };
+  switch (method.size()) {
+    case 3: return is("GET") || is("PUT");
+    case 4: return is("HEAD");
+    case 5: return is("TRACE");
+    case 6: return is("DELETE");
+    case 7: return is("OPTIONS");
+    default: return false;
   }
-  return false;
 }
 
 // RFC 9110 §8.6: a request whose method gives content a meaning says Content-Length: 0 even
