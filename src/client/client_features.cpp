@@ -6,14 +6,16 @@
 namespace htpx {
 
 std::uint8_t client::wanted_by(const client_options& options) noexcept {
+  unsigned wanted = 0;
   // trust_env too: HTTP_PROXY in the environment would otherwise be ignored without a word.
-  const bool proxies = !options.proxy.empty() || options.proxy_tunnel || options.trust_env;
-  const bool retries = options.retries != 0 || options.retry_on_status;
-  return static_cast<std::uint8_t>((proxies ? wants_proxies : 0) | (!options.base_url.empty() ? wants_base_url : 0) |
-                                   (options.follow_redirects ? wants_redirects : 0) |
-                                   (options.auth != nullptr ? wants_auth : 0) |
-                                   (options.cookies != nullptr ? wants_cookies : 0) | (retries ? wants_retries : 0) |
-                                   (options.hooks != nullptr ? wants_hooks : 0));
+  if (!options.proxy.empty() || options.proxy_tunnel || options.trust_env) wanted |= wants_proxies;
+  if (!options.base_url.empty()) wanted |= wants_base_url;
+  if (options.follow_redirects) wanted |= wants_redirects;
+  if (options.auth != nullptr) wanted |= wants_auth;
+  if (options.cookies != nullptr) wanted |= wants_cookies;
+  if (options.retries != 0 || options.retry_on_status) wanted |= wants_retries;
+  if (options.hooks != nullptr) wanted |= wants_hooks;
+  return static_cast<std::uint8_t>(wanted);
 }
 
 client_options client::settings() const noexcept {
