@@ -484,16 +484,14 @@ bool client::take_received(detail::pool_slot& slot, const port::io_result& r, st
       return true;
     case port::io_status::error: break;
   }
-  const bool retry = slot.reused && !slot.conn.response_started();
-  if (slot.send_failed) {
-    finish(slot, {errc::write_error, "connection reset while sending the request"}, retry);
-  } else {
+  error failure{errc::write_error, "connection reset while sending the request"};
+  if (!slot.send_failed) {
     const char* own = slot.transport->describe_error(r.sys_error);
-    const char* detail = own != nullptr              ? own
-                         : r.sys_error == ECONNRESET ? "connection reset by peer"
-                                                     : "receive failed";
-    finish(slot, {errc::read_error, detail}, retry);
+    failure = {errc::read_error, own != nullptr              ? own
+                                 : r.sys_error == ECONNRESET ? "connection reset by peer"
+                                                             : "receive failed"};
   }
+  finish(slot, failure, slot.reused && !slot.conn.response_started());
   return false;
 }
 
