@@ -514,8 +514,8 @@ class client {
     void (*requeue)(client&, detail::request_slot&, std::uint32_t) noexcept = nullptr;
     // redirects (client_redirect.cpp)
     bool (*dropped_after_redirect)(const detail::request_slot&, std::string_view) noexcept = nullptr;
-    /// The features (client::wanted bits) left out, known when the table is built: start()
-    /// refuses options and requests that ask for one without a test of the entries above.
+    // The features (client::wanted bits) left out, known when the table is built: start()
+    // refuses options and requests that ask for one without a test of the entries above.
     std::uint8_t left_out = 0;
   };
   /// Returns the features `Cfg` turns on.
