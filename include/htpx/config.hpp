@@ -39,7 +39,7 @@
 #endif
 
 /// 1: every error carries its detail text (`error::detail`, e.g. "bare LF in fields"). 0: the
-/// texts are left out of the image (about 2 KB of the minimal client on Cortex-M4) and every
+/// texts are left out of the image (about 2.5 KB of the minimal client on Cortex-M4) and every
 /// detail is "": the typed code (`errc`) still says what failed. Define it alike for htpx and the
 /// code that includes its headers.
 #ifndef HTPX_ERROR_TEXTS
