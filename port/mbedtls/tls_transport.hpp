@@ -126,6 +126,11 @@ class tls_transport final : public transport {
   /// WANT_WRITE: a handshake mostly waits to read, and waiting for writability then spins), write
   /// while the inner connect is in progress. read_write before any would_block.
   [[nodiscard]] interest wants() const noexcept override { return want_; }
+  /// The inner transport's, while the TCP connection is being made (it may race addresses, C-05);
+  /// no_step during the handshake, which waits on readiness alone.
+  [[nodiscard]] std::uint32_t connect_step_ms() const noexcept override {
+    return inner_ != nullptr && !inner_up_ ? inner_->connect_step_ms() : no_step;
+  }
   /// Returns the mbedTLS context (cipher suite, version, peer certificate), valid until close();
   /// nullptr before start_tls().
   [[nodiscard]] const mbedtls_ssl_context* context() const noexcept { return ssl_ready_ ? &ssl_ : nullptr; }
@@ -257,6 +262,7 @@ class tls_over final : public transport {
   }
   [[nodiscard]] std::string_view negotiated_protocol() const noexcept override { return tls_.negotiated_protocol(); }
   [[nodiscard]] interest wants() const noexcept override { return tls_.wants(); }
+  [[nodiscard]] std::uint32_t connect_step_ms() const noexcept override { return tls_.connect_step_ms(); }
 
  private:
   Inner inner_;  // before tls_: constructed first, destroyed last

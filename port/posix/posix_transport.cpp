@@ -12,11 +12,36 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 namespace htpx::port {
 namespace {
 
 constexpr io_result would_block() noexcept { return {io_status::would_block, 0, 0}; }
+
+// In microseconds: whole milliseconds would let an attempt delay end up to 1 ms early.
+std::uint64_t monotonic_us() noexcept {
+  timespec now{};
+  (void)::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1000000u + static_cast<std::uint64_t>(now.tv_nsec) / 1000u;
+}
+
+constexpr std::uint64_t attempt_delay_us = std::uint64_t{posix_transport::attempt_delay_ms} * 1000u;
+
+// 0 when the connect() on `fd` has completed, EINPROGRESS while it runs, else why it failed.
+std::int32_t attempt_status(int fd) noexcept {
+  pollfd entry{fd, POLLOUT, 0};
+  int ready = 0;
+  do {
+    ready = ::poll(&entry, 1, 0);
+  } while (ready < 0 && errno == EINTR);
+  if (ready == 0) return EINPROGRESS;
+  if (ready < 0) return errno;
+  int so_error = 0;
+  socklen_t length = sizeof(so_error);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &length) != 0) return errno;
+  return so_error;
+}
 
 // Resolver failures are negative, errno values positive (is_resolver_error()). glibc's EAI_*
 // codes are already negative; the negation keeps the rule on libcs whose codes are positive.
@@ -135,19 +160,57 @@ io_result posix_transport::continue_lookup() noexcept {
   return try_next_address(0);
 }
 
-// Tries the remaining addresses in order until one connects or is in progress (RFC 8305-ish:
-// the next address when one fails, not when one is slow). `last_error` is the failure so far.
+// Tries the remaining addresses in order until one connects or is in progress; the next starts
+// when one fails, or when one is slow (join_race()). `last_error` is the failure so far.
 io_result posix_transport::try_next_address(std::int32_t last_error) noexcept {
   while (next_ != addresses_.size()) {
     const std::int32_t rc = open_and_connect(addresses_[next_++]);
     if (rc == 0) return connected();
     if (rc == EINPROGRESS) {
       state_ = state::connecting;
+      attempt_started_us_ = monotonic_us();
       return would_block();
     }
     last_error = rc;
   }
+  if (earlier_fd_ >= 0) {  // an earlier attempt still runs: the only one left
+    adopt_socket(earlier_fd_);
+    earlier_fd_ = -1;
+    state_ = state::connecting;
+    return would_block();
+  }
   return fail(last_error != 0 ? last_error : ECONNREFUSED);  // P-03: an error always has a cause
+}
+
+// RFC 8305 §5: fd_'s attempt has run for the attempt delay without an answer (a first address
+// that drops SYNs would hold the connection until the caller's timeout). It goes on as the
+// earlier attempt, an older one is given up (two at a time), and the next address starts on
+// fd_'s number (H-01).
+io_result posix_transport::join_race() noexcept {
+  close_earlier();
+  earlier_fd_ = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  if (earlier_fd_ < 0) {  // no descriptor to spare: wait another delay on the one attempt
+    attempt_started_us_ = monotonic_us();
+    return would_block();
+  }
+  return try_next_address(0);
+}
+
+void posix_transport::close_earlier() noexcept {
+  if (earlier_fd_ < 0) return;
+  ::close(earlier_fd_);
+  earlier_fd_ = -1;
+}
+
+std::uint32_t posix_transport::connect_step_ms() const noexcept {
+  if (state_ != state::connecting) return no_step;
+  std::uint32_t step = no_step;
+  if (next_ != addresses_.size()) {
+    const std::uint64_t ran = monotonic_us() - attempt_started_us_;
+    step = ran >= attempt_delay_us ? 0 : static_cast<std::uint32_t>((attempt_delay_us - ran + 999u) / 1000u);
+  }
+  if (earlier_fd_ >= 0 && race_poll_ms < step) step = race_poll_ms;
+  return step;
 }
 
 // Returns 0 when connected, EINPROGRESS while the handshake runs, else the errno value.
@@ -182,28 +245,25 @@ void posix_transport::adopt_socket(int socket_fd) noexcept {
 
 // C-01, C-02: in progress until writable, then SO_ERROR says how it ended.
 io_result posix_transport::finish_connect() noexcept {
-  pollfd entry{fd_, POLLOUT, 0};
-  int ready = 0;
-  do {
-    ready = ::poll(&entry, 1, 0);
-  } while (ready < 0 && errno == EINTR);
-  if (ready == 0) return would_block();
-  int so_error = 0;
-  socklen_t length = sizeof(so_error);
-  if (ready < 0) {
-    so_error = errno;
-  } else if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &length) != 0) {
-    so_error = errno;
+  // The first attempt to connect wins: an earlier one may finish before fd_'s (RFC 8305 §5).
+  if (earlier_fd_ >= 0) {
+    const std::int32_t earlier = attempt_status(earlier_fd_);
+    if (earlier == 0) {
+      adopt_socket(earlier_fd_);  // on the number the caller waits on (H-01)
+      earlier_fd_ = -1;
+      return connected();
+    }
+    if (earlier != EINPROGRESS) close_earlier();
   }
-  if (so_error == 0) return connected();
-  return try_next_address(so_error);
+  const std::int32_t status = attempt_status(fd_);
+  if (status == 0) return connected();
+  if (status != EINPROGRESS) return try_next_address(status);
+  if (next_ != addresses_.size() && monotonic_us() - attempt_started_us_ >= attempt_delay_us) return join_race();
+  return would_block();
 }
 
-// The socket goes into blocking mode once connected, so that recv_wait() can sleep in recv(2);
-// every other call passes MSG_DONTWAIT and returns at once (P-01). The mode lives on the socket,
-// not in each call, because no flag makes one recv(2) on a non-blocking socket wait. A socket
-// left non-blocking (fcntl failed) still works: recv_wait() then says it cannot wait.
 io_result posix_transport::connected() noexcept {
+  close_earlier();  // the race is over
   state_ = state::connected;
   const int flags = ::fcntl(fd_, F_GETFL);
   blocking_ = flags >= 0 && ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) == 0;
@@ -295,6 +355,7 @@ void posix_transport::close() noexcept {
     ::close(fd_);
     fd_ = -1;
   }
+  close_earlier();
   state_ = state::idle;
   blocking_ = false;
   receive_timeout_ms_ = 0;

@@ -74,6 +74,16 @@ class posix_transport final : public transport {
   /// Returns the socket descriptor from the first socket of a connection to close(), the same
   /// number across address fallbacks (H-01); -1 when idle and while the name resolves.
   [[nodiscard]] std::intptr_t native_handle() const noexcept override { return fd_; }
+  /// While connecting with addresses left to try: the time until the next joins the race (RFC
+  /// 8305 §5, attempt_delay_ms), and at most race_poll_ms while an earlier attempt still runs
+  /// beside the one native_handle() shows (C-05). no_step otherwise.
+  [[nodiscard]] std::uint32_t connect_step_ms() const noexcept override;
+
+  /// RFC 8305 §5's Connection Attempt Delay: an attempt still in progress after this long is
+  /// joined by one to the next address, and the first of the two to connect is kept.
+  static constexpr std::uint32_t attempt_delay_ms = 250;
+  /// How often an earlier attempt, whose descriptor the caller does not wait on, is looked at.
+  static constexpr std::uint32_t race_poll_ms = 25;
 
  private:
   enum class state : std::uint8_t { idle, resolving, connecting, connected, failed };
@@ -84,6 +94,8 @@ class posix_transport final : public transport {
   io_result continue_lookup() noexcept;
   io_result try_next_address(std::int32_t last_error) noexcept;
   std::int32_t open_and_connect(const socket_address& address) noexcept;
+  io_result join_race() noexcept;
+  void close_earlier() noexcept;
   void adopt_socket(int socket_fd) noexcept;
   io_result finish_connect() noexcept;
   bool reap_lookup() noexcept;
@@ -99,9 +111,11 @@ class posix_transport final : public transport {
   bool blocking_ = false;                 // connected, the descriptor in blocking mode (recv_wait)
   std::uint32_t receive_timeout_ms_ = 0;  // SO_RCVTIMEO as last set; 0: never set
   std::uint16_t port_ = 0;
-  std::int32_t error_ = 0;  // the connection's first failure: repeated by every later call
-  address_list addresses_;  // what to try, in order
-  std::size_t next_ = 0;    // the next of them to try
+  std::int32_t error_ = 0;                // the connection's first failure: repeated by every later call
+  address_list addresses_;                // what to try, in order
+  std::size_t next_ = 0;                  // the next of them to try
+  int earlier_fd_ = -1;                   // an attempt started before fd_'s and still running (RFC 8305 §5)
+  std::uint64_t attempt_started_us_ = 0;  // when fd_'s attempt began (CLOCK_MONOTONIC, µs)
   // The pending lookup: glibc's resolver thread reads the name and hints and writes the result
   // here until gai_error() stops saying EAI_INPROGRESS.
   gaicb lookup_{};

@@ -366,6 +366,9 @@ std::uint32_t client::next_wake() noexcept {
         wake.after(slot.since_ms, storage_.requests[slot.request].timeouts.connect_ms);
         // A port still resolving a name has no handle to wait on yet: look again soon.
         if (slot.transport->native_handle() < 0) wake.at(now_ + 5);
+        // A port racing addresses starts the next one at its time (C-05, RFC 8305 §5).
+        const std::uint32_t step = slot.transport->connect_step_ms();
+        if (step != port::transport::no_step) wake.at(now_ + step);
         break;
       }
       case slot_state::busy: {

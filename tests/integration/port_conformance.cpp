@@ -527,6 +527,65 @@ TEST(PortConformance, P02_LocalhostFallsBackToIpv6WhenIpv4IsRefused) {
   close_call(t);
 }
 
+// C-05, RFC 8305 §5: `localhost` is 127.0.0.1 then ::1. A 127.0.0.1 listener whose accept queue
+// is full drops the SYN, so that attempt stays in progress; after the attempt delay (and not
+// before) the port says connect() is due again (connect_step_ms()), starts ::1 beside it, and
+// connects there, on the descriptor number it showed from the start (H-01), well before the
+// dropped SYN's first retransmission (1 s). Without the race the connection would wait for the
+// caller's connect timeout.
+TEST(PortConformance, C05_ASlowFirstAddressIsJoinedByTheNextAfterTheAttemptDelay) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "no ::1 on this machine";
+  listener v6;
+  ASSERT_TRUE(open_listener(v6, "::1"));
+  listener v4;  // 127.0.0.1 on the same port, its accept queue full
+  {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(v6.port);
+    v4.fd.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (::bind(v4.fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+        ::listen(v4.fd.get(), 0) != 0) {
+      GTEST_SKIP() << "127.0.0.1:" << v6.port << " is in use";
+    }
+    v4.where = local_of(v4.fd.get());
+    v4.port = v6.port;
+  }
+  std::vector<unique_fd> fillers;
+  if (!fill_backlog(v4, fillers)) GTEST_SKIP() << "the kernel completed every connect: none stays in progress";
+
+  posix_transport t;
+  const auto start = steady::now();
+  io_result r = connect_call(t, "localhost", v6.port);
+  ASSERT_EQ(r.status, io_status::would_block) << "127.0.0.1 answered at once";
+  const std::intptr_t handle = t.native_handle();
+  const std::uint32_t first_step = t.connect_step_ms();
+  EXPECT_GT(first_step, 0u);
+  EXPECT_LE(first_step, posix_transport::attempt_delay_ms);
+  // Before the delay: still the one attempt.
+  std::this_thread::sleep_for(50ms);
+  r = connect_call(t, "localhost", v6.port);
+  EXPECT_EQ(r.status, io_status::would_block);
+  EXPECT_EQ(accept_within(v6, 0).get(), -1) << "::1 tried before the attempt delay";
+  // Then as a caller does: sleep until readiness or the step the port asks for.
+  while (r.status == io_status::would_block && steady::now() - start < wait_budget) {
+    const std::uint32_t step = t.connect_step_ms();
+    wait_handle(t, POLLOUT, step == posix_transport::no_step ? 20 : static_cast<int>(step));
+    r = connect_call(t, "localhost", v6.port);
+  }
+  const auto took = steady::now() - start;
+  ASSERT_EQ(r.status, io_status::ok) << "sys_error " << r.sys_error;
+  EXPECT_GE(took, std::chrono::milliseconds(posix_transport::attempt_delay_ms));
+  EXPECT_LT(took, 1000ms) << "connected only when the dropped SYN was sent again";
+  EXPECT_EQ(t.native_handle(), handle) << "H-01";
+  EXPECT_EQ(peer_of(static_cast<int>(handle)), v6.where);
+  EXPECT_EQ(t.connect_step_ms(), posix_transport::no_step) << "connected: nothing more to step";
+  EXPECT_GE(accept_within(v6, 2000).get(), 0);
+  const int fds_before_close = count_open_fds();
+  close_call(t);
+  EXPECT_EQ(count_open_fds(), fds_before_close - 1) << "X-01: one descriptor left after the race";
+}
+
 // A name glibc resolves from /etc/hosts, through getaddrinfo_a: would_block while it runs
 // (handle -1 then), each call at once, never a hang.
 TEST(PortConformance, P02_NameFromHostsFileResolvesInTheBackground) {

@@ -1725,6 +1725,41 @@ TEST(ClientTls, PollWaitsForWhatTheHandshakeNeeds) {
   c.cancel(started.value());
 }
 
+// A connect that stays in progress on a handle, and asks to be called again within `step` ms
+// (rule C-05: a port racing addresses, RFC 8305 §5, starts the next one then).
+class stepping_connect final : public port::transport {
+ public:
+  port::io_result connect(std::string_view, std::uint16_t) noexcept override {
+    ++connect_calls;
+    return {port::io_status::would_block, 0, 0};
+  }
+  port::io_result send(bytes_view) noexcept override { return {port::io_status::would_block, 0, 0}; }
+  port::io_result recv(mutable_bytes) noexcept override { return {port::io_status::would_block, 0, 0}; }
+  void close() noexcept override {}
+  [[nodiscard]] std::intptr_t native_handle() const noexcept override { return 7; }
+  [[nodiscard]] std::uint32_t connect_step_ms() const noexcept override { return step; }
+
+  std::uint32_t step = no_step;
+  int connect_calls = 0;
+};
+
+TEST(ClientConnect, PollWakesWhenTheTransportAsksForAConnectStep) {
+  fake_platform clock;
+  client_options o;
+  o.timeout = timeout::all(5000);
+  static_client<small_config, stepping_connect> c(clock, o);
+  recording_handler h;
+  const result<request_handle> started = c.start({"GET", "http://racing.test/", {}}, h);
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(c.poll(clock.now()).wait_ms, 5000u) << "no step: the connect timeout";
+  c.transport_at(0).step = 37;
+  EXPECT_EQ(c.poll(clock.now()).wait_ms, 37u);
+  c.transport_at(0).step = 0;
+  EXPECT_EQ(c.poll(clock.now()).wait_ms, 0u) << "due now";
+  EXPECT_GE(c.transport_at(0).connect_calls, 3) << "each poll() asks the transport again";
+  c.cancel(started.value());
+}
+
 TEST(ClientTls, AStalledHandshakeIsAConnectTimeout) {
   fake_platform clock;
   tls_client c(clock);

@@ -81,10 +81,17 @@ class transport {
   /// become writable (the default); a TLS handshake alternates, and says which it needs now, so
   /// the caller does not spin on an always-writable socket.
   [[nodiscard]] virtual interest wants() const noexcept { return interest::write; }
+  /// While connect() returns would_block: the longest the caller may wait before it calls
+  /// connect() again even when native_handle() shows nothing (C-05). A port that races addresses
+  /// (RFC 8305 §5) starts the next one then. no_step (the default): only readiness and the
+  /// caller's timeout matter.
+  [[nodiscard]] virtual std::uint32_t connect_step_ms() const noexcept { return no_step; }
   /// Returns the application protocol TLS agreed on with ALPN ("http/1.1", later "h2"), or an
   /// empty view (no TLS, or no ALPN).
   [[nodiscard]] virtual std::string_view negotiated_protocol() const noexcept { return {}; }
 
+  /// connect_step_ms() of a connection that waits only on readiness.
+  static constexpr std::uint32_t no_step = 0xFFFFFFFFu;
   /// `sys_error` of start_tls() on a transport without TLS.
   static constexpr std::int32_t tls_unsupported = -0x7001;
   /// `sys_error` of recv_wait() on a transport that cannot sleep in a receive.
