@@ -26,7 +26,8 @@ namespace htpx::port {
 /// connect() resolves numeric IPv4/IPv6 addresses and `localhost` at once, and other names with
 /// glibc's getaddrinfo_a() in the background: while that runs, connect() gives would_block and
 /// native_handle() is -1, so the caller waits on a timer rather than on the handle (P-02). It
-/// then tries up to max_addresses addresses, families interleaved, moving on when one fails.
+/// then tries up to max_addresses addresses, families interleaved, moving on when one fails and
+/// racing the next beside one still in progress after attempt_delay_ms (RFC 8305 §5).
 ///
 /// Holds its descriptor, its state, the resolved addresses and the pending lookup inline; the
 /// library allocates nothing (glibc allocates inside getaddrinfo_a). Not copyable or movable:
