@@ -6,6 +6,8 @@
 
 #include <climits>
 
+#include "monotonic_clock.hpp"
+
 namespace htpx::port {
 namespace {
 
@@ -67,11 +69,7 @@ int poll_for(pollfd* fds, std::size_t used, std::uint32_t timeout_ms) noexcept {
 }  // namespace
 
 std::uint32_t posix_platform::now_ms() noexcept {
-  timespec now{};
-  (void)::clock_gettime(CLOCK_MONOTONIC, &now);  // cannot fail with a valid clock and pointer
-  const std::uint64_t ms =
-      static_cast<std::uint64_t>(now.tv_sec) * 1000u + static_cast<std::uint64_t>(now.tv_nsec) / 1000000u;
-  return static_cast<std::uint32_t>(ms);  // T-02: truncated, never clamped
+  return static_cast<std::uint32_t>(monotonic_us() / 1000u);  // T-02: truncated, never clamped
 }
 
 std::int64_t posix_platform::unix_time_s() noexcept {

@@ -12,7 +12,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
+
+#include "monotonic_clock.hpp"
 
 namespace htpx::port {
 namespace {
@@ -20,12 +21,6 @@ namespace {
 constexpr io_result would_block() noexcept { return {io_status::would_block, 0, 0}; }
 
 // In microseconds: whole milliseconds would let an attempt delay end up to 1 ms early.
-std::uint64_t monotonic_us() noexcept {
-  timespec now{};
-  (void)::clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<std::uint64_t>(now.tv_sec) * 1000000u + static_cast<std::uint64_t>(now.tv_nsec) / 1000u;
-}
-
 constexpr std::uint64_t attempt_delay_us = std::uint64_t{posix_transport::attempt_delay_ms} * 1000u;
 
 // 0 when the connect() on `fd` has completed, EINPROGRESS while it runs, else why it failed.

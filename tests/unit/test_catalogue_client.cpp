@@ -31,6 +31,14 @@ std::size_t count_of(const std::string& sent, std::string_view request_line_pref
   return n;
 }
 
+// A PUT body "payload" sent only after a 100 Continue (Expect: 100-continue).
+request_options payload_expecting_continue() {
+  request_options o;
+  o.expect_continue = true;
+  o.content = body::bytes(std::string_view("payload"));
+  return o;
+}
+
 // ---- H1-08: trailers -------------------------------------------------------------------------------
 
 // Trailer fields are not merged into the head (RFC 9110 §6.5.1-2): a Set-Cookie, Location or
@@ -121,9 +129,7 @@ TEST(CatalogueH1_19, EarlyRefusalWithTheBodyUnsentIsNotReused) {
       .next_connection()
       .wait_for_request()
       .serve(ok_hello);
-  request_options o;
-  o.expect_continue = true;
-  o.content = body::bytes(std::string_view("payload"));
+  const request_options o = payload_expecting_continue();
   const result<response> refused = c.put("http://example.test/up", o);
   ASSERT_TRUE(refused.ok()) << refused.err().detail;
   EXPECT_EQ(refused.value().status_code, 413);
@@ -147,9 +153,7 @@ TEST(CatalogueH1_19, ExpectationFailedIsRepeatedWithoutTheExpectation) {
       .next_connection()
       .wait_for_request()
       .serve(ok_hello);
-  request_options o;
-  o.expect_continue = true;
-  o.content = body::bytes(std::string_view("payload"));
+  const request_options o = payload_expecting_continue();
   const result<response> r = c.put("http://example.test/up", o);
   ASSERT_TRUE(r.ok()) << r.err().detail;
   EXPECT_EQ(r.value().status_code, 200);
