@@ -48,7 +48,7 @@ HTPX_BODY_SOURCES := src/body/json_writer.cpp src/body/json_reader.cpp src/body/
 HTPX_COOKIE_SOURCES := src/cookies/cookie_date.cpp src/cookies/cookie_match.cpp src/cookies/public_suffix.cpp src/cookies/set_cookie.cpp src/cookies/cookie_jar.cpp src/cookies/cookie_header.cpp src/cookies/cookie_store.cpp
 
 # htpx_port_posix: non-blocking TCP over BSD sockets, the monotonic clock and poll(2).
-HTPX_PORT_POSIX_SOURCES := port/posix/posix_transport.cpp port/posix/address_list.cpp port/posix/posix_platform.cpp
+HTPX_PORT_POSIX_SOURCES := port/posix/posix_transport.cpp port/posix/address_list.cpp port/posix/posix_platform.cpp port/posix/epoll_platform.cpp
 HTPX_PORT_POSIX_INCLUDE_DIRS := port/posix
 
 # htpx_posix: one-off requests (htpx::get(), ...) on a default client over the POSIX port.

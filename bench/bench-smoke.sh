@@ -2,9 +2,9 @@
 # ctest bench-smoke (run by tests/integration/run-with-servers.sh --nginx): htpx-bench against
 # the nginx fixture. Its RESULT line must parse (every field a number) and say that exactly the
 # requests asked for completed, all 2xx with the file's exact length, over at most -c
-# connections; 1 MiB bodies likewise; HTTP/2 options exit 4 ("not supported yet"). With
-# FLOOR_BENCH, floor-bench (make bench's bare-socket floor) is checked the same way, with and
-# without --poll.
+# connections (waiting in the epoll set, and with --poll in poll(2)); 1 MiB bodies likewise;
+# HTTP/2 options exit 4 ("not supported yet"). With FLOOR_BENCH, floor-bench (make bench's
+# bare-socket floor) is checked the same way, with and without --poll.
 #   bench-smoke.sh HTPX_BENCH [FLOOR_BENCH]
 set -euo pipefail
 bench=$1
@@ -40,6 +40,7 @@ check() {
 }
 
 check 200 4 "$HTPX_NGINX_SMALL_PATH"
+check 200 4 "$HTPX_NGINX_SMALL_PATH" "$bench" --poll
 check 20 2 "$HTPX_NGINX_1MIB_PATH"
 if [[ -n $floor ]]; then
   check 200 1 "$HTPX_NGINX_SMALL_PATH" "$floor"

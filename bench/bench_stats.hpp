@@ -108,6 +108,22 @@ inline void usage(const char* name) {
                name);
 }
 
+/// Takes `flag` (a program's own option, beside the shared ones) out of argv; returns whether
+/// it was there.
+inline bool take_flag(int& argc, char** argv, const char* flag) {
+  bool found = false;
+  int kept = 1;
+  for (int i = 1; i != argc; ++i) {
+    if (std::strcmp(argv[i], flag) == 0) {
+      found = true;
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  return found;
+}
+
 /// Returns 0 when parsed, else the exit status (1 usage).
 inline int parse(int argc, char** argv, options& o) {
   const auto number = [&](int& i, double& out) {

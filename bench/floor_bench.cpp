@@ -147,16 +147,7 @@ void run_one(run_state& s, int fd) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool poll_first = false;  // --poll, taken out before the shared options are parsed
-  int kept = 1;
-  for (int i = 1; i != argc; ++i) {
-    if (std::strcmp(argv[i], "--poll") == 0) {
-      poll_first = true;
-    } else {
-      argv[kept++] = argv[i];
-    }
-  }
-  argc = kept;
+  const bool poll_first = bench::take_flag(argc, argv, "--poll");
   bench::options o;
   if (const int rc = bench::parse(argc, argv, o)) return rc;
   target t;

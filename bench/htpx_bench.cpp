@@ -2,7 +2,10 @@
 // driven by the client's poll() and sleep() (the POSIX port's wait(), or a sleeping receive).
 //
 //   htpx-bench -n REQUESTS -c CONNECTIONS [-m STREAMS] [-d SECONDS] [--h1|--h2|--h2c]
-//              [--expect-body BYTES] [-q] URL
+//              [--expect-body BYTES] [--poll] [-q] URL
+//
+// Waits in the POSIX port's epoll_platform (an epoll set kept between waits); --poll waits in
+// posix_platform's poll(2) instead, which looks at every connection in every wait.
 //
 // Nothing is skipped to look fast: each request goes through the public API (start() on a
 // static_client over posix_transport, then poll() and wait() until it completes); every response
@@ -18,6 +21,7 @@
 #include <cstdio>
 
 #include "bench_stats.hpp"
+#include "epoll_platform.hpp"
 #include "htpx/client.hpp"
 #include "posix_platform.hpp"
 #include "posix_transport.hpp"
@@ -139,8 +143,7 @@ class runner {
 void worker::on_complete(htpx::error failure) noexcept { run->completed(*this, failure); }
 
 template <std::size_t Connections>
-bench::tally run_with(const bench::options& o) noexcept {
-  htpx::port::posix_platform platform;
+bench::tally run_with(const bench::options& o, htpx::port::platform& platform) noexcept {
   htpx::client_options opts;
   opts.trust_env = false;  // never a proxy from the environment: loopback only
   opts.limits.max_connections = static_cast<std::uint16_t>(o.connections);  // <= 256
@@ -156,8 +159,14 @@ bench::tally run_with(const bench::options& o) noexcept {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const bool poll_wait = bench::take_flag(argc, argv, "--poll");
   bench::options o;
   if (const int rc = bench::parse(argc, argv, o)) return rc;
+  // The POSIX port's waits: an epoll set kept between waits, or with --poll a poll(2) over every
+  // connection in every wait (the port's portable platform).
+  static htpx::port::epoll_platform epoll_wait;  // 16 KiB of table: not on the stack
+  htpx::port::posix_platform poll_only;
+  htpx::port::platform& platform = poll_wait ? static_cast<htpx::port::platform&>(poll_only) : epoll_wait;
   if (o.streams > 1 || o.h2) {
     std::fprintf(stderr, "htpx-bench: not supported yet (HTTP/2)\n");
     return 4;
@@ -165,15 +174,15 @@ int main(int argc, char** argv) {
   bench::tally t;
   const std::size_t c = o.connections;
   if (c <= 1) {
-    t = run_with<1>(o);
+    t = run_with<1>(o, platform);
   } else if (c <= 4) {
-    t = run_with<4>(o);
+    t = run_with<4>(o, platform);
   } else if (c <= 16) {
-    t = run_with<16>(o);
+    t = run_with<16>(o, platform);
   } else if (c <= 64) {
-    t = run_with<64>(o);
+    t = run_with<64>(o, platform);
   } else if (c <= 256) {
-    t = run_with<256>(o);
+    t = run_with<256>(o, platform);
   } else {
     std::fprintf(stderr, "htpx-bench: at most 256 connections\n");
     return 1;

@@ -148,6 +148,7 @@ run_one() {
     h2load) cmd=(h2load --h1 -t1 -c"$c" -D "$seconds" "$url") ;;
     libcurl) cmd=("$curl_bench" -c "$c" -d "$seconds" "$url") ;;
     htpx) cmd=("$htpx_bench" -c "$c" -d "$seconds" "$url") ;;
+    htpx-poll) cmd=("$htpx_bench" --poll -c "$c" -d "$seconds" "$url") ;;
     floor) cmd=("$floor_bench" -c "$c" -d "$seconds" "$url") ;;
   esac
   if ! taskset -c "$client_cpu" /usr/bin/time -f '%U %S' -o "$tm" "${cmd[@]}" >"$out" 2>&1; then
@@ -170,7 +171,7 @@ run_one() {
         /^requests:/ { n = $8; e = $10 + $12 + $14 }
         /^status codes:/ { e += $5 + $7 + $9 }
         END { print n + 0, s + 0, cpu, e + 0, user }' "$out" ;;
-    libcurl | htpx | floor)
+    libcurl | htpx | htpx-poll | floor)
       awk -v cpu="$cpu" -v user="$user" '
         /^RESULT/ { for (i = 2; i <= NF; ++i) { split($i, kv, "="); v[kv[1]] = kv[2] } }
         END { s = v["req_per_s"] > 0 ? v["requests"] / v["req_per_s"] : 0
@@ -179,9 +180,15 @@ run_one() {
 }
 
 contenders=(wrk h2load libcurl htpx)
-# floor-bench is not a client: a bare blocking send/recv loop with nothing parsed, the least CPU
-# per request any client can cost here. One connection only (see bench/floor_bench.cpp).
-floor_shapes=" small1 big1 "
+# Beside the contenders, in some shapes only:
+# - floor-bench is not a client: a bare blocking send/recv loop with nothing parsed, the least
+#   CPU per request any client can cost here. One connection only (see bench/floor_bench.cpp).
+# - htpx-poll is htpx-bench waiting in posix_platform's poll(2) instead of the epoll set: what
+#   the epoll set saves shows with many connections.
+extras=(floor htpx-poll)
+declare -A extra_shapes=([floor]=" small1 big1 " [htpx-poll]=" small64 ")
+# runs_in WHO SHAPE: true when WHO is measured in SHAPE.
+runs_in() { [[ -z ${extra_shapes[$1]:-} || ${extra_shapes[$1]} == *" $2 "* ]]; }
 shape_names=(small1 small64 big1)
 declare -A shape_conns=([small1]=1 [small64]=64 [big1]=1)
 declare -A shape_paths=([small1]=/100b.txt [small64]=/100b.txt [big1]=/1mib.bin)
@@ -193,8 +200,8 @@ for ((r = 1; r <= rounds; ++r)); do
     c=${shape_conns[$name]}
     url=$base${shape_paths[$name]}
     bytes=${shape_bytes[$name]}
-    for who in "${contenders[@]}" floor; do
-      [[ $who == floor && $floor_shapes != *" $name "* ]] && continue
+    for who in "${contenders[@]}" "${extras[@]}"; do
+      runs_in "$who" "$name" || continue
       read -r n s cpus errs users <<<"$(run_one "$who" "$c" "$url")"
       key="$name|$who"
       if [[ ${n:-0} -eq 0 ]] || awk -v s="$s" 'BEGIN { exit !(s <= 0) }'; then
@@ -274,8 +281,8 @@ verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { if (a == "n/a" || b == "
 
 table_rows() {  # table_rows SHAPE
   local name=$1 who key m_rps m_mib m_cpu e
-  for who in "${contenders[@]}" floor; do
-    [[ $who == floor && $floor_shapes != *" $name "* ]] && continue
+  for who in "${contenders[@]}" "${extras[@]}"; do
+    runs_in "$who" "$name" || continue
     key="$name|$who"
     m_rps=$(median "${rps[$key]:-}")
     m_mib=$(median "${mibps[$key]:-}")
@@ -284,6 +291,7 @@ table_rows() {  # table_rows SHAPE
     local label=$who
     [[ $who == htpx ]] && label="**htpx**"
     [[ $who == floor ]] && label="floor (not a client)"
+    [[ $who == htpx-poll ]] && label="htpx --poll (poll(2) waits)"
     local err=""
     [[ $e -ne 0 ]] && err=" ($e errors)"
     echo "| $label$err | $(commas "$m_rps") | $(commas "$m_mib" 1) | $(commas "$m_cpu" 2) | $(ratio "$(median "${cpu[$name|htpx]:-}")" "$m_cpu") | $(ratio "$(median "${rps[$name|htpx]:-}")" "$m_rps") |"
@@ -339,7 +347,7 @@ cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:STRING=//p' "$build/CMakeCache.tx
   echo "- machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) CPUs$(grep -q hypervisor /proc/cpuinfo && echo ' (virtual machine)'), Linux $(uname -r)"
   echo "- load average before / after: $load_before / $load_after (other work on the machine disturbs every contender alike; the rounds alternate)"
   echo "- server: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'), one worker, keep-alive, access log off, sendfile, pinned to CPU $server_cpu; files of 100 B and 1 MiB"
-  echo "- clients, pinned to CPU $client_cpu: $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2); h2load $(h2load --version 2>&1 | sed 's/^h2load //'); libcurl program \`bench/curl_bench.cpp\` ($("$curl_bench" -n 1 -c 1 "$base/100b.txt" 2>/dev/null | sed -n 's/.*connection(s), libcurl\/\([^ ]*\).*/libcurl \1/p')); htpx-bench (\`bench/htpx_bench.cpp\`, static_client over posix_transport, 16 KiB receive buffers), built with \`${cxx_flags:-?}\`"
+  echo "- clients, pinned to CPU $client_cpu: $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2); h2load $(h2load --version 2>&1 | sed 's/^h2load //'); libcurl program \`bench/curl_bench.cpp\` ($("$curl_bench" -n 1 -c 1 "$base/100b.txt" 2>/dev/null | sed -n 's/.*connection(s), libcurl\/\([^ ]*\).*/libcurl \1/p')); htpx-bench (\`bench/htpx_bench.cpp\`, static_client over posix_transport and epoll_platform, 16 KiB receive buffers; --poll: posix_platform), built with \`${cxx_flags:-?}\`"
   echo "- $rounds rounds of $seconds s per run, contenders alternating; medians. Client CPU = the child's user + system time (GNU time) / the requests it reports."
   echo
   echo "Commands (URL = http://127.0.0.1:PORT/100b.txt or /1mib.bin; each under \`taskset -c $client_cpu /usr/bin/time -f '%U %S'\`):"
@@ -349,6 +357,7 @@ cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:STRING=//p' "$build/CMakeCache.tx
   echo "h2load --h1 -t1 -cC -D $seconds URL"
   echo "curl-bench -c C -d $seconds URL        # easy interface (reused) for -c1, multi for -c64"
   echo "htpx-bench -c C -d $seconds URL"
+  echo "htpx-bench --poll -c 64 -d $seconds URL  # waits in poll(2) (posix_platform), not the epoll set"
   echo "floor-bench -c 1 -d $seconds URL     # not a client: blocking send + recv, nothing parsed"
   echo '```'
   echo
@@ -373,8 +382,8 @@ cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELEASE:STRING=//p' "$build/CMakeCache.tx
   echo "| shape | contender | req/s | MiB/s | CPU µs/request | of which user | median user / system |"
   echo "|---|---|---|---|---|---|---|"
   for shape in small1 small64 big1; do
-    for who in "${contenders[@]}" floor; do
-      [[ $who == floor && $floor_shapes != *" $shape "* ]] && continue
+    for who in "${contenders[@]}" "${extras[@]}"; do
+      runs_in "$who" "$shape" || continue
       local_key="$shape|$who"
       m_user=$(median "${cpu_user[$local_key]:-}")
       m_sys=$(awk -v c="$(median "${cpu[$local_key]:-}")" -v u="$m_user" 'BEGIN { if (c == "n/a" || u == "n/a") print "n/a"; else printf "%.2f", c - u }')

@@ -4,33 +4,14 @@
 #include <poll.h>
 #include <time.h>
 
-#include <climits>
-
 #include "monotonic_clock.hpp"
+#include "wait_entries.hpp"
 
 namespace htpx::port {
 namespace {
 
-// W-02: received bytes held inside a transport do not show on its handle.
-bool any_buffered_input(const wait_entry* entries, std::size_t count) noexcept {
-  for (std::size_t i = 0; i != count; ++i) {
-    const wait_entry& entry = entries[i];
-    if (entry.conn != nullptr && entry.what != interest::none && entry.conn->has_buffered_input()) return true;
-  }
-  return false;
-}
-
 short poll_events(interest what) noexcept {
-  const auto bits = static_cast<unsigned>(what);
-  return static_cast<short>(((bits & static_cast<unsigned>(interest::read)) != 0 ? POLLIN : 0) |
-                            ((bits & static_cast<unsigned>(interest::write)) != 0 ? POLLOUT : 0));
-}
-
-// The descriptor wait() polls for `entry`, or -1 when it ignores the entry (W-02).
-int usable_handle(const wait_entry& entry) noexcept {
-  if (entry.conn == nullptr || entry.what == interest::none) return -1;
-  const std::intptr_t handle = entry.conn->native_handle();
-  return handle >= 0 && handle <= INT_MAX ? static_cast<int>(handle) : -1;
+  return static_cast<short>((wants_read(what) ? POLLIN : 0) | (wants_write(what) ? POLLOUT : 0));
 }
 
 // Fills `fds` with up to wait_batch usable entries from `next` on and returns how many; `taken`
@@ -49,21 +30,14 @@ std::size_t fill_batch(const wait_entry* entries, std::size_t count, std::size_t
   return used;
 }
 
-// W-03: what poll(2) saw. An error or a hang-up counts as both, so that the caller's next read
-// or write meets it and reports it.
 interest ready_for(short revents) noexcept {
-  const bool failed = (revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
-  const bool readable = failed || (revents & POLLIN) != 0;
-  const bool writable = failed || (revents & POLLOUT) != 0;
-  return static_cast<interest>((readable ? static_cast<unsigned>(interest::read) : 0u) |
-                               (writable ? static_cast<unsigned>(interest::write) : 0u));
+  return ready_as((revents & POLLIN) != 0, (revents & POLLOUT) != 0, (revents & (POLLERR | POLLHUP | POLLNVAL)) != 0);
 }
 
 // Returns how many descriptors are ready, or -1 when a signal ended the sleep (EINTR: a
 // spurious wake-up, W-01).
 int poll_for(pollfd* fds, std::size_t used, std::uint32_t timeout_ms) noexcept {
-  const int timeout = timeout_ms > static_cast<std::uint32_t>(INT_MAX) ? INT_MAX : static_cast<int>(timeout_ms);
-  return ::poll(used != 0 ? fds : nullptr, static_cast<nfds_t>(used), timeout);
+  return ::poll(used != 0 ? fds : nullptr, static_cast<nfds_t>(used), timeout_arg(timeout_ms));
 }
 
 }  // namespace

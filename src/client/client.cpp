@@ -38,6 +38,17 @@ detail::pool_slot::pool_slot() noexcept
 const detail::request_features detail::no_request_features{};
 
 namespace {
+// A busy connection that the first pass of a poll() left with nothing to do until its socket
+// speaks: unreadable in this poll() (W-03), every event taken, nothing to send, no body held
+// back. Driving it again in a later pass would only check its timeouts, already checked at
+// this poll()'s time: with many connections those passes would cost a visit to each.
+bool waits_quietly(const detail::pool_slot& slot) noexcept {
+  return slot.recv_blocked && slot.drained && !slot.paused && !slot.awaiting_continue && !slot.source_waiting &&
+         !slot.send_failed && slot.conn.pending_output().empty();
+}
+}  // namespace
+
+namespace {
 // Whether `storage` has room for the options and state of every optional feature.
 bool has_feature_state(const client_storage& storage) noexcept {
   return storage.features != nullptr && storage.request_features.size() >= storage.requests.size();
@@ -233,7 +244,9 @@ poll_result client::poll(std::uint32_t now_ms) noexcept {
     const std::size_t before = in_flight_;
     const std::uint32_t started = sequence_;
     for (detail::pool_slot& slot : storage_.slots) {
-      if (slot.st == slot_state::connecting || slot.st == slot_state::busy) drive(slot);
+      if (slot.st == slot_state::connecting || (slot.st == slot_state::busy && (pass == 0 || !waits_quietly(slot)))) {
+        drive(slot);
+      }
     }
     if (in_flight_ == before && sequence_ == started) break;
   }

@@ -164,6 +164,7 @@ void client::connect_slot(detail::pool_slot& slot, detail::request_slot& req) no
   req.slot = static_cast<std::uint16_t>(&slot - storage_.slots.data());
   req.serial = slot.serial;
   req.st = req_state::connecting;
+  platform_->forget(*slot.transport);  // W-04: its new socket may get the old one's number
   drive_connect(slot);
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "htpx/port/transport.hpp"
 
@@ -25,6 +26,12 @@ class fake_platform final : public port::platform {
 
   /// The calendar clock moves with the millisecond one, from `unix_start`.
   std::int64_t unix_time_s() noexcept override { return unix_start + (now_ - start_) / 1000; }
+
+  /// W-04: the client says a transport is about to connect (again); `on_forget` sees each call.
+  void forget(const port::transport& conn) noexcept override {
+    if (on_forget) on_forget(conn);
+  }
+  std::function<void(const port::transport&)> on_forget;
 
   void advance(std::uint32_t ms) { now_ += ms; }
   std::int64_t unix_start = 1767225600;  // 2026-01-01T00:00:00Z

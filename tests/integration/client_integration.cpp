@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "epoll_platform.hpp"
 #include "htpx/client.hpp"
 #include "htpx/stream.hpp"
 #include "posix_platform.hpp"
@@ -86,9 +87,7 @@ std::string_view json_field(std::string_view text, std::string_view key) {
   return {};
 }
 
-unsigned long long to_number(std::string_view text) {
-  return std::strtoull(std::string(text).c_str(), nullptr, 10);
-}
+unsigned long long to_number(std::string_view text) { return std::strtoull(std::string(text).c_str(), nullptr, 10); }
 
 // A handler that keeps what the application would look at: the head (copied), the body (kept or
 // only hashed and counted), when each piece arrived, the connection, the outcome.
@@ -148,13 +147,13 @@ void start(htpx::client& c, collector& handler, const htpx::request& req) {
 void run_until_idle(htpx::client& c, long long budget_ms = 20000) {
   const steady::time_point began = steady::now();
   for (;;) {
-    const htpx::poll_result step = c.poll(platform.now_ms());
+    const htpx::poll_result step = c.poll(c.platform().now_ms());
     if (step.in_flight == 0) return;
     if (ms_since(began) > budget_ms) {
       ADD_FAILURE() << "requests still in flight after " << budget_ms << " ms";
       return;
     }
-    platform.wait(step.waits, step.wait_count, step.wait_ms);
+    c.platform().wait(step.waits, step.wait_count, step.wait_ms);
   }
 }
 
@@ -640,6 +639,39 @@ TEST_F(Nginx, MoreRequestsThanConnectionsQueue) {
     connections.insert(h->serial);
   }
   EXPECT_LE(connections.size(), test_config::max_connections);
+}
+
+// The POSIX port's epoll_platform under a client whose connections close after every response:
+// each reconnect gets a new socket, mostly under the number of one just closed. A wait that took
+// it for the old socket would sleep through its response: a ReadTimeout here. (Here each connect
+// is still in progress when first waited on, and a wait for writability is set again every
+// time; a connect that completes at once needs the client's forget(), W-04: tested by
+// EpollPlatform.W04_* and Client.TellsThePlatformBeforeEachConnect.)
+TEST_F(Nginx, EpollWaitsFollowConnectionsThatCloseAndReconnect) {
+  auto epoll = std::make_unique<htpx::port::epoll_platform>();
+  ASSERT_TRUE(epoll->has_epoll_set());
+  htpx::client_options options;
+  options.timeout = htpx::timeout::all(2000);
+  auto c = std::make_unique<test_client>(*epoll, options);
+  const std::string target = url(htpx_test::env("HTPX_NGINX_SMALL_PATH"));
+  const htpx::header close_after[] = {{"Connection", "close"}};
+  std::vector<std::unique_ptr<collector>> handlers;
+  for (int i = 0; i != 30; ++i) {  // 30 requests, 6 connection slots: 5 connections per slot
+    handlers.push_back(std::make_unique<collector>(*c));
+    htpx::request req;
+    req.url = target;
+    req.options.headers = close_after;
+    start(*c, *handlers.back(), req);
+  }
+  run_until_idle(*c);
+  std::set<std::uint32_t> connections;
+  for (const auto& h : handlers) {
+    ASSERT_TRUE(h->completed);
+    EXPECT_FALSE(h->failure) << h->failure;
+    EXPECT_EQ(h->body, "hello from nginx\n");
+    connections.insert(h->serial);
+  }
+  EXPECT_EQ(connections.size(), handlers.size()) << "a connection was reused after Connection: close";
 }
 
 TEST_F(Nginx, MebibyteThroughAHandlerMatchesItsHash) {

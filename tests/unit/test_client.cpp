@@ -206,6 +206,31 @@ TEST(Client, ConnectionCloseIsNotReused) {
   EXPECT_EQ(c.transport_at(0).connections_released(), 1u);
 }
 
+// W-04: a platform that keeps handles between waits (port/posix epoll_platform) is told before
+// every connect, so that a new socket under an old number is not taken for the old one.
+TEST(Client, TellsThePlatformBeforeEachConnect) {
+  fake_platform clock;
+  scripted_client c(clock);
+  std::vector<std::size_t> started_before;  // connections the transport had started at each forget()
+  clock.on_forget = [&c, &started_before](const port::transport& conn) {
+    EXPECT_EQ(&conn, static_cast<const port::transport*>(&c.transport_at(0)));
+    started_before.push_back(c.transport_at(0).connections_started());
+  };
+  c.transport_at(0)
+      .wait_for_request()
+      .serve("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+      .next_connection()
+      .wait_for_request()
+      .serve(ok_hello)
+      .wait_for_request()
+      .serve(ok_hello);
+  for (const char* url : {"http://example.test/1", "http://example.test/2", "http://example.test/3"}) {
+    ASSERT_TRUE(c.get(url).ok()) << url;
+  }
+  EXPECT_EQ(started_before, (std::vector<std::size_t>{0, 1})) << "once before each of the two connects, none on reuse";
+  clock.on_forget = nullptr;
+}
+
 TEST(Client, OtherOriginsGetOtherConnections) {
   fake_platform clock;
   scripted_client c(clock);

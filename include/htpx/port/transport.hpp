@@ -128,6 +128,10 @@ class platform {
   /// Returns the calendar time in seconds since the Unix epoch (for cookie expiry dates), or -1
   /// when the device does not know the date (the default).
   [[nodiscard]] virtual std::int64_t unix_time_s() noexcept { return -1; }
+  /// Called by the client before `conn` connects (again) (W-04): a platform that remembers
+  /// handles between waits (an epoll set) drops what it knows of conn's, whose handle may soon
+  /// name another socket with the same number. The default remembers nothing and does nothing.
+  virtual void forget(const transport& conn) noexcept { (void)conn; }
 
  protected:
   platform() = default;
