@@ -1,6 +1,8 @@
 // The client's front: storage set-up, start(), poll(), cancel(), and what poll() reports.
 #include "htpx/client.hpp"
 
+#include "quiet_slot.hpp"
+
 namespace htpx {
 
 namespace {
@@ -36,17 +38,6 @@ detail::pool_slot::pool_slot() noexcept
       tls_started(false) {}
 
 const detail::request_features detail::no_request_features{};
-
-namespace {
-// A busy connection that the first pass of a poll() left with nothing to do until its socket
-// speaks: unreadable in this poll() (W-03), every event taken, nothing to send, no body held
-// back. Driving it again in a later pass would only check its timeouts, already checked at
-// this poll()'s time: with many connections those passes would cost a visit to each.
-bool waits_quietly(const detail::pool_slot& slot) noexcept {
-  return slot.recv_blocked && slot.drained && !slot.paused && !slot.awaiting_continue && !slot.source_waiting &&
-         !slot.send_failed && slot.conn.pending_output().empty();
-}
-}  // namespace
 
 namespace {
 // Whether `storage` has room for the options and state of every optional feature.
@@ -244,7 +235,8 @@ poll_result client::poll(std::uint32_t now_ms) noexcept {
     const std::size_t before = in_flight_;
     const std::uint32_t started = sequence_;
     for (detail::pool_slot& slot : storage_.slots) {
-      if (slot.st == slot_state::connecting || (slot.st == slot_state::busy && (pass == 0 || !waits_quietly(slot)))) {
+      if (slot.st == slot_state::connecting ||
+          (slot.st == slot_state::busy && (pass == 0 || !detail::waits_quietly(slot)))) {
         drive(slot);
       }
     }

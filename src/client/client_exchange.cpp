@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "htpx/client.hpp"
+#include "quiet_slot.hpp"
 
 namespace htpx {
 
@@ -98,10 +99,21 @@ head_workspace head_workspace_in(mutable_bytes area, std::size_t max_fields) noe
 
 }  // namespace
 
+bool detail::waits_quietly(const detail::pool_slot& slot) noexcept {
+  const h1::conn_state st = slot.conn.state();
+  return (st == h1::conn_state::awaiting_head || st == h1::conn_state::receiving_body) && slot.recv_blocked &&
+         slot.drained && !slot.paused && !slot.awaiting_continue && !slot.send_failed &&
+         slot.conn.pending_output().empty();
+}
+
 void client::drive(detail::pool_slot& slot) noexcept {
   if (slot.st == slot_state::connecting) {
     drive_connect(slot);
     if (slot.st == slot_state::connecting) check_timeouts(slot);
+    return;
+  }
+  if (detail::waits_quietly(slot)) {  // most connections at most polls, with many of them
+    check_timeouts(slot);
     return;
   }
   for (int round = 0; round != max_rounds_per_poll; ++round) {
