@@ -620,25 +620,34 @@ TEST_F(Nginx, KeepAliveCarriesEveryRequestOnOneConnection) {
   EXPECT_EQ(last.requests, first.requests + count + 1) << after.value().text();
 }
 
-TEST_F(Nginx, MoreRequestsThanConnectionsQueue) {
-  auto c = make_client();
-  const std::string target = url(htpx_test::env("HTPX_NGINX_SMALL_PATH"));
+// Starts `count` GETs of the nginx fixture's small file with `headers`, runs `c` until all have
+// completed, checks that each got the file, and returns the connections they used.
+std::set<std::uint32_t> fetch_small_file(test_client& c, std::string_view base_url, int count,
+                                         htpx::span<const htpx::header> headers = {}) {
+  const std::string target = std::string(base_url) + htpx_test::env("HTPX_NGINX_SMALL_PATH");
   std::vector<std::unique_ptr<collector>> handlers;
-  for (int i = 0; i != 30; ++i) {  // 30 requests, 6 connection slots, 32 request slots
-    handlers.push_back(std::make_unique<collector>(*c));
+  for (int i = 0; i != count; ++i) {
+    handlers.push_back(std::make_unique<collector>(c));
     htpx::request req;
     req.url = target;
-    start(*c, *handlers.back(), req);
+    req.options.headers = headers;
+    start(c, *handlers.back(), req);
   }
-  run_until_idle(*c);
+  run_until_idle(c);
   std::set<std::uint32_t> connections;
   for (const auto& h : handlers) {
-    ASSERT_TRUE(h->completed);
+    EXPECT_TRUE(h->completed);
     EXPECT_FALSE(h->failure) << h->failure;
     EXPECT_EQ(h->body, "hello from nginx\n");
     connections.insert(h->serial);
   }
-  EXPECT_LE(connections.size(), test_config::max_connections);
+  return connections;
+}
+
+TEST_F(Nginx, MoreRequestsThanConnectionsQueue) {
+  auto c = make_client();
+  // 30 requests, 6 connection slots, 32 request slots
+  EXPECT_LE(fetch_small_file(*c, url(""), 30).size(), test_config::max_connections);
 }
 
 // The POSIX port's epoll_platform under a client whose connections close after every response:
@@ -653,25 +662,10 @@ TEST_F(Nginx, EpollWaitsFollowConnectionsThatCloseAndReconnect) {
   htpx::client_options options;
   options.timeout = htpx::timeout::all(2000);
   auto c = std::make_unique<test_client>(*epoll, options);
-  const std::string target = url(htpx_test::env("HTPX_NGINX_SMALL_PATH"));
   const htpx::header close_after[] = {{"Connection", "close"}};
-  std::vector<std::unique_ptr<collector>> handlers;
-  for (int i = 0; i != 30; ++i) {  // 30 requests, 6 connection slots: 5 connections per slot
-    handlers.push_back(std::make_unique<collector>(*c));
-    htpx::request req;
-    req.url = target;
-    req.options.headers = close_after;
-    start(*c, *handlers.back(), req);
-  }
-  run_until_idle(*c);
-  std::set<std::uint32_t> connections;
-  for (const auto& h : handlers) {
-    ASSERT_TRUE(h->completed);
-    EXPECT_FALSE(h->failure) << h->failure;
-    EXPECT_EQ(h->body, "hello from nginx\n");
-    connections.insert(h->serial);
-  }
-  EXPECT_EQ(connections.size(), handlers.size()) << "a connection was reused after Connection: close";
+  // 30 requests, 6 connection slots: 5 connections per slot, each used once.
+  EXPECT_EQ(fetch_small_file(*c, url(""), 30, close_after).size(), 30U)
+      << "a connection was reused after Connection: close";
 }
 
 TEST_F(Nginx, MebibyteThroughAHandlerMatchesItsHash) {

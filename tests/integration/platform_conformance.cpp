@@ -280,6 +280,34 @@ TEST(EpollPlatform, W03_EachWaitAsksForItsOwnInterest) {
   EXPECT_EQ(reading.ready, interest::read);
 }
 
+// Puts p.t's socket in the set, closes it, and connects `next` (p.t again, or another
+// transport) to the same listener, after forget(p.t) when `forget_first`; the new socket takes
+// the old number (the premise of the W-04 tests, asserted). Returns the new connection's peer.
+unique_fd reconnect_under_old_number(epoll_platform& platform, connected_pair& p, posix_transport& next,
+                                     bool forget_first) {
+  const std::intptr_t old_number = p.t.native_handle();
+  wait_entry entry{&p.t, interest::read, interest::read};
+  platform.wait(&entry, 1, 0);  // the old socket is in the set
+  EXPECT_EQ(platform.watched(), 1u);
+  p.t.close();
+  if (forget_first) {
+    platform.forget(p.t);  // as the client does before every connect
+    EXPECT_EQ(platform.watched(), 0u);
+  }
+  EXPECT_EQ(connect_until_done(next, "127.0.0.1", p.l.port).status, io_status::ok);
+  EXPECT_EQ(next.native_handle(), old_number) << "the premise: the new socket took the old number";
+  return accept_within(p.l, 2000);
+}
+
+// Data sent to `peer` 30 ms from now wakes a wait on `next` at once, reported as readable.
+void expect_woken_by_new_socket(epoll_platform& platform, const posix_transport& next, const unique_fd& peer) {
+  ASSERT_GE(peer.get(), 0);
+  const delayed_send wake(peer.get(), 30ms);
+  wait_entry entry{&next, interest::read, interest::read};
+  EXPECT_LT(timed_wait(platform, &entry, 1, 5000), 30 + 50) << "slept through the new socket's data";
+  EXPECT_EQ(entry.ready, interest::read);
+}
+
 // W-04: a transport that connects again gets a new socket, usually under its old number (the
 // lowest free one). The kernel took the old socket out of the set when it was closed; the
 // platform's table still names the number. forget() is what tells it.
@@ -287,21 +315,8 @@ TEST(EpollPlatform, W04_AfterForgetANewSocketUnderTheOldNumberIsWatched) {
   auto platform = std::make_unique<epoll_platform>();
   connected_pair p;
   ASSERT_NO_FATAL_FAILURE(connect_pair(p));
-  const std::intptr_t old_number = p.t.native_handle();
-  wait_entry entry{&p.t, interest::read, interest::read};
-  platform->wait(&entry, 1, 0);  // the old socket is in the set
-  ASSERT_EQ(platform->watched(), 1u);
-
-  p.t.close();
-  platform->forget(p.t);  // as the client does before every connect
-  EXPECT_EQ(platform->watched(), 0u);
-  ASSERT_EQ(connect_until_done(p.t, "127.0.0.1", p.l.port).status, io_status::ok);
-  ASSERT_EQ(p.t.native_handle(), old_number) << "the premise: the new socket took the old number";
-  unique_fd peer = accept_within(p.l, 2000);
-  ASSERT_GE(peer.get(), 0);
-  const delayed_send wake(peer.get(), 30ms);
-  EXPECT_LT(timed_wait(*platform, &entry, 1, 5000), 30 + 50) << "slept through the new socket's data";
-  EXPECT_EQ(entry.ready, interest::read);
+  const unique_fd peer = reconnect_under_old_number(*platform, p, p.t, true);
+  expect_woken_by_new_socket(*platform, p.t, peer);
 }
 
 // Another transport under a number the table holds for the first: watched without forget().
@@ -309,19 +324,9 @@ TEST(EpollPlatform, W04_AnotherTransportUnderAnOldNumberIsWatched) {
   auto platform = std::make_unique<epoll_platform>();
   connected_pair p;
   ASSERT_NO_FATAL_FAILURE(connect_pair(p));
-  const std::intptr_t old_number = p.t.native_handle();
-  wait_entry first{&p.t, interest::read, interest::read};
-  platform->wait(&first, 1, 0);
-  p.t.close();
   posix_transport other;
-  ASSERT_EQ(connect_until_done(other, "127.0.0.1", p.l.port).status, io_status::ok);
-  ASSERT_EQ(other.native_handle(), old_number) << "the premise: the new socket took the old number";
-  unique_fd peer = accept_within(p.l, 2000);
-  ASSERT_GE(peer.get(), 0);
-  const delayed_send wake(peer.get(), 30ms);
-  wait_entry second{&other, interest::read, interest::read};
-  EXPECT_LT(timed_wait(*platform, &second, 1, 5000), 30 + 50);
-  EXPECT_EQ(second.ready, interest::read);
+  const unique_fd peer = reconnect_under_old_number(*platform, p, other, false);
+  expect_woken_by_new_socket(*platform, other, peer);
   other.close();
 }
 
