@@ -56,6 +56,30 @@ long long shortest_of_three(platform& waiter, wait_entry* entries, std::size_t c
   return shortest;
 }
 
+// `count` pipes, each read end behind a fake_transport: many handles without sockets.
+struct pipes {
+  void open(std::size_t count) {
+    transports.reserve(count);  // the wait entries point at them
+    for (std::size_t i = 0; i != count; ++i) {
+      int ends[2];
+      ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
+      read_ends.emplace_back(ends[0]);
+      write_ends.emplace_back(ends[1]);
+      transports.emplace_back(ends[0], false);
+    }
+  }
+  // A wait entry per pipe asking for `what`, its `ready` filled with `filled`.
+  [[nodiscard]] std::vector<wait_entry> entries(interest what, interest filled = interest::none) const {
+    std::vector<wait_entry> out;
+    for (const fake_transport& t : transports) out.push_back({&t, what, filled});
+    return out;
+  }
+
+  std::vector<unique_fd> read_ends;
+  std::vector<unique_fd> write_ends;
+  std::vector<fake_transport> transports;
+};
+
 // Each typed test runs on a platform of its own (epoll_platform's table is too large for the
 // stack of a test thread that also holds sockets: the fixture holds it).
 template <class P>
@@ -188,22 +212,13 @@ TYPED_TEST(Platform, W03_ReportsWhatEachEntryIsReadyFor) {
 // with none ready it returns within the timeout (possibly early, W-01).
 TYPED_TEST(Platform, W01_MoreEntriesThanOneBatch) {
   constexpr std::size_t count = posix_platform::wait_batch + 6;  // past epoll's report_batch too
-  std::vector<unique_fd> read_ends;
-  std::vector<unique_fd> write_ends;
-  std::vector<fake_transport> transports;
-  for (std::size_t i = 0; i != count; ++i) {
-    int ends[2];
-    ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
-    read_ends.emplace_back(ends[0]);
-    write_ends.emplace_back(ends[1]);
-    transports.emplace_back(ends[0], false);
-  }
-  std::vector<wait_entry> entries;
-  for (const fake_transport& t : transports) entries.push_back({&t, interest::read});
+  pipes p;
+  ASSERT_NO_FATAL_FAILURE(p.open(count));
+  std::vector<wait_entry> entries = p.entries(interest::read);
   auto& platform = this->platform_;
   const long long none_ready = timed_wait(platform, entries.data(), count, 100);
   EXPECT_LE(none_ready, 120);
-  ASSERT_EQ(::write(write_ends.back().get(), "x", 1), 1);
+  ASSERT_EQ(::write(p.write_ends.back().get(), "x", 1), 1);
   EXPECT_LT(timed_wait(platform, entries.data(), count, 5000), 50);
 }
 
@@ -334,20 +349,10 @@ TEST(EpollPlatform, W04_AnotherTransportUnderAnOldNumberIsWatched) {
 // the caller tries them (none is taken for idle).
 TEST(EpollPlatform, W03_ReadyHandlesPastOneReportKeepReadyAsFilled) {
   constexpr std::size_t count = epoll_platform::report_batch + 6;
-  std::vector<unique_fd> read_ends;
-  std::vector<unique_fd> write_ends;
-  std::vector<fake_transport> transports;
-  transports.reserve(count);
-  for (std::size_t i = 0; i != count; ++i) {
-    int ends[2];
-    ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
-    read_ends.emplace_back(ends[0]);
-    write_ends.emplace_back(ends[1]);
-    transports.emplace_back(ends[0], false);
-    ASSERT_EQ(::write(ends[1], "x", 1), 1);
-  }
-  std::vector<wait_entry> entries;
-  for (const fake_transport& t : transports) entries.push_back({&t, interest::read, interest::read_write});
+  pipes p;
+  ASSERT_NO_FATAL_FAILURE(p.open(count));
+  for (const unique_fd& end : p.write_ends) ASSERT_EQ(::write(end.get(), "x", 1), 1);
+  std::vector<wait_entry> entries = p.entries(interest::read, interest::read_write);
   auto platform = std::make_unique<epoll_platform>();
   platform->wait(entries.data(), count, 5000);
   const auto is = [](interest what) { return [what](const wait_entry& e) { return e.ready == what; }; };
