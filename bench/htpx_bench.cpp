@@ -164,9 +164,9 @@ int main(int argc, char** argv) {
   if (const int rc = bench::parse(argc, argv, o)) return rc;
   // The POSIX port's waits: an epoll set kept between waits, or with --poll a poll(2) over every
   // connection in every wait (the port's portable platform).
-  static htpx::port::epoll_platform epoll_wait;  // 16 KiB of table: not on the stack
+  static htpx::port::epoll_platform epoll_set;  // 16 KiB of table: not on the stack
   htpx::port::posix_platform poll_only;
-  htpx::port::platform& platform = poll_wait ? static_cast<htpx::port::platform&>(poll_only) : epoll_wait;
+  htpx::port::platform& platform = poll_wait ? static_cast<htpx::port::platform&>(poll_only) : epoll_set;
   if (o.streams > 1 || o.h2) {
     std::fprintf(stderr, "htpx-bench: not supported yet (HTTP/2)\n");
     return 4;
