@@ -11,8 +11,9 @@
 #     --gc-sections, newlib-nano) against libhtpx_core.a and libhtpx.a (client, auth, bodies,
 #     cookies), so what a program does not use is dropped: the minimal client
 #     (size_min_client.cpp), the full client (size_full_client.cpp) and the full client over the
-#     mbedTLS port (the same with HTPX_SIZE_TLS; the port's code only: Debian has no arm-none-eabi
-#     mbedTLS, whose host-side x86-64 figure is printed instead when libmbedtls-dev is installed),
+#     mbedTLS port with mbedTLS itself (the same with HTPX_SIZE_TLS; mbedTLS built here for
+#     Cortex-M4 from Debian's source package, fetched by toolchains/mbedtls-source.sh; offline,
+#     the port's code only, with a host-side x86-64 figure for the library),
 #     what each keeps from htpx by module (linker map), and sizeof(static_client) in the minimal
 #     and default configurations with the buffers it holds,
 #   - the budgets of toolchains/size-budget.txt: exits 1 when a figure is more than 5 % over its
@@ -208,52 +209,128 @@ for module in client auth body cookies; do
   client_archives+=("$out/libhtpx_$module.a")
 done
 
-# The mbedTLS port, when this checkout has it: compiled against the host's mbedTLS headers with
-# toolchains/size_mbedtls_user.h (no threads, sockets or timers on bare metal). mbedTLS itself
-# is not linked (no arm-none-eabi build in Debian): its symbols stay unresolved in that profile.
+# The mbedTLS port, when this checkout has it, with mbedTLS itself built for Cortex-M4 from
+# Debian's source package (Debian ships no arm-none-eabi build: toolchains/mbedtls-source.sh
+# fetches the source once into build-size/mbedtls-src), in two configurations, the port compiled
+# against each: mbedTLS's default less what bare metal has not (toolchains/size_mbedtls_user.h),
+# and a firmware's HTTPS client (toolchains/size_mbedtls_firmware.h). Without the source
+# (offline), the port is compiled against the host's mbedTLS headers, mbedTLS's symbols stay
+# unresolved in the TLS profile, and a host-side x86-64 figure is printed for the library.
 read -r -a tls_sources <<<"$(make_var HTPX_PORT_MBEDTLS_SOURCES)"
 read -r -a tls_include_dirs <<<"$(make_var HTPX_PORT_MBEDTLS_INCLUDE_DIRS)"
+mbedtls_config_default="-DMBEDTLS_USER_CONFIG_FILE=\"size_mbedtls_user.h\""
+mbedtls_config_firmware="-DMBEDTLS_CONFIG_FILE=\"size_mbedtls_firmware.h\""
+
+# build_mbedtls NAME CONFIG_DEFINE: mbedTLS's library/*.c compiled for Cortex-M4 (C, -Os, the
+# profiles' flags) under that configuration into build-size/mbedtls-m4/NAME/libmbedtls_m4.a,
+# again only when a toolchains/size_mbedtls_*.h changed. Prints the archive; fails with the
+# compiler's words in NAME/build.log.
+build_mbedtls() {
+  local name=$1 config=$2 dir="$out/mbedtls-m4/$1"
+  local lib="$dir/libmbedtls_m4.a"
+  if [[ $lib -nt $here/size_mbedtls_user.h && $lib -nt $here/size_mbedtls_firmware.h ]]; then
+    echo "$lib"
+    return 0
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  local flags=(-std=c99 -Os "${cpu_flags[@]}" -ffunction-sections -fdata-sections "-I$mbedtls_tree/include" "-I$here" "$config")
+  local objs=() pids=() failed=0 src obj
+  for src in "$mbedtls_tree"/library/*.c; do
+    obj="$dir/$(basename "${src%.c}").o"
+    "${prefix}gcc" "${flags[@]}" -c "$src" -o "$obj" 2>>"$dir/build.log" &
+    pids+=($!)
+    objs+=("$obj")
+    if [[ ${#pids[@]} -ge $(nproc 2>/dev/null || echo 2) ]]; then
+      wait "${pids[0]}" || failed=1
+      pids=("${pids[@]:1}")
+    fi
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [[ $failed == 0 ]] && "$ar" rcs "$lib" "${objs[@]}" && echo "$lib"
+}
+
+# compile_port NAME CONFIG_DEFINE: the port's sources for Cortex-M4 against mbedtls_headers
+# under that configuration, into build-size/obj-NAME/. Prints the objects on one line.
+compile_port() {
+  local name=$1 config=$2 src obj objs=()
+  # Only mbedtls/ and psa/ on the include path: the rest of /usr/include is the host's C library.
+  local include="$out/mbedtls-include"
+  rm -rf "$include"
+  mkdir -p "$include"
+  ln -sfn "$mbedtls_headers/mbedtls" "$include/mbedtls"
+  if [[ -d $mbedtls_headers/psa ]]; then ln -sfn "$mbedtls_headers/psa" "$include/psa"; fi
+  local flags=("-isystem" "$include" "-I$here" "$config")
+  for dir in "${tls_include_dirs[@]}"; do flags+=("-I$root/$dir"); done
+  for src in "${tls_sources[@]}"; do
+    obj="$out/obj-$name/${src%.*}.o"
+    mkdir -p "$(dirname "$obj")"
+    "$cxx" "${client_cxxflags[@]}" "${includes[@]}" "${flags[@]}" -c "$root/$src" -o "$obj" 2>"$out/tls-build.log" || return 1
+    objs+=("$obj")
+  done
+  echo "${objs[*]}"
+}
+
 mbedtls_headers=""
-for dir in /usr/include /usr/local/include; do [[ -f $dir/mbedtls/ssl.h ]] && { mbedtls_headers=$dir; break; }; done
+mbedtls_version=""
+declare -A tls_archive=()  # profile -> mbedTLS for Cortex-M4, when built
+if [[ ${#tls_sources[@]} -gt 0 ]] &&
+  mbedtls_tree="$("$here/mbedtls-source.sh" "$out/mbedtls-src" 2>"$out/mbedtls-source.log")"; then
+  mbedtls_version="$(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' "$mbedtls_tree/include/mbedtls/version.h")"
+  mbedtls_headers="$mbedtls_tree/include"
+  for config in default firmware; do
+    define_name="mbedtls_config_$config"
+    if lib="$(build_mbedtls "$config" "${!define_name}")"; then
+      tls_archive[$([[ $config == default ]] && echo tls_client || echo tls_firmware_client)]="$lib"
+    else
+      echo "size: mbedTLS $mbedtls_version did not build for Cortex-M4 ($config: build-size/mbedtls-m4/$config/build.log)" >&2
+    fi
+  done
+fi
+if [[ -z ${tls_archive[tls_client]:-} && ${#tls_sources[@]} -gt 0 && ${HTPX_REQUIRE_MBEDTLS_SOURCE:-0} == 1 ]]; then
+  echo "size: HTPX_REQUIRE_MBEDTLS_SOURCE=1 and mbedTLS was not built for Cortex-M4 (build-size/mbedtls-source.log)" >&2
+  exit 2
+fi
+if [[ -z $mbedtls_headers ]]; then
+  for dir in /usr/include /usr/local/include; do [[ -f $dir/mbedtls/ssl.h ]] && { mbedtls_headers=$dir; break; }; done
+fi
 tls_status="port/mbedtls is not in this checkout"
-tls_objects=()
-tls_flags=()
+declare -A tls_objects=()  # profile -> the port's objects, compiled for its configuration
+tls_flags=()               # the default configuration's, for the probe program and the host link
 if [[ ${#tls_sources[@]} -gt 0 ]]; then
   if [[ -z $mbedtls_headers ]]; then
     tls_status="no mbedTLS headers (Debian: libmbedtls-dev)"
-  else
-    # Only mbedtls/ on the include path: the rest of /usr/include is the host's C library.
-    mkdir -p "$out/mbedtls-include"
-    ln -sfn "$mbedtls_headers/mbedtls" "$out/mbedtls-include/mbedtls"
-    [[ -d $mbedtls_headers/psa ]] && ln -sfn "$mbedtls_headers/psa" "$out/mbedtls-include/psa"
-    tls_flags=("-isystem" "$out/mbedtls-include" "-I$here" "-DMBEDTLS_USER_CONFIG_FILE=\"size_mbedtls_user.h\"")
-    for dir in "${tls_include_dirs[@]}"; do tls_flags+=("-I$root/$dir"); done
+  elif tls_objects[tls_client]="$(compile_port tls "$mbedtls_config_default")"; then
     tls_status="built"
-    for src in "${tls_sources[@]}"; do
-      obj="$out/obj/${src%.*}.o"
-      mkdir -p "$(dirname "$obj")"
-      if ! "$cxx" "${client_cxxflags[@]}" "${includes[@]}" "${tls_flags[@]}" -c "$root/$src" -o "$obj" 2>"$out/tls-build.log"; then
-        tls_status="port/mbedtls did not compile for Cortex-M4 (build-size/tls-build.log)"
-        tls_objects=()
-        break
-      fi
-      tls_objects+=("$obj")
-    done
+    tls_flags=("-isystem" "$out/mbedtls-include" "-I$here" "$mbedtls_config_default")
+    for dir in "${tls_include_dirs[@]}"; do tls_flags+=("-I$root/$dir"); done
+    if [[ -n ${tls_archive[tls_firmware_client]:-} ]] &&
+      ! tls_objects[tls_firmware_client]="$(compile_port tls-firmware "$mbedtls_config_firmware")"; then
+      echo "size: port/mbedtls did not compile with size_mbedtls_firmware.h (build-size/tls-build.log)" >&2
+      exit 2
+    fi
+  else
+    tls_status="port/mbedtls did not compile for Cortex-M4 (build-size/tls-build.log)"
   fi
 fi
 
 # link_profile NAME SOURCE [compile flags...]: compiles and links a profile program; its map is
-# NAME.map. Profiles with the TLS port leave mbedTLS's symbols unresolved (see above).
+# NAME.map. The profile with the TLS port links mbedTLS for Cortex-M4, or leaves its symbols
+# unresolved when it could not be built (see above).
 link_profile() {
   local name=$1 src=$2
   shift 2
-  local extra_objs=() extra_ld=()
-  if [[ $name == tls_client ]]; then
-    extra_objs=("${tls_objects[@]}")
-    # shellcheck disable=SC2054  # one linker option
-    extra_ld=(-Wl,--unresolved-symbols=ignore-all)
+  local extra_objs=() extra_ld=() extra_archives=()
+  if [[ $name == tls_* ]]; then
+    read -r -a extra_objs <<<"${tls_objects[$name]}"
+    if [[ -n ${tls_archive[$name]:-} ]]; then
+      extra_archives=("${tls_archive[$name]}")
+    else
+      # shellcheck disable=SC2054  # one linker option
+      extra_ld=(-Wl,--unresolved-symbols=ignore-all)
+    fi
   fi
-  local archives=("${client_archives[@]}" "$out/libhtpx_core.a")
+  local archives=("${client_archives[@]}" "$out/libhtpx_core.a" "${extra_archives[@]}")
   if [[ $name == min_client_no_texts ]]; then
     archives=("${no_texts_archives[@]}")
     extra_objs=()
@@ -297,6 +374,15 @@ if [[ $tls_status == built ]]; then
   else
     tls_status="the TLS profile did not build (build-size/tls-link.log)"
   fi
+  if [[ -n ${tls_objects[tls_firmware_client]:-} ]]; then
+    # The probe is compiled under the same configuration as the port: it holds a tls_config.
+    firmware_flags=("${tls_flags[@]/"$mbedtls_config_default"/"$mbedtls_config_firmware"}")
+    if ! link_profile tls_firmware_client size_full_client.cpp -DHTPX_SIZE_TLS "${firmware_flags[@]}" 2>"$out/tls-link.log"; then
+      echo "size: the firmware TLS profile did not link (build-size/tls-link.log)" >&2
+      exit 2
+    fi
+    profiles+=(tls_firmware_client)
+  fi
 fi
 
 # map_sums MAP: prints "bytes kind group" for every input section the link kept, kind code
@@ -315,6 +401,7 @@ map_sums() {
       else if (file ~ /libhtpx_core\.a\(/) group = "engine"
       else if (match(file, /libhtpx_[a-z]+\.a\(/)) { group = substr(file, RSTART + 8, RLENGTH - 11) }
       else if (file ~ /\/port\/mbedtls\//) group = "tls_port"
+      else if (file ~ /libmbedtls_m4\.a\(/) group = "mbedtls"
       else group = "other"
       sum[kind " " group] += size
     }
@@ -396,7 +483,8 @@ host_lib_dir=""
 for dir in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do
   [[ -f $dir/libmbedtls.a ]] && { host_lib_dir=$dir; break; }
 done
-if [[ $tls_status == built && -n $host_lib_dir ]] && command -v g++ >/dev/null && command -v size >/dev/null; then
+if [[ $tls_status == built && -z ${tls_archive[tls_client]:-} && -n $host_lib_dir ]] && command -v g++ >/dev/null &&
+  command -v size >/dev/null; then
   host_out="$out/host"
   mkdir -p "$host_out"
   host_flags=(-std=c++17 -Os -ffunction-sections -fdata-sections -fno-exceptions -fno-rtti "-I$root/src" "${includes[@]}"
@@ -444,23 +532,35 @@ target_verdict() {  # target_verdict ACTUAL LIMIT
   echo "them; only what it uses is kept. \"htpx\" is the .text and .rodata kept from htpx's archives (linker map);"
   echo "the image adds newlib-nano, libgcc, the start-up code and the probe program itself."
   echo
-  echo "| profile | image text | image data | image bss | htpx code | engine | URL | client | auth | bodies | cookies | TLS port |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| profile | image text | image data | image bss | htpx code | engine | URL | client | auth | bodies | cookies | TLS port | mbedTLS |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for profile in "${profiles[@]}"; do
     read -r text data bss <<<"$(berkeley "$out/$profile.elf")"
     case $profile in
       min_client) label="minimal client (\`size_min_client.cpp\`: 1 connection, keep-alive, chunked, timeouts)" ;;
       min_client_no_texts) label="the same without error texts (\`-DHTPX_ERROR_TEXTS=0\`: \`errc\` codes only)" ;;
       full_client) label="full client (\`size_full_client.cpp\`: every feature)" ;;
-      tls_client) label="full client + mbedTLS port (mbedTLS itself not linked, below)" ;;
+      tls_client)
+        if [[ -n ${tls_archive[tls_client]:-} ]]; then
+          label="full client + mbedTLS port + mbedTLS $mbedtls_version, its default configuration (below)"
+        else
+          label="full client + mbedTLS port (mbedTLS itself not linked, below)"
+        fi
+        ;;
+      tls_firmware_client) label="the same, mbedTLS in a firmware's configuration (\`size_mbedtls_firmware.h\`, below)" ;;
     esac
     row="| $label | $text | $data | $bss | **$(kept "$profile" code "${htpx_groups[@]}" tls_port)**"
-    for group in "${htpx_groups[@]}" tls_port; do row+=" | $(kept "$profile" code "$group")"; done
+    for group in "${htpx_groups[@]}" tls_port mbedtls; do row+=" | $(kept "$profile" code "$group")"; done
     echo "$row |"
   done
-  [[ $tls_status == built ]] || echo "| full client + mbedTLS port | not measured: $tls_status | | | | | | | | | | |"
+  [[ $tls_status == built ]] || echo "| full client + mbedTLS port | not measured: $tls_status | | | | | | | | | | | |"
   echo
-  if [[ -n $host_mbedtls ]]; then
+  if [[ -n ${tls_archive[tls_client]:-} && " ${profiles[*]} " == *" tls_client "* ]]; then
+    echo "mbedTLS on Cortex-M4: $mbedtls_version, from Debian's source package (\`toolchains/mbedtls-source.sh\`), built with the same flags (C, \`-Os\`). Its default configuration less threads, sockets, timers, files and OS entropy (\`toolchains/size_mbedtls_user.h\`: the generator is seeded from the MCU's RNG): the TLS profile keeps $(kept tls_client code mbedtls) B of its code and $(kept tls_client ram mbedtls) B of static RAM."
+    if [[ " ${profiles[*]} " == *" tls_firmware_client "* ]]; then
+      echo "A firmware's HTTPS client configuration (\`toolchains/size_mbedtls_firmware.h\`: TLS 1.2 client, ECDHE with ECDSA or RSA certificates over P-256/P-384, AES-GCM, SNI, ALPN, session tickets; CAs from memory): $(kept tls_firmware_client code mbedtls) B of code, $(kept tls_firmware_client ram mbedtls) B of static RAM. mbedTLS allocates its handshake and record buffers from the heap (port/mbedtls/README.md)."
+    fi
+  elif [[ -n $host_mbedtls ]]; then
     echo "mbedTLS on Cortex-M4: Debian has no arm-none-eabi build of mbedTLS (only x86-64 \`libmbedtls-dev\`), so the library is not in the image. Host-side figure: $host_mbedtls."
   else
     echo "mbedTLS on Cortex-M4: Debian has no arm-none-eabi build of mbedTLS; no host-side figure either ($tls_status)."
@@ -497,7 +597,13 @@ declare -A measured=(
   [full_client_htpx_code]="$(kept full_client code "${htpx_groups[@]}")"
   [full_client_image_text]="$(berkeley "$out/full_client.elf" | cut -d' ' -f1)"
 )
-if [[ " ${profiles[*]} " == *" tls_client "* ]]; then measured[tls_port_code]="$(kept tls_client code tls_port)"; fi
+if [[ " ${profiles[*]} " == *" tls_client "* ]]; then
+  measured[tls_port_code]="$(kept tls_client code tls_port)"
+  if [[ -n ${tls_archive[tls_client]:-} ]]; then measured[tls_client_image_text]="$(berkeley "$out/tls_client.elf" | cut -d' ' -f1)"; fi
+fi
+if [[ " ${profiles[*]} " == *" tls_firmware_client "* ]]; then
+  measured[tls_firmware_client_image_text]="$(berkeley "$out/tls_firmware_client.elf" | cut -d' ' -f1)"
+fi
 budget_file="$here/size-budget.txt"
 over_budget=0
 {

@@ -244,10 +244,16 @@ void tls_config::apply_ca() const noexcept {
   if (count(ca_) != 0) mbedtls_ssl_conf_ca_chain(&conf_, &ca_, crl_loaded_ ? &crl_ : nullptr);
 }
 
+// Reading a file needs mbedTLS's MBEDTLS_FS_IO, which a bare-metal build leaves out (its
+// x509_crt.c would include <dirent.h>): there, each loader that takes a path says so.
 int tls_config::load_ca_file(const char* path) noexcept {
   if (path == nullptr) return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+#if defined(MBEDTLS_FS_IO)
   const std::size_t before = count(ca_);
   return add_ca(mbedtls_x509_crt_parse_file(&ca_, path), before);
+#else
+  return MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
+#endif
 }
 
 int tls_config::load_system_ca() noexcept { return load_ca_file(system_ca_file); }
@@ -259,11 +265,15 @@ int tls_config::load_ca_chain(const unsigned char* pem_or_der, std::size_t len) 
 
 int tls_config::load_crl_file(const char* path) noexcept {
   if (path == nullptr) return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+#if defined(MBEDTLS_FS_IO)
   const int rc = mbedtls_x509_crl_parse_file(&crl_, path);
   if (rc != 0) return rc;
   crl_loaded_ = true;
   apply_ca();
   return 0;
+#else
+  return MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
+#endif
 }
 
 int tls_config::load_crl(const unsigned char* pem_or_der, std::size_t len) noexcept {
@@ -278,6 +288,7 @@ int tls_config::load_crl(const unsigned char* pem_or_der, std::size_t len) noexc
 int tls_config::load_client_cert_files(const char* cert, const char* key, const char* key_password) noexcept {
   if (own_loaded_) return tls_error::already_loaded;
   if (cert == nullptr || key == nullptr) return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+#if defined(MBEDTLS_FS_IO)
   int rc = mbedtls_x509_crt_parse_file(&own_cert_, cert);
   if (rc == 0) {
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -289,6 +300,10 @@ int tls_config::load_client_cert_files(const char* cert, const char* key, const 
     rc = MBEDTLS_ERR_X509_CERT_UNKNOWN_FORMAT;  // some certificate of the chain did not parse
   }
   return finish_client_cert(rc);
+#else
+  (void)key_password;
+  return MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
+#endif
 }
 
 int tls_config::load_client_cert(const unsigned char* cert, std::size_t cert_len, const unsigned char* key,
@@ -392,8 +407,10 @@ int tls_config::prepare() const noexcept {
   if (!verify_) return 0;
   if (count(ca_) == 0 && !system_ca_tried_) {
     system_ca_tried_ = true;  // once: a missing bundle is not re-read on every connection
+#if defined(MBEDTLS_FS_IO)
     (void)mbedtls_x509_crt_parse_file(&ca_, system_ca_file);
     apply_ca();
+#endif
   }
   return count(ca_) == 0 ? tls_error::no_ca : 0;
 }
