@@ -65,6 +65,10 @@
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_CRL_PARSE_C
+/* The usage checks the port requires (a server certificate issued for clientAuth only is
+ * refused): without them port/mbedtls does not compile. */
+#define MBEDTLS_X509_CHECK_KEY_USAGE
+#define MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE
 
 #include "mbedtls/check_config.h"
 
