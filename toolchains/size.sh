@@ -382,6 +382,14 @@ if [[ $tls_status == built ]]; then
       exit 2
     fi
     profiles+=(tls_firmware_client)
+    # The minimal client with Cfg::https over the same port and mbedTLS.
+    tls_objects[tls_min_client]="${tls_objects[tls_firmware_client]}"
+    tls_archive[tls_min_client]="${tls_archive[tls_firmware_client]}"
+    if ! link_profile tls_min_client size_min_client.cpp -DHTPX_SIZE_TLS "${firmware_flags[@]}" 2>"$out/tls-link.log"; then
+      echo "size: the minimal https profile did not link (build-size/tls-link.log)" >&2
+      exit 2
+    fi
+    profiles+=(tls_min_client)
   fi
 fi
 
@@ -548,6 +556,7 @@ target_verdict() {  # target_verdict ACTUAL LIMIT
         fi
         ;;
       tls_firmware_client) label="the same, mbedTLS in a firmware's configuration (\`size_mbedtls_firmware.h\`, below)" ;;
+      tls_min_client) label="minimal https client (the minimal client with \`Cfg::https\`) + mbedTLS port + mbedTLS in the firmware's configuration" ;;
     esac
     row="| $label | $text | $data | $bss | **$(kept "$profile" code "${htpx_groups[@]}" tls_port)**"
     for group in "${htpx_groups[@]}" tls_port mbedtls; do row+=" | $(kept "$profile" code "$group")"; done
@@ -559,6 +568,10 @@ target_verdict() {  # target_verdict ACTUAL LIMIT
     echo "mbedTLS on Cortex-M4: $mbedtls_version, from Debian's source package (\`toolchains/mbedtls-source.sh\`), built with the same flags (C, \`-Os\`). Its default configuration less threads, sockets, timers, files and OS entropy (\`toolchains/size_mbedtls_user.h\`: the generator is seeded from the MCU's RNG): the TLS profile keeps $(kept tls_client code mbedtls) B of its code and $(kept tls_client ram mbedtls) B of static RAM."
     if [[ " ${profiles[*]} " == *" tls_firmware_client "* ]]; then
       echo "A firmware's HTTPS client configuration (\`toolchains/size_mbedtls_firmware.h\`: TLS 1.2 client, ECDHE with ECDSA or RSA certificates over P-256/P-384, AES-GCM, SNI, ALPN, session tickets; CAs from memory): $(kept tls_firmware_client code mbedtls) B of code, $(kept tls_firmware_client ram mbedtls) B of static RAM. mbedTLS allocates its handshake and record buffers from the heap (port/mbedtls/README.md)."
+    fi
+    if [[ " ${profiles[*]} " == *" tls_min_client "* ]]; then
+      echo
+      echo "The minimal https client's RAM: \`sizeof(static_client)\` $(sizeof_in "$out/tls_min_client.o" profile_client) B, of which its TLS connection (\`tls_over<stub_transport>\`: mbedTLS's SSL context and session, the port's state) $(sizeof_in "$out/tls_min_client.o" profile_connection) B; plus \`tls_config\` (its entropy, random generator, CA chain and SSL configuration; $(sizeof_in "$out/tls_min_client.o" tls_config) B) and mbedTLS's heap."
     fi
   elif [[ -n $host_mbedtls ]]; then
     echo "mbedTLS on Cortex-M4: Debian has no arm-none-eabi build of mbedTLS (only x86-64 \`libmbedtls-dev\`), so the library is not in the image. Host-side figure: $host_mbedtls."
@@ -603,6 +616,7 @@ if [[ " ${profiles[*]} " == *" tls_client "* ]]; then
 fi
 if [[ " ${profiles[*]} " == *" tls_firmware_client "* ]]; then
   measured[tls_firmware_client_image_text]="$(berkeley "$out/tls_firmware_client.elf" | cut -d' ' -f1)"
+  measured[tls_min_client_image_text]="$(berkeley "$out/tls_min_client.elf" | cut -d' ' -f1)"
 fi
 budget_file="$here/size-budget.txt"
 over_budget=0

@@ -16,11 +16,9 @@
 #include "htpx/multipart.hpp"
 #include "htpx/stream.hpp"
 #ifdef HTPX_SIZE_TLS
+#include "size_tls_stubs.hpp"
 #include "tls_config.hpp"
 #include "tls_transport.hpp"
-#if defined(MBEDTLS_ENTROPY_HARDWARE_ALT)
-#include <mbedtls/entropy_poll.h>
-#endif
 #endif
 
 namespace {
@@ -113,10 +111,6 @@ struct reading {
 };
 
 stub_platform platform;
-#ifdef HTPX_SIZE_TLS
-// A firmware builds its trusted CAs in (PEM, its terminating NUL counted): a stand-in here.
-const unsigned char ca_certificates[] = "-----BEGIN CERTIFICATE-----\n(the firmware's CA)\n-----END CERTIFICATE-----\n";
-#endif
 htpx::static_cookie_jar<8, 512> jar;
 htpx::digest_auth digest("device-7", "secret");
 htpx::basic_auth basic("device-7", "secret");
@@ -124,18 +118,6 @@ htpx::bearer_auth bearer("token");
 tagging_hooks hooks;
 
 }  // namespace
-
-#if defined(HTPX_SIZE_TLS) && defined(MBEDTLS_ENTROPY_HARDWARE_ALT)
-// The MCU's random number generator, which mbedTLS's entropy module polls (size_mbedtls_user.h):
-// a firmware's driver reads its data register; this stand-in reads a volatile word.
-volatile std::uint32_t rng_data_register = 0;
-extern "C" int mbedtls_hardware_poll(void* data, unsigned char* output, std::size_t len, std::size_t* olen) {
-  (void)data;
-  for (std::size_t i = 0; i != len; ++i) output[i] = static_cast<unsigned char>(rng_data_register);
-  *olen = len;
-  return 0;
-}
-#endif
 
 int main() {
   htpx::client_options opts;
@@ -151,7 +133,7 @@ int main() {
   static htpx::static_client<full_config, connection_type> client(platform, opts);
 #ifdef HTPX_SIZE_TLS
   static htpx::port::tls_config tls;
-  if (tls.load_ca_chain(ca_certificates, sizeof(ca_certificates)) != 0) return 1;
+  if (!htpx_size::configure_tls(tls)) return 1;
   for (std::size_t i = 0; i != full_config::max_connections; ++i) client.transport_at(i).configure(tls);
 #endif
   int failures = 0;

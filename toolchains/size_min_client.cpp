@@ -6,12 +6,19 @@
 // The transport is a stub written for the probe: connect() succeeds at once, send() takes every
 // byte, recv() hands out a canned chunked response in small reads. The platform's clock is a
 // counter. Nothing here runs on the build machine.
+//
+// With HTPX_SIZE_TLS it is the profile "minimal https client": the same configuration with
+// Cfg::https, its connection port/mbedtls over the stub.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 #include "htpx/client.hpp"
 #include "size_min_config.hpp"
+#ifdef HTPX_SIZE_TLS
+#include "size_tls_stubs.hpp"
+#include "tls_transport.hpp"
+#endif
 
 namespace {
 
@@ -79,16 +86,33 @@ class counting_handler final : public htpx::response_handler {
 
 stub_platform platform;
 
+#ifdef HTPX_SIZE_TLS
+struct profile_config : htpx_size::min_config {
+  static constexpr bool https = true;
+};
+using profile_connection = htpx::port::tls_over<stub_transport>;
+constexpr const char* profile_url = "https://device.local/status";
+#else
+using profile_config = htpx_size::min_config;
+using profile_connection = stub_transport;
+constexpr const char* profile_url = "http://device.local/status";
+#endif
+
 }  // namespace
 
 int main() {
   htpx::client_options opts;
   opts.trust_env = false;
   opts.timeout = htpx::timeout::all(2000);
-  static htpx::static_client<htpx_size::min_config, stub_transport> client(platform, opts);
+  static htpx::static_client<profile_config, profile_connection> client(platform, opts);
+#ifdef HTPX_SIZE_TLS
+  static htpx::port::tls_config tls;
+  if (!htpx_size::configure_tls(tls)) return 1;
+  client.transport_at(0).configure(tls);
+#endif
   counting_handler handler;
   htpx::request req;
-  req.url = "http://device.local/status";
+  req.url = profile_url;
   for (int round = 0; round != 2; ++round) {  // twice: the second reuses the connection
     if (!client.start(req, handler)) return 1;
     for (;;) {
@@ -116,3 +140,6 @@ extern const char htpx_sizeof_core_options[sizeof(htpx::detail::core_options)] =
 extern const char htpx_sizeof_feature_state[sizeof(htpx::detail::feature_state)] = {};
 extern const char htpx_sizeof_request_features[sizeof(htpx::detail::request_features)] = {};
 extern const char htpx_sizeof_proxy_routes[sizeof(htpx::detail::proxy_routes)] = {};
+// The profile's own client and connection (with HTPX_SIZE_TLS: the https client, a tls_over<>).
+extern const char htpx_sizeof_profile_client[sizeof(htpx::static_client<profile_config, profile_connection>)] = {};
+extern const char htpx_sizeof_profile_connection[sizeof(profile_connection)] = {};
