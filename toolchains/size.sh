@@ -221,33 +221,17 @@ read -r -a tls_include_dirs <<<"$(make_var HTPX_PORT_MBEDTLS_INCLUDE_DIRS)"
 mbedtls_config_default="-DMBEDTLS_USER_CONFIG_FILE=\"size_mbedtls_user.h\""
 mbedtls_config_firmware="-DMBEDTLS_CONFIG_FILE=\"size_mbedtls_firmware.h\""
 
-# build_mbedtls NAME CONFIG_DEFINE: mbedTLS's library/*.c compiled for Cortex-M4 (C, -Os, the
-# profiles' flags) under that configuration into build-size/mbedtls-m4/NAME/libmbedtls_m4.a,
-# again only when a toolchains/size_mbedtls_*.h changed. Prints the archive; fails with the
-# compiler's words in NAME/build.log.
+# build_mbedtls NAME CONFIG_DEFINE: mbedTLS compiled for Cortex-M4 (C, -Os, the profiles' flags)
+# under that configuration into build-size/mbedtls-m4/NAME/libmbedtls_m4.a by
+# toolchains/mbedtls-build.sh, again only when a toolchains/size_mbedtls_*.h changed. Prints the
+# archive.
 build_mbedtls() {
-  local name=$1 config=$2 dir="$out/mbedtls-m4/$1"
-  local lib="$dir/libmbedtls_m4.a"
-  if [[ $lib -nt $here/size_mbedtls_user.h && $lib -nt $here/size_mbedtls_firmware.h ]]; then
-    echo "$lib"
-    return 0
+  local lib="$out/mbedtls-m4/$1/libmbedtls_m4.a"
+  if [[ ! $lib -nt $here/size_mbedtls_user.h || ! $lib -nt $here/size_mbedtls_firmware.h ]]; then
+    AR="$ar" "$here/mbedtls-build.sh" "$lib" "$mbedtls_tree" "${prefix}gcc" -std=c99 -Os "${cpu_flags[@]}" \
+      -ffunction-sections -fdata-sections "-I$here" "$2" >&2 || return 1
   fi
-  rm -rf "$dir"
-  mkdir -p "$dir"
-  local flags=(-std=c99 -Os "${cpu_flags[@]}" -ffunction-sections -fdata-sections "-I$mbedtls_tree/include" "-I$here" "$config")
-  local objs=() pids=() failed=0 src obj
-  for src in "$mbedtls_tree"/library/*.c; do
-    obj="$dir/$(basename "${src%.c}").o"
-    "${prefix}gcc" "${flags[@]}" -c "$src" -o "$obj" 2>>"$dir/build.log" &
-    pids+=($!)
-    objs+=("$obj")
-    if [[ ${#pids[@]} -ge $(nproc 2>/dev/null || echo 2) ]]; then
-      wait "${pids[0]}" || failed=1
-      pids=("${pids[@]:1}")
-    fi
-  done
-  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-  [[ $failed == 0 ]] && "$ar" rcs "$lib" "${objs[@]}" && echo "$lib"
+  echo "$lib"
 }
 
 # compile_port NAME CONFIG_DEFINE: the port's sources for Cortex-M4 against mbedtls_headers
@@ -278,14 +262,8 @@ if [[ ${#tls_sources[@]} -gt 0 ]] &&
   mbedtls_tree="$("$here/mbedtls-source.sh" "$out/mbedtls-src" 2>"$out/mbedtls-source.log")"; then
   mbedtls_version="$(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' "$mbedtls_tree/include/mbedtls/version.h")"
   mbedtls_headers="$mbedtls_tree/include"
-  for config in default firmware; do
-    define_name="mbedtls_config_$config"
-    if lib="$(build_mbedtls "$config" "${!define_name}")"; then
-      tls_archive[$([[ $config == default ]] && echo tls_client || echo tls_firmware_client)]="$lib"
-    else
-      echo "size: mbedTLS $mbedtls_version did not build for Cortex-M4 ($config: build-size/mbedtls-m4/$config/build.log)" >&2
-    fi
-  done
+  if lib="$(build_mbedtls default "$mbedtls_config_default")"; then tls_archive[tls_client]="$lib"; fi
+  if lib="$(build_mbedtls firmware "$mbedtls_config_firmware")"; then tls_archive[tls_firmware_client]="$lib"; fi
 fi
 if [[ -z ${tls_archive[tls_client]:-} && ${#tls_sources[@]} -gt 0 && ${HTPX_REQUIRE_MBEDTLS_SOURCE:-0} == 1 ]]; then
   echo "size: HTPX_REQUIRE_MBEDTLS_SOURCE=1 and mbedTLS was not built for Cortex-M4 (build-size/mbedtls-source.log)" >&2
@@ -574,9 +552,9 @@ target_verdict() {  # target_verdict ACTUAL LIMIT
       echo "The minimal https client's RAM: \`sizeof(static_client)\` $(sizeof_in "$out/tls_min_client.o" profile_client) B, of which its TLS connection (\`tls_over<stub_transport>\`: mbedTLS's SSL context and session, the port's state) $(sizeof_in "$out/tls_min_client.o" profile_connection) B; plus \`tls_config\` (its entropy, random generator, CA chain and SSL configuration; $(sizeof_in "$out/tls_min_client.o" tls_config) B) and mbedTLS's heap."
     fi
   elif [[ -n $host_mbedtls ]]; then
-    echo "mbedTLS on Cortex-M4: Debian has no arm-none-eabi build of mbedTLS (only x86-64 \`libmbedtls-dev\`), so the library is not in the image. Host-side figure: $host_mbedtls."
+    echo "mbedTLS on Cortex-M4: not built (its Debian source package could not be had or did not compile: build-size/mbedtls-source.log, build-size/mbedtls-m4/), so the library is not in the image. Host-side figure: $host_mbedtls."
   else
-    echo "mbedTLS on Cortex-M4: Debian has no arm-none-eabi build of mbedTLS; no host-side figure either ($tls_status)."
+    echo "mbedTLS on Cortex-M4: not built; no host-side figure either ($tls_status)."
   fi
   echo
   echo "Static RAM of htpx itself in the minimal client (.data + .bss kept from htpx's archives): $(kept min_client ram "${htpx_groups[@]}") B; the client's memory is the \`static_client\` object:"

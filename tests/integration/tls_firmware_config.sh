@@ -22,18 +22,15 @@ if ! tree="$("$root/toolchains/mbedtls-source.sh" "$work/mbedtls-src" 2>"$work/m
   exit 77
 fi
 
-config_flags=("-I$here" "-I$root/toolchains" "-DMBEDTLS_CONFIG_FILE=\"tls_firmware_host_config.h\"")
 lib="$work/mbedtls/libmbedtls_firmware.a"
-if [[ ! $lib -nt $root/toolchains/size_mbedtls_firmware.h ]]; then
+stale=0
+for input in "$root/toolchains/size_mbedtls_firmware.h" "$here/tls_firmware_host_config.h" "$here/tls_hardware_poll.c"; do
+  [[ $lib -nt $input ]] || stale=1
+done
+if [[ $stale == 1 ]]; then
   echo "building mbedTLS ($tree) in the firmware configuration" >&2
-  rm -rf "$work/mbedtls"
-  mkdir -p "$work/mbedtls"
-  # shellcheck disable=SC2016  # the script xargs runs expands them
-  printf '%s\n' "$tree"/library/*.c "$here/tls_hardware_poll.c" |
-    xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} sh -c \
-      'cc -O2 -I"$1/include" "$2" "$3" "$4" -c "$0" -o "$5/$(basename "$0" .c).o"' \
-      {} "$tree" "${config_flags[@]}" "$work/mbedtls"
-  ar rcs "$lib" "$work/mbedtls"/*.o
+  "$root/toolchains/mbedtls-build.sh" "$lib" "$tree" cc -O2 "-I$here" "-I$root/toolchains" \
+    "-DMBEDTLS_CONFIG_FILE=\"tls_firmware_host_config.h\"" -- "$here/tls_hardware_poll.c"
 fi
 
 generator=()
