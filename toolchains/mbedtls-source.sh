@@ -5,8 +5,8 @@
 #   toolchains/mbedtls-source.sh DIR
 # The version is the installed libmbedtls-dev's when there is one (the headers the host build and
 # tests use), else the release's. apt-get works in DIR/apt with its own source list (a `deb-src`
-# line for this release, signed by the Debian archive key), so the machine's apt configuration
-# is not touched; apt checks the Sources index signature and the files' hashes. Needs apt-get and
+# line for this release on the machine's archive, signed by the Debian archive key), so the
+# machine's apt configuration is not touched; apt checks the Sources index signature and the files' hashes. Needs apt-get and
 # dpkg-source (dpkg-dev). Exits 1, saying why on stderr, when the source cannot be had.
 set -euo pipefail
 
@@ -31,17 +31,28 @@ codename="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [[ -n $codename && -f $keyring ]] || { echo "mbedtls-source: not a Debian release with its archive key" >&2; exit 1; }
 
+# The machine's own archive for this release (a local mirror where there is one), else Debian's.
+# shellcheck disable=SC2016  # apt expands $(REPO_URI) and $(RELEASE)
+mirror="$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+  awk -v release="$codename" '$2 == release { print $1; exit }')"
+mirror="${mirror:-http://deb.debian.org/debian/}"
+
 apt_dir="$dir/apt"
 mkdir -p "$apt_dir/etc/sources.list.d" "$apt_dir/etc/preferences.d" "$apt_dir/lists/partial" \
   "$apt_dir/cache/archives/partial"
-echo "deb-src [signed-by=$keyring] http://deb.debian.org/debian $codename main" >"$apt_dir/etc/sources.list"
+echo "deb-src [signed-by=$keyring] $mirror $codename main" >"$apt_dir/etc/sources.list"
 apt_options=(-o "Dir::Etc=$apt_dir/etc" -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
   -o "APT::Sandbox::User=root")
 apt-get -q "${apt_options[@]}" update >&2 || { echo "mbedtls-source: apt-get update failed (no network?)" >&2; exit 1; }
 
-package=mbedtls
+# The installed headers' version first; the release's own when the archive no longer has it.
 installed="$(dpkg-query -W -f='${Version}' libmbedtls-dev 2>/dev/null || true)"
-[[ -n $installed ]] && package="mbedtls=$installed"
-(cd "$dir" && apt-get -q "${apt_options[@]}" source "$package" >&2) ||
-  { echo "mbedtls-source: apt-get source $package failed" >&2; exit 1; }
+fetched=0
+for package in ${installed:+"mbedtls=$installed"} mbedtls; do
+  if (cd "$dir" && apt-get -q "${apt_options[@]}" source "$package" >&2); then
+    fetched=1
+    break
+  fi
+done
+[[ $fetched == 1 ]] || { echo "mbedtls-source: apt-get source mbedtls failed" >&2; exit 1; }
 unpacked || { echo "mbedtls-source: no mbedTLS tree unpacked in $dir" >&2; exit 1; }
