@@ -222,6 +222,7 @@ io_result scripted_transport::recv(mutable_bytes buffer) noexcept {
         const std::size_t left = st.bytes.size() - step_progress_;
         const std::size_t n = std::min({left, buffer.size, options_.recv_cap});
         std::memcpy(buffer.data, st.bytes.data() + step_progress_, n);
+        last_received_ = {buffer.data, n};
         step_progress_ += n;
         if (step_progress_ == st.bytes.size()) {
           ++step_;

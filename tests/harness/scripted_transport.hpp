@@ -92,6 +92,8 @@ class scripted_transport final : public port::transport {
   [[nodiscard]] std::size_t connect_calls() const { return connect_calls_; }
   [[nodiscard]] std::size_t send_calls() const { return send_calls_; }
   [[nodiscard]] std::size_t recv_calls() const { return recv_calls_; }
+  /// Where the last recv() that returned bytes put them: inside the caller's buffer.
+  [[nodiscard]] bytes_view last_received() const { return last_received_; }
   [[nodiscard]] std::size_t close_calls() const { return close_calls_; }
   /// The host and port of the last connect().
   [[nodiscard]] const std::string& connected_host() const { return host_; }
@@ -142,6 +144,7 @@ class scripted_transport final : public port::transport {
   std::size_t connect_calls_ = 0;
   std::size_t send_calls_ = 0;
   std::size_t recv_calls_ = 0;
+  bytes_view last_received_;
   std::size_t close_calls_ = 0;
   std::size_t connect_blocks_left_ = 0;
   std::size_t step_ = 0;           // next recv step

@@ -607,6 +607,48 @@ TEST(Client, BackpressureStopsReadingUntilTheHandlerTakesMore) {
   EXPECT_FALSE(h.result);
 }
 
+// Issue 6: no copy of body bytes but the one into the caller's buffer. The transport writes into
+// the connection's receive buffer, and on_body() is handed exactly those bytes where they lie:
+// every piece inside what the last recv() wrote, sized or chunked, whole or in slices.
+TEST(Client, BodyBytesAreHandedOverWhereTheTransportPutThem) {
+  class where_handler final : public response_handler {
+   public:
+    explicit where_handler(const scripted_transport& transport) : transport_(transport) {}
+    body_ack on_body(bytes_view data) noexcept override {
+      const bytes_view written = transport_.last_received();
+      in_place = in_place && data.data >= written.data && data.data + data.size <= written.data + written.size;
+      body.append(data.data, data.size);
+      return {data.size, {}};
+    }
+    void on_complete(error failure) noexcept override { result = failure; }
+
+    bool in_place = true;
+    std::string body;
+    error result{};
+
+   private:
+    const scripted_transport& transport_;
+  };
+  std::string content;
+  for (int i = 0; i != 200; ++i) content += static_cast<char>('a' + i % 26);
+  const std::string sized = "HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n" + content;
+  const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" + content.substr(0, 100) +
+                              "\r\n64;ext=1\r\n" + content.substr(100) + "\r\n0\r\n\r\n";
+  for (const std::string& response : {sized, chunked}) {
+    for (const std::size_t slice : {response.size(), std::size_t{7}, std::size_t{1}}) {
+      fake_platform clock;
+      scripted_client c(clock);
+      c.transport_at(0).wait_for_request().serve_sliced(response, slice);
+      where_handler h(c.transport_at(0));
+      ASSERT_TRUE(c.start({"GET", "http://example.test/", {}}, h).ok());
+      run(c, clock);
+      EXPECT_FALSE(h.result) << h.result.detail;
+      EXPECT_EQ(h.body, content) << "slices of " << slice;
+      EXPECT_TRUE(h.in_place) << "slices of " << slice << ": a body piece was not where recv() put it";
+    }
+  }
+}
+
 TEST(Client, HandlerCanStopARequest) {
   struct stopper final : response_handler {
     error on_head(const response& head) noexcept override { return head.raise_for_status(); }
