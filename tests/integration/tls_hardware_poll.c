@@ -4,9 +4,9 @@
 #include <sys/random.h>
 #include <sys/types.h>
 
-int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
+int mbedtls_hardware_poll(void* data, unsigned char* output, size_t len, size_t* olen);
 
-int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen) {
+int mbedtls_hardware_poll(void* data, unsigned char* output, size_t len, size_t* olen) {
   (void)data;
   const ssize_t n = getrandom(output, len, 0);
   if (n < 0) return -1;
