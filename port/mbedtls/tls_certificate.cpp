@@ -2,17 +2,21 @@
 // IP-address hosts against iPAddress names, and the reason a verification failed.
 #include "tls_certificate.hpp"
 
+#include <mbedtls/version.h>
+
 #include <cstring>
 
 #include "htpx/civil_date.hpp"
 #include "tls_transport.hpp"
 
 // The port promises that a server's certificate carries the usages TLS needs (keyUsage, and
-// extendedKeyUsage serverAuth when present: README, Verification). mbedTLS checks them only when
-// built with these options, on in its default configuration; a firmware configuration that
+// extendedKeyUsage serverAuth when present: README, Verification). mbedTLS 2 checks them only
+// when built with these options, on in its default configuration; a firmware configuration that
 // leaves them out would accept, say, a certificate issued for client authentication only.
-#if !defined(MBEDTLS_X509_CHECK_KEY_USAGE) || !defined(MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE)
-#error "port/mbedtls needs mbedTLS built with MBEDTLS_X509_CHECK_KEY_USAGE and MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE"
+// (mbedTLS 3 always checks them: it dropped the options.)
+#if MBEDTLS_VERSION_NUMBER < 0x03000000 && \
+    (!defined(MBEDTLS_X509_CHECK_KEY_USAGE) || !defined(MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE))
+#error "port/mbedtls needs mbedTLS 2 built with MBEDTLS_X509_CHECK_KEY_USAGE and MBEDTLS_X509_CHECK_EXTENDED_KEY_USAGE"
 #endif
 
 namespace htpx::port::detail {
