@@ -1929,8 +1929,7 @@ TEST_F(TlsTransport, TlsVersionMismatchIsNamedT09) {
 
 // T-09 with mbedTLS 3 and TLS 1.3 opted in (in CI through ctest tls-mbedtls3: Debian 12 itself
 // has 2.28): the server's NewSessionTickets arrive after the handshake, in the middle of reading
-// the response; mbedTLS
-// either drops them (its default) or reports each one
+// the response; mbedTLS either drops them (its default) or reports each one
 // (MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET), which the port treats as progress, never as an
 // error (Mbed TLS issue #9134).
 TEST_F(TlsTransport, Tls13NewSessionTicketsAfterTheHandshakeT09) {
