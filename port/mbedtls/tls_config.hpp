@@ -102,7 +102,9 @@ class tls_config {
   /// Adds the CA certificates of a PEM or DER file to the trusted set. Returns 0 when at least
   /// one certificate was loaded (certificates mbedTLS cannot parse in a bundle are skipped), else
   /// an mbedTLS code: MBEDTLS_ERR_PK_FILE_IO_ERROR ("cannot read the file": mbedTLS reads files
-  /// with its pk module), a parse error.
+  /// with its pk module), a parse error. Every loader that takes a path returns
+  /// MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE when mbedTLS is built without MBEDTLS_FS_IO (bare
+  /// metal): load from memory there.
   [[nodiscard]] int load_ca_file(const char* path) noexcept;
   /// load_ca_file(system_ca_file).
   [[nodiscard]] int load_system_ca() noexcept;
