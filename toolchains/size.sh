@@ -228,8 +228,10 @@ mbedtls_config_firmware="-DMBEDTLS_CONFIG_FILE=\"size_mbedtls_firmware.h\""
 build_mbedtls() {
   local lib="$out/mbedtls-m4/$1/libmbedtls_m4.a"
   if [[ ! $lib -nt $here/size_mbedtls_user.h || ! $lib -nt $here/size_mbedtls_firmware.h ]]; then
+    # (The default configuration's debug messages name their source files: relative to the tree,
+    # so the image does not depend on where this checkout is.)
     AR="$ar" "$here/mbedtls-build.sh" "$lib" "$mbedtls_tree" "${prefix}gcc" -std=c99 -Os "${cpu_flags[@]}" \
-      -ffunction-sections -fdata-sections "-I$here" "$2" >&2 || return 1
+      -ffunction-sections -fdata-sections "-fmacro-prefix-map=$mbedtls_tree/=" "-I$here" "$2" >&2 || return 1
   fi
   echo "$lib"
 }
