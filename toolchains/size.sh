@@ -236,22 +236,15 @@ build_mbedtls() {
   echo "$lib"
 }
 
-# compile_port NAME CONFIG_DEFINE: the port's sources for Cortex-M4 against mbedtls_headers
-# under that configuration, into build-size/obj-NAME/. Prints the objects on one line.
+# compile_port NAME CONFIG_DEFINE: the port's sources for Cortex-M4 (port_flags) under that
+# configuration, into build-size/obj-NAME/. Prints the objects on one line.
 compile_port() {
   local name=$1 config=$2 src obj objs=()
-  # Only mbedtls/ and psa/ on the include path: the rest of /usr/include is the host's C library.
-  local include="$out/mbedtls-include"
-  rm -rf "$include"
-  mkdir -p "$include"
-  ln -sfn "$mbedtls_headers/mbedtls" "$include/mbedtls"
-  if [[ -d $mbedtls_headers/psa ]]; then ln -sfn "$mbedtls_headers/psa" "$include/psa"; fi
-  local flags=("-isystem" "$include" "-I$here" "$config")
-  for dir in "${tls_include_dirs[@]}"; do flags+=("-I$root/$dir"); done
   for src in "${tls_sources[@]}"; do
     obj="$out/obj-$name/${src%.*}.o"
     mkdir -p "$(dirname "$obj")"
-    "$cxx" "${client_cxxflags[@]}" "${includes[@]}" "${flags[@]}" -c "$root/$src" -o "$obj" 2>"$out/tls-build.log" || return 1
+    "$cxx" "${client_cxxflags[@]}" "${includes[@]}" "${port_flags[@]}" "$config" -c "$root/$src" -o "$obj" \
+      2>"$out/tls-build.log" || return 1
     objs+=("$obj")
   done
   echo "${objs[*]}"
@@ -276,14 +269,23 @@ if [[ -z $mbedtls_headers ]]; then
 fi
 tls_status="port/mbedtls is not in this checkout"
 declare -A tls_objects=()  # profile -> the port's objects, compiled for its configuration
-tls_flags=()               # the default configuration's, for the probe program and the host link
+port_flags=()              # what the port and the TLS probes are compiled with, but the configuration
+if [[ -n $mbedtls_headers ]]; then
+  # Only mbedtls/ and psa/ on the include path: the rest of /usr/include is the host's C library.
+  rm -rf "$out/mbedtls-include"
+  mkdir -p "$out/mbedtls-include"
+  ln -sfn "$mbedtls_headers/mbedtls" "$out/mbedtls-include/mbedtls"
+  if [[ -d $mbedtls_headers/psa ]]; then ln -sfn "$mbedtls_headers/psa" "$out/mbedtls-include/psa"; fi
+  port_flags=("-isystem" "$out/mbedtls-include" "-I$here")
+  for dir in "${tls_include_dirs[@]}"; do port_flags+=("-I$root/$dir"); done
+fi
+tls_flags=("${port_flags[@]}" "$mbedtls_config_default")  # the default configuration's: probe, host link
+firmware_flags=("${port_flags[@]}" "$mbedtls_config_firmware")
 if [[ ${#tls_sources[@]} -gt 0 ]]; then
   if [[ -z $mbedtls_headers ]]; then
     tls_status="no mbedTLS headers (Debian: libmbedtls-dev)"
   elif tls_objects[tls_client]="$(compile_port tls "$mbedtls_config_default")"; then
     tls_status="built"
-    tls_flags=("-isystem" "$out/mbedtls-include" "-I$here" "$mbedtls_config_default")
-    for dir in "${tls_include_dirs[@]}"; do tls_flags+=("-I$root/$dir"); done
     if [[ -n ${tls_archive[tls_firmware_client]:-} ]] &&
       ! tls_objects[tls_firmware_client]="$(compile_port tls-firmware "$mbedtls_config_firmware")"; then
       echo "size: port/mbedtls did not compile with size_mbedtls_firmware.h (build-size/tls-build.log)" >&2
@@ -356,7 +358,6 @@ if [[ $tls_status == built ]]; then
   fi
   if [[ -n ${tls_objects[tls_firmware_client]:-} ]]; then
     # The probe is compiled under the same configuration as the port: it holds a tls_config.
-    firmware_flags=("${tls_flags[@]/"$mbedtls_config_default"/"$mbedtls_config_firmware"}")
     if ! link_profile tls_firmware_client size_full_client.cpp -DHTPX_SIZE_TLS "${firmware_flags[@]}" 2>"$out/tls-link.log"; then
       echo "size: the firmware TLS profile did not link (build-size/tls-link.log)" >&2
       exit 2
